@@ -1,0 +1,92 @@
+// `tayori config check`, `tayori db migrate`, `tayori db status`.
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/exit_code.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "store/connection.h"
+#include "store/migrations.h"
+
+namespace tayori::app {
+namespace {
+
+Result<std::unique_ptr<store::Connection>> OpenDatabase(const config::Config& cfg) {
+  TAYORI_ASSIGN_OR_RETURN(std::string password,
+                          config::ResolveSecret(cfg.database.password_env, "database.password_env"));
+  return store::Connection::Open(cfg.database, password);
+}
+
+void ApplyLogging(const config::Config& cfg) {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kText;
+  log::ParseLevel(cfg.logging.level, &level);
+  log::ParseFormat(cfg.logging.format, &format);
+  log::Configure(level, format);
+}
+
+}  // namespace
+
+int RunVersion() {
+  std::printf("tayori %s\n", TAYORI_VERSION);
+  return kExitOk;
+}
+
+int RunConfigCheck(const std::string& path) {
+  auto cfg = config::LoadConfigFile(path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), "config check");
+  std::fputs(config::Describe(*cfg).c_str(), stdout);
+  std::fprintf(stderr, "tayori: %s: configuration is valid\n", path.c_str());
+  return kExitOk;
+}
+
+int RunDbMigrate(const std::string& config_path) {
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), "db migrate");
+  ApplyLogging(*cfg);
+  auto db = OpenDatabase(*cfg);
+  if (!db.ok()) return ReportFailure(db.status(), "db migrate");
+  auto applied = store::Migrate(**db);
+  if (!applied.ok()) return ReportFailure(applied.status(), "db migrate");
+  if (applied->empty()) {
+    std::printf("database %s is up to date at schema version %d\n", (*db)->describe().c_str(),
+                store::LatestVersion());
+  } else {
+    for (int v : *applied) std::printf("applied migration %04d\n", v);
+    std::printf("database %s is now at schema version %d\n", (*db)->describe().c_str(), store::LatestVersion());
+  }
+  return kExitOk;
+}
+
+int RunDbStatus(const std::string& config_path, bool json) {
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), "db status");
+  ApplyLogging(*cfg);
+  auto db = OpenDatabase(*cfg);
+  if (!db.ok()) return ReportFailure(db.status(), "db status");
+  auto st = store::GetSchemaStatus(**db);
+  if (!st.ok()) return ReportFailure(st.status(), "db status");
+  if (json) {
+    std::printf("{\"database\":\"%s\",\"current_version\":%d,\"latest_version\":%d,\"pending\":%d,\"ahead\":%s}\n",
+                log::JsonEscape((*db)->describe()).c_str(), st->current_version, st->latest_version,
+                st->pending(), st->ahead() ? "true" : "false");
+  } else {
+    std::printf("database:        %s\n", (*db)->describe().c_str());
+    std::printf("schema version:  %d (this binary knows up to %d)\n", st->current_version, st->latest_version);
+    for (const auto& m : st->migrations) {
+      std::printf("  %04d %-32s %s\n", m.version, m.name.c_str(),
+                  m.applied ? ("applied " + m.applied_at).c_str() : "PENDING");
+    }
+  }
+  if (st->ahead()) {
+    std::fprintf(stderr, "tayori: db status: the database is ahead of this binary; upgrade tayori\n");
+    return kExitUsage;
+  }
+  if (st->pending() > 0) {
+    std::fprintf(stderr, "tayori: db status: %d migration(s) pending; run `tayori db migrate`\n", st->pending());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace tayori::app

@@ -1,0 +1,140 @@
+#include "base/log.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace tayori::log {
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
+std::atomic<Format> g_format{Format::kText};
+std::mutex g_mu;
+
+const char* LevelName(Level l) {
+  switch (l) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "info";
+}
+
+std::string Timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+// Text values with spaces or quotes are quoted so a line stays parseable.
+void AppendTextValue(std::string& out, std::string_view v) {
+  bool plain = !v.empty();
+  for (char c : v) {
+    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) plain = false;
+  }
+  if (plain) {
+    out += v;
+  } else {
+    out += '"';
+    out += JsonEscape(v);
+    out += '"';
+  }
+}
+
+}  // namespace
+
+void Configure(Level min_level, Format format) {
+  g_min_level.store(static_cast<int>(min_level));
+  g_format.store(format);
+}
+
+bool ParseLevel(std::string_view name, Level* out) {
+  if (name == "debug") *out = Level::kDebug;
+  else if (name == "info") *out = Level::kInfo;
+  else if (name == "warn") *out = Level::kWarn;
+  else if (name == "error") *out = Level::kError;
+  else return false;
+  return true;
+}
+
+bool ParseFormat(std::string_view name, Format* out) {
+  if (name == "text") *out = Format::kText;
+  else if (name == "json") *out = Format::kJson;
+  else return false;
+  return true;
+}
+
+bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+void Write(Level level, std::string_view subsystem, std::string_view message,
+           std::initializer_list<Field> fields) {
+  if (!Enabled(level)) return;
+  std::string line;
+  line.reserve(128);
+  if (g_format.load() == Format::kJson) {
+    line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"" + LevelName(level) + "\",\"subsystem\":\"";
+    line += JsonEscape(subsystem);
+    line += "\",\"msg\":\"";
+    line += JsonEscape(message);
+    line += '"';
+    for (const auto& [k, v] : fields) {
+      line += ",\"";
+      line += JsonEscape(k);
+      line += "\":\"";
+      line += JsonEscape(v);
+      line += '"';
+    }
+    line += "}\n";
+  } else {
+    line += Timestamp();
+    line += ' ';
+    line += LevelName(level);
+    line += ' ';
+    line += subsystem;
+    line += ": ";
+    line += message;
+    for (const auto& [k, v] : fields) {
+      line += ' ';
+      line += k;
+      line += '=';
+      AppendTextValue(line, v);
+    }
+    line += '\n';
+  }
+  std::lock_guard<std::mutex> lock(g_mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace tayori::log

@@ -1,0 +1,365 @@
+// Loading and validating the configuration file. Every key is read through a
+// TableReader, so a typo, a wrong type or an out-of-range value becomes a
+// message with file, line, column and the dotted key.
+#include "config/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/reader.h"
+
+namespace tayori::config {
+namespace {
+
+std::string CheckEnvName(const std::string& v) {
+  if (v.empty()) return "";
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    bool ok = (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return "'" + v + "' is not an environment variable name (A-Z, 0-9, _)";
+  }
+  return "";
+}
+
+std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
+
+std::string CheckHostname(const std::string& v) {
+  if (v.empty()) return "must not be empty";
+  if (v.size() > 253) return "is longer than 253 characters";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c == 0x7f || c == '/' || c == '@') return "'" + v + "' is not a host name";
+  }
+  return "";
+}
+
+std::string CheckSelector(const std::string& v) {
+  if (v.empty() || v.size() > 63) return "a selector is 1 to 63 characters";
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return "'" + v + "' is not a DNS label (letters, digits, '-')";
+  }
+  return "";
+}
+
+bool IsLoopbackHttp(const std::string& url) {
+  for (const char* p : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    std::string prefix = p;
+    if (url.rfind(prefix, 0) == 0 && (url.size() == prefix.size() || url[prefix.size()] == ':' ||
+                                      url[prefix.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
+// RFC 8058 §3.1: the List-Unsubscribe URI must be HTTPS. Plain HTTP is allowed
+// only on loopback, for tests and the demo.
+std::string CheckUnsubscribeUrl(const std::string& v) {
+  if (v.rfind("https://", 0) != 0 && !IsLoopbackHttp(v))
+    return "'" + v + "' must start with https:// (http:// only on a loopback host)";
+  if (v.back() != '/') return "'" + v + "' must end with '/' (the token is appended)";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"') return "contains a character not allowed in a URL";
+  }
+  return "";
+}
+
+std::string CheckHttpUrl(const std::string& v) {
+  if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) return "'" + v + "' is not an http(s) URL";
+  return "";
+}
+
+std::string CheckReturnPath(const std::string& v) {
+  auto at = v.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == v.size()) return "'" + v + "' is not local@domain";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>') return "contains a character not allowed in an address";
+  }
+  // Only the documented placeholders may appear.
+  std::string rest = v;
+  for (const char* ph : {"{delivery_id}", "{mac}"}) {
+    for (size_t p; (p = rest.find(ph)) != std::string::npos;) rest.erase(p, std::string(ph).size());
+  }
+  if (rest.find('{') != std::string::npos || rest.find('}') != std::string::npos)
+    return "unknown placeholder (allowed: {delivery_id}, {mac})";
+  return "";
+}
+
+template <typename E>
+std::function<std::string(const std::string&)> CheckEnum(std::initializer_list<std::pair<const char*, E>> names,
+                                                         E* out) {
+  std::vector<std::pair<std::string, E>> list;
+  for (auto& p : names) list.emplace_back(p.first, p.second);
+  return [list, out](const std::string& v) -> std::string {
+    std::string allowed;
+    for (auto& [n, e] : list) {
+      if (n == v) {
+        *out = e;
+        return "";
+      }
+      allowed += (allowed.empty() ? "" : ", ") + n;
+    }
+    return "'" + v + "' is not one of: " + allowed;
+  };
+}
+
+void ReadDatabase(TableReader& t, Database& d) {
+  t.String("host", &d.host, CheckHostname);
+  t.Int("port", &d.port, 1, 65535);
+  t.String("socket", &d.socket);
+  t.String("user", &d.user, CheckNonEmpty);
+  t.String("password_env", &d.password_env, CheckEnvName);
+  t.String("name", &d.name, CheckNonEmpty);
+  t.Int("connect_timeout_s", &d.connect_timeout_s, 1, 600);
+  t.RejectUnknownKeys();
+}
+
+void ReadRelay(TableReader& t, Relay& r) {
+  t.Require("name");
+  t.Require("host");
+  t.String("name", &r.name, CheckNonEmpty);
+  t.String("host", &r.host, CheckHostname);
+  t.Int("port", &r.port, 1, 65535);
+  std::string tls;
+  t.String("tls", &tls,
+           CheckEnum<TlsMode>({{"none", TlsMode::kNone}, {"starttls", TlsMode::kStartTls},
+                               {"implicit", TlsMode::kImplicit}}, &r.tls));
+  t.Bool("verify_peer", &r.verify_peer);
+  t.String("ca_file", &r.ca_file);
+  t.String("user", &r.user);
+  t.String("password_env", &r.password_env, CheckEnvName);
+  t.Int("weight", &r.weight, 0, 1000);
+  t.Int("max_connections", &r.max_connections, 1, 1000);
+  t.Int("max_messages_per_connection", &r.max_messages_per_connection, 1, 100000);
+  t.Int("connect_timeout_s", &r.connect_timeout_s, 1, 600);
+  t.Int("command_timeout_s", &r.command_timeout_s, 1, 3600);
+  t.RejectUnknownKeys();
+  if (!r.user.empty() && r.password_env.empty())
+    t.problems().Add(t.where(), t.KeyPath("password_env"), "required when 'user' is set (AUTH needs a password)");
+}
+
+void ReadGroup(TableReader& t, DomainGroup& g) {
+  t.Require("name");
+  t.Require("domains");
+  t.String("name", &g.name, CheckNonEmpty);
+  t.StringList("domains", &g.domains, CheckHostname);
+  t.Double("per_second", &g.per_second, 0.001, 1e6);
+  t.Double("burst", &g.burst, 1, 1e6);
+  t.Int("max_connections", &g.max_connections, 1, 1000);
+  t.RejectUnknownKeys();
+}
+
+void ReadRateLimits(TableReader& t, RateLimits& r) {
+  t.Double("global_per_second", &r.global_per_second, 0.001, 1e6);
+  t.Double("global_burst", &r.global_burst, 1, 1e6);
+  t.Double("default_per_second", &r.default_per_second, 0.001, 1e6);
+  t.Double("default_burst", &r.default_burst, 1, 1e6);
+  t.Int("default_max_connections", &r.default_max_connections, 1, 1000);
+  t.Int("throttle_pause_s", &r.throttle_pause_s, 1, 86400);
+  for (auto& gt : t.TableArray("domain_groups")) ReadGroup(gt, r.groups.emplace_back());
+  t.RejectUnknownKeys();
+}
+
+void ReadRetry(TableReader& t, Retry& r) {
+  t.Int("initial_backoff_s", &r.initial_backoff_s, 1, 86400);
+  t.Int("max_backoff_s", &r.max_backoff_s, 1, 7 * 86400);
+  t.Int("max_age_s", &r.max_age_s, 60, 30 * 86400);
+  t.Double("jitter", &r.jitter, 0, 1);
+  t.RejectUnknownKeys();
+  if (r.max_backoff_s < r.initial_backoff_s)
+    t.problems().Add(t.where(), t.KeyPath("max_backoff_s"), "must not be smaller than initial_backoff_s");
+}
+
+void ReadEngine(TableReader& t, Engine& e) {
+  t.String("instance_name", &e.instance_name);
+  t.Int("poll_interval_ms", &e.poll_interval_ms, 10, 600000);
+  t.Int("batch_size", &e.batch_size, 1, 100000);
+  t.Int("lease_s", &e.lease_s, 5, 86400);
+  t.Int("worker_threads", &e.worker_threads, 0, 256);
+  t.Int("drain_timeout_s", &e.drain_timeout_s, 1, 3600);
+  t.RejectUnknownKeys();
+}
+
+void ReadDkim(TableReader& t, Dkim& d) {
+  t.String("kek_env", &d.kek_env, CheckEnvName);
+  t.String("kek_id", &d.kek_id, CheckNonEmpty);
+  // Receivers accept 1024 as a floor, but we never sign with less than 2048.
+  t.Int("rsa_bits", &d.rsa_bits, 2048, 8192);
+  t.Bool("dual_ed25519", &d.dual_ed25519);
+  t.Int("rotation_age_days", &d.rotation_age_days, 1, 3650);
+  t.Int("grace_days", &d.grace_days, 0, 365);
+  t.String("platform_zone", &d.platform_zone, CheckHostname);
+  t.StringList("selectors", &d.selectors, CheckSelector);
+  t.Int("record_ttl_s", &d.record_ttl_s, 1, 86400);
+  t.RejectUnknownKeys();
+  if (d.selectors.size() != 2 || d.selectors[0] == d.selectors[1])
+    t.problems().Add(t.where(), t.KeyPath("selectors"), "must name exactly two different selectors (rotation)");
+}
+
+void ReadUnsubscribe(TableReader& t, Unsubscribe& u) {
+  t.String("base_url", &u.base_url, CheckUnsubscribeUrl);
+  t.String("mailto", &u.mailto, [](const std::string& v) -> std::string {
+    if (!v.empty() && (v.find('@') == std::string::npos || v.find_first_of(" <>\r\n") != std::string::npos))
+      return "'" + v + "' is not an address";
+    return "";
+  });
+  t.String("active_key_id", &u.active_key_id);
+  std::set<std::string> ids;
+  for (auto& kt : t.TableArray("keys")) {
+    TokenKey k;
+    kt.Require("id");
+    kt.Require("secret_env");
+    kt.String("id", &k.id, [](const std::string& v) -> std::string {
+      if (v.empty() || v.size() > 16) return "a key id is 1 to 16 characters";
+      for (char c : v)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+          return "'" + v + "' must be letters and digits only";
+      return "";
+    });
+    kt.String("secret_env", &k.secret_env, CheckEnvName);
+    kt.RejectUnknownKeys();
+    if (!k.id.empty() && !ids.insert(k.id).second)
+      kt.problems().Add(kt.where(), kt.KeyPath("id"), "duplicate key id '" + k.id + "'");
+    u.keys.push_back(k);
+  }
+  t.RejectUnknownKeys();
+  if (!u.keys.empty() && !ids.contains(u.active_key_id))
+    t.problems().Add(t.where(), t.KeyPath("active_key_id"),
+                     "'" + u.active_key_id + "' does not name one of unsubscribe.keys");
+}
+
+void ReadDns(TableReader& t, Dns& d) {
+  std::string provider;
+  t.String("provider", &provider,
+           CheckEnum<DnsProvider>({{"none", DnsProvider::kNone}, {"powerdns", DnsProvider::kPowerDns},
+                                   {"route53", DnsProvider::kRoute53}}, &d.provider));
+  t.String("resolver", &d.resolver);
+  if (auto p = t.Table("powerdns")) {
+    p->String("api_url", &d.powerdns.api_url, CheckHttpUrl);
+    p->String("api_key_env", &d.powerdns.api_key_env, CheckEnvName);
+    p->String("server_id", &d.powerdns.server_id, CheckNonEmpty);
+    p->RejectUnknownKeys();
+  }
+  if (auto r = t.Table("route53")) {
+    r->String("endpoint", &d.route53.endpoint, CheckHttpUrl);
+    r->String("hosted_zone_id", &d.route53.hosted_zone_id);
+    r->String("region", &d.route53.region, CheckNonEmpty);
+    r->String("access_key_id_env", &d.route53.access_key_id_env, CheckEnvName);
+    r->String("secret_access_key_env", &d.route53.secret_access_key_env, CheckEnvName);
+    r->RejectUnknownKeys();
+  }
+  t.RejectUnknownKeys();
+  if (d.provider == DnsProvider::kRoute53 && d.route53.hosted_zone_id.empty())
+    t.problems().Add(t.where(), t.KeyPath("route53.hosted_zone_id"), "required when provider = \"route53\"");
+}
+
+void ReadHttp(TableReader& t, Http& h) {
+  t.String("listen_address", &h.listen_address, CheckHostname);
+  t.Int("port", &h.port, 0, 65535);
+  t.Int("max_body_bytes", &h.max_body_bytes, 64, 1 << 20);
+  t.Int("request_timeout_s", &h.request_timeout_s, 1, 600);
+  t.Int("max_connections", &h.max_connections, 1, 100000);
+  t.RejectUnknownKeys();
+}
+
+void ReadLogging(TableReader& t, Logging& l) {
+  t.String("level", &l.level, [](const std::string& v) -> std::string {
+    return (v == "debug" || v == "info" || v == "warn" || v == "error")
+               ? ""
+               : "'" + v + "' is not one of: debug, info, warn, error";
+  });
+  t.String("format", &l.format, [](const std::string& v) -> std::string {
+    return (v == "text" || v == "json") ? "" : "'" + v + "' is not one of: text, json";
+  });
+  t.RejectUnknownKeys();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  Problems problems{std::string(source_name)};
+  toml::table root;
+#if TOML_EXCEPTIONS
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    problems.Add(e.source(), "syntax", std::string(e.description()));
+    return ConfigError(problems.Joined());
+  }
+#else
+  toml::parse_result parsed = toml::parse(toml_text, source_name);
+  if (!parsed) {
+    problems.Add(parsed.error().source(), "syntax", std::string(parsed.error().description()));
+    return ConfigError(problems.Joined());
+  }
+  root = std::move(parsed).table();
+#endif
+
+  Config c;
+  c.source = std::string(source_name);
+  TableReader top(root, "", problems);
+  if (auto t = top.Table("database")) ReadDatabase(*t, c.database);
+  for (auto& rt : top.TableArray("relays")) ReadRelay(rt, c.relays.emplace_back());
+  if (auto t = top.Table("envelope")) {
+    t->String("return_path", &c.envelope.return_path, CheckReturnPath);
+    t->String("helo_name", &c.envelope.helo_name, CheckHostname);
+    t->String("mac_key_env", &c.envelope.mac_key_env, CheckEnvName);
+    t->RejectUnknownKeys();
+  }
+  if (auto t = top.Table("rate_limits")) ReadRateLimits(*t, c.rate_limits);
+  if (auto t = top.Table("retry")) ReadRetry(*t, c.retry);
+  if (auto t = top.Table("engine")) ReadEngine(*t, c.engine);
+  if (auto t = top.Table("dkim")) ReadDkim(*t, c.dkim);
+  if (auto t = top.Table("unsubscribe")) ReadUnsubscribe(*t, c.unsubscribe);
+  if (auto t = top.Table("dns")) ReadDns(*t, c.dns);
+  if (auto t = top.Table("http")) ReadHttp(*t, c.http);
+  if (auto t = top.Table("logging")) ReadLogging(*t, c.logging);
+  top.RejectUnknownKeys();
+
+  // Cross-section rules.
+  if (c.envelope.return_path.find("{mac}") != std::string::npos && c.envelope.mac_key_env.empty())
+    problems.Add(root.source(), "envelope.mac_key_env", "required when envelope.return_path uses {mac}");
+  std::set<std::string> relay_names;
+  for (const auto& r : c.relays)
+    if (!r.name.empty() && !relay_names.insert(r.name).second)
+      problems.Add(root.source(), "relays", "duplicate relay name '" + r.name + "'");
+
+  if (!problems.empty()) return ConfigError(problems.Joined());
+  return c;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ConfigError(path + ": cannot open configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+Result<std::string> ResolveSecret(const std::string& env_name, std::string_view key) {
+  if (env_name.empty()) return std::string();
+  const char* v = std::getenv(env_name.c_str());
+  if (!v) return ConfigError("environment variable " + env_name + " (named by " + std::string(key) + ") is not set");
+  return std::string(v);
+}
+
+std::string_view TlsModeName(TlsMode m) {
+  switch (m) {
+    case TlsMode::kNone: return "none";
+    case TlsMode::kStartTls: return "starttls";
+    case TlsMode::kImplicit: return "implicit";
+  }
+  return "?";
+}
+
+std::string_view DnsProviderName(DnsProvider p) {
+  switch (p) {
+    case DnsProvider::kNone: return "none";
+    case DnsProvider::kPowerDns: return "powerdns";
+    case DnsProvider::kRoute53: return "route53";
+  }
+  return "?";
+}
+
+}  // namespace tayori::config

@@ -1,0 +1,177 @@
+// The engine's configuration: one validated, immutable structure, loaded once.
+//
+// Only this module includes toml++. Every limit the engine obeys lives here with
+// its documented default (STYLE.md #8); config/tayori.example.toml documents each
+// key. Secrets are never in the file: the file names an environment variable
+// (`*_env` keys) and ResolveSecret() reads it when the secret is needed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tayori::config {
+
+struct Database {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string socket;             // unix socket; when set it wins over host/port
+  std::string user = "tayori";
+  std::string password_env;       // empty: no password
+  std::string name = "tayori";
+  int connect_timeout_s = 5;
+};
+
+enum class TlsMode { kNone, kStartTls, kImplicit };
+
+struct Relay {
+  std::string name;
+  std::string host;
+  int port = 25;
+  TlsMode tls = TlsMode::kStartTls;
+  bool verify_peer = true;
+  std::string ca_file;            // empty: the system CA store
+  std::string user;               // empty: no AUTH
+  std::string password_env;
+  int weight = 1;
+  int max_connections = 8;
+  int max_messages_per_connection = 100;
+  int connect_timeout_s = 10;
+  int command_timeout_s = 60;
+};
+
+struct Envelope {
+  // MAIL FROM pattern; {delivery_id} and {mac} are filled per message (VERP).
+  std::string return_path = "bounces+{delivery_id}@bounce.platform.example";
+  std::string helo_name = "localhost";
+  std::string mac_key_env;        // HMAC key for {mac}; empty: {mac} not allowed
+};
+
+struct DomainGroup {
+  std::string name;
+  std::vector<std::string> domains;
+  double per_second = 10;
+  double burst = 20;
+  int max_connections = 4;
+};
+
+struct RateLimits {
+  double global_per_second = 200;
+  double global_burst = 400;
+  double default_per_second = 20;     // destinations in no group
+  double default_burst = 40;
+  int default_max_connections = 4;
+  int throttle_pause_s = 600;         // after 421 4.7.28 / 450 4.2.1
+  std::vector<DomainGroup> groups;
+};
+
+struct Retry {
+  int initial_backoff_s = 60;
+  int max_backoff_s = 3600;
+  int max_age_s = 172800;             // give up (expired) after two days
+  double jitter = 0.2;                // +/- fraction of each backoff
+};
+
+struct Engine {
+  std::string instance_name;          // empty: hostname-pid
+  int poll_interval_ms = 1000;
+  int batch_size = 200;
+  int lease_s = 300;
+  int worker_threads = 0;             // 0: one per core
+  int drain_timeout_s = 30;
+};
+
+struct Dkim {
+  std::string kek_env = "TAYORI_KEK";     // base64 32-byte key-encryption key
+  std::string kek_id = "kek1";
+  int rsa_bits = 2048;
+  bool dual_ed25519 = false;
+  int rotation_age_days = 180;
+  int grace_days = 7;
+  std::string platform_zone = "platform.example";
+  std::vector<std::string> selectors{"s1", "s2"};
+  int record_ttl_s = 300;
+};
+
+struct TokenKey {
+  std::string id;
+  std::string secret_env;
+};
+
+struct Unsubscribe {
+  std::string base_url = "https://unsubscribe.platform.example/u/";
+  std::string mailto;                  // optional second URI, e.g. unsubscribe@platform.example
+  std::string active_key_id;
+  std::vector<TokenKey> keys;
+};
+
+enum class DnsProvider { kNone, kPowerDns, kRoute53 };
+
+struct PowerDns {
+  std::string api_url = "http://127.0.0.1:8081";
+  std::string api_key_env = "TAYORI_PDNS_API_KEY";
+  std::string server_id = "localhost";
+};
+
+struct Route53 {
+  std::string endpoint = "https://route53.amazonaws.com";
+  std::string hosted_zone_id;
+  std::string region = "us-east-1";
+  std::string access_key_id_env = "AWS_ACCESS_KEY_ID";
+  std::string secret_access_key_env = "AWS_SECRET_ACCESS_KEY";
+};
+
+struct Dns {
+  DnsProvider provider = DnsProvider::kNone;
+  std::string resolver;                // "ip:port[,ip:port]"; empty: system resolvers
+  PowerDns powerdns;
+  Route53 route53;
+};
+
+struct Http {
+  std::string listen_address = "127.0.0.1";
+  int port = 8025;
+  int max_body_bytes = 16384;
+  int request_timeout_s = 10;
+  int max_connections = 1024;
+};
+
+struct Logging {
+  std::string level = "info";
+  std::string format = "text";
+};
+
+struct Config {
+  std::string source;                  // the file it came from
+  Database database;
+  std::vector<Relay> relays;
+  Envelope envelope;
+  RateLimits rate_limits;
+  Retry retry;
+  Engine engine;
+  Dkim dkim;
+  Unsubscribe unsubscribe;
+  Dns dns;
+  Http http;
+  Logging logging;
+};
+
+// Parses and validates. On failure the Status (class kConfig) lists every
+// problem, one per line, as "FILE:LINE:COL: KEY: what is wrong".
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name);
+Result<Config> LoadConfigFile(const std::string& path);
+
+// The effective configuration as TOML, for `tayori config check`. Secrets are
+// never in a Config; for each *_env key it says whether the variable is set.
+std::string Describe(const Config& config);
+
+// Reads the secret an `*_env` key names. `key` names the config key for the
+// error message. An empty env name yields an empty secret.
+Result<std::string> ResolveSecret(const std::string& env_name, std::string_view key);
+
+std::string_view TlsModeName(TlsMode m);
+std::string_view DnsProviderName(DnsProvider p);
+
+}  // namespace tayori::config

@@ -1,0 +1,115 @@
+#include "store/migrations.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/log.h"
+
+namespace tayori::store {
+namespace {
+
+constexpr const char* kCreateLedger =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INT NOT NULL PRIMARY KEY,"
+    " name VARCHAR(200) NOT NULL,"
+    " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+Result<std::map<int, MigrationState>> ReadLedger(Connection& db) {
+  TAYORI_RETURN_IF_ERROR(db.Execute(kCreateLedger));
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version"));
+  std::map<int, MigrationState> applied;
+  for (const auto& r : rows.rows) {
+    MigrationState s;
+    s.version = std::stoi(r[0].value_or("0"));
+    s.name = r[1].value_or("");
+    s.applied = true;
+    s.applied_at = r[2].value_or("");
+    applied[s.version] = s;
+  }
+  return applied;
+}
+
+// A named lock serialises concurrent migrators (GET_LOCK is session-scoped and
+// released when the connection closes, so a crash cannot leave it held).
+class MigrationLock {
+ public:
+  explicit MigrationLock(Connection& db) : db_(db) {}
+  Status Acquire() {
+    auto r = db_.Query("SELECT GET_LOCK('tayori_migrate', 60)");
+    if (!r.ok()) return r.status();
+    if (r->rows.empty() || r->rows[0][0].value_or("0") != "1")
+      return Transient("another process is migrating this database (lock tayori_migrate held for 60 s)");
+    held_ = true;
+    return Status::Ok();
+  }
+  ~MigrationLock() {
+    if (held_) (void)db_.Query("SELECT RELEASE_LOCK('tayori_migrate')");
+  }
+
+ private:
+  Connection& db_;
+  bool held_ = false;
+};
+
+Status RefuseIfAhead(const SchemaStatus& s, const std::string& where) {
+  if (!s.ahead()) return Status::Ok();
+  return ConfigError("database " + where + " has schema version " + std::to_string(s.current_version) +
+                     ", newer than this binary knows (" + std::to_string(s.latest_version) +
+                     "); upgrade tayori before running it against this database");
+}
+
+}  // namespace
+
+int LatestVersion() {
+  const auto& all = AllMigrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+int SchemaStatus::pending() const {
+  return static_cast<int>(std::count_if(migrations.begin(), migrations.end(),
+                                        [](const MigrationState& m) { return !m.applied; }));
+}
+
+Result<SchemaStatus> GetSchemaStatus(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(auto applied, ReadLedger(db));
+  SchemaStatus s;
+  s.latest_version = LatestVersion();
+  for (const auto& m : AllMigrations()) {
+    auto it = applied.find(m.version);
+    if (it != applied.end()) {
+      s.migrations.push_back(it->second);
+      applied.erase(it);
+    } else {
+      s.migrations.push_back(MigrationState{m.version, m.name, false, ""});
+    }
+  }
+  // Versions applied by a newer binary: shown so the operator sees why.
+  for (auto& [v, st] : applied) s.migrations.push_back(st);
+  for (const auto& m : s.migrations)
+    if (m.applied) s.current_version = std::max(s.current_version, m.version);
+  return s;
+}
+
+Result<std::vector<int>> Migrate(Connection& db) {
+  MigrationLock lock(db);
+  TAYORI_RETURN_IF_ERROR(lock.Acquire());
+  TAYORI_ASSIGN_OR_RETURN(SchemaStatus status, GetSchemaStatus(db));
+  TAYORI_RETURN_IF_ERROR(RefuseIfAhead(status, db.describe()));
+
+  std::vector<int> done;
+  for (const auto& m : AllMigrations()) {
+    bool applied = std::any_of(status.migrations.begin(), status.migrations.end(),
+                               [&](const MigrationState& s) { return s.version == m.version && s.applied; });
+    if (applied) continue;
+    log::Info("db", "applying migration", {{"version", std::to_string(m.version)}, {"name", m.name}});
+    Status st = db.Execute(m.sql);
+    if (!st.ok()) return st.WithContext("migration " + std::to_string(m.version) + " (" + m.name + ")");
+    TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO schema_migrations (version, name) VALUES (" +
+                                      std::to_string(m.version) + ", " + db.Quote(m.name) + ")"));
+    done.push_back(m.version);
+  }
+  return done;
+}
+
+}  // namespace tayori::store

@@ -1,0 +1,136 @@
+#include "config/config.h"
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "testing/test_env.h"
+
+namespace tayori::config {
+namespace {
+
+// Parses text that must be invalid and returns the error message.
+std::string ErrorOf(const std::string& toml) {
+  auto r = ParseConfig(toml, "t.toml");
+  EXPECT_FALSE(r.ok()) << "expected an error for:\n" << toml;
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().error_class(), ErrorClass::kConfig);
+  return r.status().message();
+}
+
+TEST(ConfigTest, ExampleFileIsValid) {
+  auto r = LoadConfigFile(testing::SourcePath("config/tayori.example.toml"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->database.port, 3306);
+  EXPECT_EQ(r->database.password_env, "TAYORI_DB_PASSWORD");
+  ASSERT_EQ(r->relays.size(), 1u);
+  EXPECT_EQ(r->relays[0].tls, TlsMode::kStartTls);
+  EXPECT_EQ(r->rate_limits.groups.size(), 2u);
+  EXPECT_EQ(r->rate_limits.groups[0].domains, (std::vector<std::string>{"gmail.com", "googlemail.com"}));
+  EXPECT_EQ(r->dns.provider, DnsProvider::kPowerDns);
+  EXPECT_EQ(r->unsubscribe.keys.size(), 1u);
+}
+
+TEST(ConfigTest, EmptyFileGivesDefaults) {
+  auto r = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->dkim.rsa_bits, 2048);
+  EXPECT_EQ(r->retry.max_age_s, 172800);
+  EXPECT_EQ(r->dkim.selectors, (std::vector<std::string>{"s1", "s2"}));
+}
+
+TEST(ConfigTest, UnknownKeyNamesFileLineColumnAndKey) {
+  std::string msg = ErrorOf("[database]\nhost = \"db\"\nprot = 3306\n");
+  EXPECT_EQ(msg, "t.toml:3:1: database.prot: unknown key");
+}
+
+TEST(ConfigTest, UnknownSectionIsAnError) {
+  EXPECT_EQ(ErrorOf("\n[databse]\nport = 1\n"), "t.toml:2:2: databse: unknown key");
+}
+
+TEST(ConfigTest, WrongTypeIsAnError) {
+  EXPECT_EQ(ErrorOf("[database]\nport = \"3306\"\n"), "t.toml:2:8: database.port: expected an integer");
+  EXPECT_EQ(ErrorOf("[dkim]\ndual_ed25519 = 1\n"), "t.toml:2:16: dkim.dual_ed25519: expected true or false");
+}
+
+TEST(ConfigTest, OutOfRangeIsAnError) {
+  EXPECT_EQ(ErrorOf("[database]\nport = 70000\n"), "t.toml:2:8: database.port: 70000 is out of range 1..65535");
+  EXPECT_EQ(ErrorOf("[dkim]\nrsa_bits = 1024\n"), "t.toml:2:12: dkim.rsa_bits: 1024 is out of range 2048..8192");
+}
+
+TEST(ConfigTest, BadEnumValueListsChoices) {
+  std::string msg = ErrorOf("[[relays]]\nname = \"a\"\nhost = \"h\"\ntls = \"ssl\"\n");
+  EXPECT_EQ(msg, "t.toml:4:7: relays[0].tls: 'ssl' is not one of: none, starttls, implicit");
+}
+
+TEST(ConfigTest, RelayRequiresNameAndHost) {
+  std::string msg = ErrorOf("[[relays]]\nport = 25\n");
+  EXPECT_NE(msg.find("relays[0].name: required key is missing"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("relays[0].host: required key is missing"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, EveryProblemIsReportedNotJustTheFirst) {
+  std::string msg = ErrorOf("[database]\nport = 0\nfoo = 1\n[logging]\nlevel = \"loud\"\n");
+  EXPECT_NE(msg.find("database.port"), std::string::npos);
+  EXPECT_NE(msg.find("database.foo: unknown key"), std::string::npos);
+  EXPECT_NE(msg.find("logging.level: 'loud' is not one of"), std::string::npos);
+}
+
+TEST(ConfigTest, SyntaxErrorHasPosition) {
+  std::string msg = ErrorOf("[database]\nport = = 3\n");
+  EXPECT_EQ(msg.rfind("t.toml:2:", 0), 0u) << msg;
+  EXPECT_NE(msg.find("syntax"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, EnvNamesAreValidated) {
+  EXPECT_EQ(ErrorOf("[database]\npassword_env = \"hunter2\"\n"),
+            "t.toml:2:16: database.password_env: 'hunter2' is not an environment variable name (A-Z, 0-9, _)");
+}
+
+TEST(ConfigTest, UnsubscribeUrlMustBeHttps) {
+  EXPECT_NE(ErrorOf("[unsubscribe]\nbase_url = \"http://example.com/u/\"\n").find("must start with https://"),
+            std::string::npos);
+  auto ok = ParseConfig("[unsubscribe]\nbase_url = \"http://127.0.0.1:8025/u/\"\n", "t.toml");
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
+TEST(ConfigTest, ActiveTokenKeyMustExist) {
+  std::string msg = ErrorOf("[unsubscribe]\nactive_key_id = \"k2\"\n[[unsubscribe.keys]]\nid = \"k1\"\nsecret_env = \"K1\"\n");
+  EXPECT_NE(msg.find("unsubscribe.active_key_id: 'k2' does not name one of unsubscribe.keys"), std::string::npos)
+      << msg;
+}
+
+TEST(ConfigTest, ReturnPathPlaceholders) {
+  EXPECT_NE(ErrorOf("[envelope]\nreturn_path = \"b+{id}@x.example\"\n").find("unknown placeholder"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[envelope]\nreturn_path = \"b+{mac}@x.example\"\n").find("envelope.mac_key_env: required"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, SelectorsMustBeTwoDistinctLabels) {
+  EXPECT_NE(ErrorOf("[dkim]\nselectors = [\"s1\"]\n").find("exactly two"), std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nselectors = [\"s1\", \"s_2\"]\n").find("not a DNS label"), std::string::npos);
+}
+
+TEST(ConfigTest, DescribeNeverPrintsSecretValues) {
+  ::setenv("TAYORI_TEST_SECRET_XYZ", "very-secret-value", 1);
+  auto r = ParseConfig("[database]\npassword_env = \"TAYORI_TEST_SECRET_XYZ\"\n", "t.toml");
+  ASSERT_TRUE(r.ok());
+  std::string text = Describe(*r);
+  EXPECT_EQ(text.find("very-secret-value"), std::string::npos);
+  EXPECT_NE(text.find("password_env = \"TAYORI_TEST_SECRET_XYZ\"  # set (value redacted)"), std::string::npos);
+  // The description is itself a valid configuration equal to the input.
+  auto again = ParseConfig(text, "described.toml");
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST(ConfigTest, ResolveSecretNamesTheKey) {
+  ::unsetenv("TAYORI_TEST_UNSET_VAR");
+  auto r = ResolveSecret("TAYORI_TEST_UNSET_VAR", "database.password_env");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "environment variable TAYORI_TEST_UNSET_VAR (named by database.password_env) is not set");
+}
+
+}  // namespace
+}  // namespace tayori::config
