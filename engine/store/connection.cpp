@@ -35,8 +35,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const config::Database& db,
 
   std::string where = db.socket.empty() ? db.host + ":" + std::to_string(db.port) + "/" + db.name
                                         : db.socket + "/" + db.name;
+  // Connector/C uses the socket only when host is NULL or "localhost".
   const char* socket = db.socket.empty() ? nullptr : db.socket.c_str();
-  if (!mysql_real_connect(impl->mysql, db.host.c_str(), db.user.c_str(), password.c_str(), db.name.c_str(),
+  const char* host = db.socket.empty() ? db.host.c_str() : nullptr;
+  if (!mysql_real_connect(impl->mysql, host, db.user.c_str(), password.c_str(), db.name.c_str(),
                           static_cast<unsigned int>(db.port), socket, CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
     std::string msg = "cannot connect to MySQL at " + where + " as " + db.user + ": " +
                       mysql_error(impl->mysql) + " (" + std::to_string(mysql_errno(impl->mysql)) + ")";

@@ -1,0 +1,22 @@
+// Subcommand registration. Each command group registers its CLI11 options in
+// its own cli_*.cpp and, when chosen, stores the command to run in
+// CliContext::run; main() runs it. Only the app module includes CLI11.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace tayori::app {
+
+struct CliContext {
+  std::string config_path = "config/tayori.toml";  // -c/--config, or $TAYORI_CONFIG
+  std::function<int()> run;
+};
+
+void AddCoreCommands(CLI::App& app, CliContext& ctx);    // version, config check, db migrate|status
+void AddDkimCommands(CLI::App& app, CliContext& ctx);    // dkim keygen|sign|verify
+void AddRenderCommands(CLI::App& app, CliContext& ctx);  // render
+
+}  // namespace tayori::app
