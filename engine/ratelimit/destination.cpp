@@ -1,0 +1,82 @@
+#include "ratelimit/destination.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace tayori::ratelimit {
+
+Destination::Destination(std::string name, DestinationLimits limits, SteadyTime now)
+    : name_(std::move(name)),
+      limits_(limits),
+      bucket_(limits.per_second, limits.burst, now),
+      connection_cap_(limits.max_connections),
+      last_recovery_(now) {}
+
+void Destination::Recover(SteadyTime now) {
+  // Additive increase after a halving: one step per interval without a burst.
+  while (bucket_.rate() < limits_.per_second && now - last_recovery_ >= limits_.recovery_interval) {
+    last_recovery_ += limits_.recovery_interval;
+    bucket_.SetRate(std::min(limits_.per_second, bucket_.rate() + limits_.per_second * limits_.recovery_step), now);
+  }
+  if (bucket_.rate() >= limits_.per_second) last_recovery_ = now;
+}
+
+Decision Destination::TryStart(SteadyTime now) {
+  if (now < paused_until_) return Decision::Wait(paused_until_ - now);
+  Recover(now);
+  if (in_flight_ >= connection_cap_) {
+    // A slot frees when a message finishes; the caller is woken by Finish(),
+    // so this "retry after" is only a fallback upper bound.
+    return Decision::Wait(std::chrono::milliseconds(100));
+  }
+  Decision d = bucket_.TryTake(now);
+  if (d.allowed) ++in_flight_;
+  return d;
+}
+
+void Destination::Abandon() {
+  if (in_flight_ > 0) --in_flight_;
+  bucket_.Refund();
+}
+
+void Destination::Finish(Feedback feedback, SteadyTime now) {
+  if (in_flight_ > 0) --in_flight_;
+  switch (feedback) {
+    case Feedback::kDelivered:
+    case Feedback::kPermanent:
+      // The receiver is answering normally: earn back connections.
+      if (connection_cap_ < limits_.max_connections &&
+          ++ramp_successes_ >= limits_.ramp_successes_per_connection) {
+        ramp_successes_ = 0;
+        ++connection_cap_;
+      }
+      break;
+    case Feedback::kThrottled:
+      paused_until_ = now + limits_.throttle_pause;
+      connection_cap_ = 1;
+      ramp_successes_ = 0;
+      recent_transients_.clear();
+      log::Warn("ratelimit", "destination throttled by receiver, pausing",
+                {{"destination", name_},
+                 {"pause_s", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                 limits_.throttle_pause).count())}});
+      break;
+    case Feedback::kTransient: {
+      recent_transients_.push_back(now);
+      while (!recent_transients_.empty() && now - recent_transients_.front() > limits_.transient_window)
+        recent_transients_.pop_front();
+      if (static_cast<int>(recent_transients_.size()) >= limits_.transient_burst) {
+        recent_transients_.clear();
+        double halved = std::max(bucket_.rate() / 2, limits_.per_second * limits_.min_rate_fraction);
+        bucket_.SetRate(halved, now);
+        last_recovery_ = now;
+        log::Warn("ratelimit", "burst of transient replies, halving destination rate",
+                  {{"destination", name_}, {"rate_per_s", std::to_string(halved)}});
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace tayori::ratelimit

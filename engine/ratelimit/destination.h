@@ -1,0 +1,72 @@
+// Adaptive shaping of one destination group (gmail, yahoo-jp, …, or the
+// default), following mail-rules.md:
+//   * 421 4.7.28 / 450 4.2.1 ("unusual rate"): stop the destination for
+//     throttle_pause, then resume on ONE connection and ramp up one connection
+//     at a time as messages succeed;
+//   * a burst of other transient replies halves the destination's rate, which
+//     then recovers gradually (additive increase, multiplicative decrease).
+// Pure: every call takes the current steady time. Not thread-safe; the owner
+// (the loop thread) serialises calls.
+#pragma once
+
+#include <deque>
+#include <string>
+
+#include "ratelimit/token_bucket.h"
+
+namespace tayori::ratelimit {
+
+struct DestinationLimits {
+  double per_second = 20;
+  double burst = 40;
+  int max_connections = 4;
+  Duration throttle_pause = std::chrono::minutes(10);
+  // Transient replies within `transient_window` that count as a burst.
+  int transient_burst = 5;
+  Duration transient_window = std::chrono::seconds(60);
+  // Rate recovery: +recovery_step of the configured rate per recovery_interval.
+  double recovery_step = 0.1;
+  Duration recovery_interval = std::chrono::seconds(30);
+  double min_rate_fraction = 1.0 / 64;
+  // Successful messages that earn one more connection while ramping up.
+  int ramp_successes_per_connection = 20;
+};
+
+// How a relay reply for this destination should move the shaper.
+enum class Feedback { kDelivered, kThrottled, kTransient, kPermanent };
+
+class Destination {
+ public:
+  Destination(std::string name, DestinationLimits limits, SteadyTime now);
+
+  // May one more message start now? Checks the pause, the connection cap and
+  // the rate; takes a token and a connection slot only when allowed.
+  Decision TryStart(SteadyTime now);
+  // A started message finished (always call once per allowed TryStart).
+  void Finish(Feedback feedback, SteadyTime now);
+  // A started message was abandoned before submission (e.g. another limit said
+  // no): returns its token and slot.
+  void Abandon();
+
+  const std::string& name() const { return name_; }
+  bool paused(SteadyTime now) const { return now < paused_until_; }
+  SteadyTime paused_until() const { return paused_until_; }
+  int connection_cap() const { return connection_cap_; }
+  int in_flight() const { return in_flight_; }
+  double current_rate() const { return bucket_.rate(); }
+
+ private:
+  void Recover(SteadyTime now);
+
+  std::string name_;
+  DestinationLimits limits_;
+  TokenBucket bucket_;
+  SteadyTime paused_until_{};
+  int connection_cap_;
+  int in_flight_ = 0;
+  int ramp_successes_ = 0;
+  std::deque<SteadyTime> recent_transients_;
+  SteadyTime last_recovery_;
+};
+
+}  // namespace tayori::ratelimit

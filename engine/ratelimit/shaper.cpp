@@ -1,0 +1,88 @@
+#include "ratelimit/shaper.h"
+
+#include <algorithm>
+
+namespace tayori::ratelimit {
+namespace {
+
+DestinationLimits LimitsFrom(double per_second, double burst, int max_connections, int pause_s) {
+  DestinationLimits l;
+  l.per_second = per_second;
+  l.burst = burst;
+  l.max_connections = max_connections;
+  l.throttle_pause = std::chrono::seconds(pause_s);
+  return l;
+}
+
+}  // namespace
+
+Shaper::Shaper(const config::RateLimits& limits, SteadyTime now)
+    : global_(limits.global_per_second, limits.global_burst, now),
+      default_limits_(LimitsFrom(limits.default_per_second, limits.default_burst, limits.default_max_connections,
+                                 limits.throttle_pause_s)) {
+  for (const auto& g : limits.groups) {
+    group_limits_[g.name] = LimitsFrom(g.per_second, g.burst, g.max_connections, limits.throttle_pause_s);
+    for (const auto& d : g.domains) {
+      std::string lower = d;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      group_of_domain_[lower] = g.name;
+    }
+  }
+}
+
+std::string Shaper::KeyOf(std::string_view dest_domain) const {
+  auto it = group_of_domain_.find(std::string(dest_domain));
+  return it != group_of_domain_.end() ? "group:" + it->second : std::string(dest_domain);
+}
+
+Destination& Shaper::Get(const std::string& key, SteadyTime now) {
+  auto it = destinations_.find(key);
+  if (it != destinations_.end()) return *it->second;
+  DestinationLimits limits = default_limits_;
+  if (key.rfind("group:", 0) == 0) {
+    auto g = group_limits_.find(key.substr(6));
+    if (g != group_limits_.end()) limits = g->second;
+  }
+  auto [ins, _] = destinations_.emplace(key, std::make_unique<Destination>(key, limits, now));
+  return *ins->second;
+}
+
+Decision Shaper::TryReserve(const std::string& key, SteadyTime now) {
+  Decision global = global_.Peek(now);
+  Destination& dest = Get(key, now);
+  if (!global.allowed) {
+    // Report the later of the two waits so the caller does not wake early.
+    Decision d = dest.paused(now) ? Decision::Wait(dest.paused_until() - now) : global;
+    return Decision::Wait(std::max(d.retry_after, global.retry_after));
+  }
+  Decision d = dest.TryStart(now);
+  if (!d.allowed) return d;
+  Decision taken = global_.TryTake(now);
+  if (!taken.allowed) {  // cannot happen after a successful Peek at the same time
+    dest.Abandon();
+    return taken;
+  }
+  return Decision::Allow();
+}
+
+void Shaper::Finish(const std::string& key, Feedback feedback, SteadyTime now) {
+  Get(key, now).Finish(feedback, now);
+}
+
+void Shaper::Abandon(const std::string& key) {
+  auto it = destinations_.find(key);
+  if (it != destinations_.end()) it->second->Abandon();
+  global_.Refund();
+}
+
+const Destination* Shaper::Find(const std::string& key) const {
+  auto it = destinations_.find(key);
+  return it == destinations_.end() ? nullptr : it->second.get();
+}
+
+bool Shaper::Paused(const std::string& key, SteadyTime now) const {
+  const Destination* d = Find(key);
+  return d && d->paused(now);
+}
+
+}  // namespace tayori::ratelimit

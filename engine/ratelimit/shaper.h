@@ -1,0 +1,54 @@
+// The engine's outbound traffic shaping: a global token bucket in front of
+// per-destination-group shapers (Destination). A message is reserved here
+// BEFORE it is rendered and signed, so a throttled message costs no signature.
+//
+// Destination domains listed in a configured group share that group's limits
+// (gmail.com + googlemail.com …); every other domain is shaped on its own with
+// the default limits. Not thread-safe: owned by the loop thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "ratelimit/destination.h"
+
+namespace tayori::ratelimit {
+
+class Shaper {
+ public:
+  Shaper(const config::RateLimits& limits, SteadyTime now);
+
+  // The shaping key of a recipient domain (A-label, lower case): its group
+  // name, or the domain itself when it is in no group.
+  std::string KeyOf(std::string_view dest_domain) const;
+
+  // Takes one global token and one destination slot, or neither. On refusal
+  // says how long until it could succeed (the larger of the two waits).
+  Decision TryReserve(const std::string& key, SteadyTime now);
+  // Reports the outcome of a reserved message (exactly once per reservation).
+  void Finish(const std::string& key, Feedback feedback, SteadyTime now);
+  // Returns a reservation that was not used.
+  void Abandon(const std::string& key);
+
+  // Multi-instance share of the global rate (issue: budget coordinated in MySQL).
+  void SetGlobalRate(double per_second, SteadyTime now) { global_.SetRate(per_second, now); }
+
+  // For metrics and tests.
+  const Destination* Find(const std::string& key) const;
+  bool Paused(const std::string& key, SteadyTime now) const;
+
+ private:
+  Destination& Get(const std::string& key, SteadyTime now);
+
+  TokenBucket global_;
+  DestinationLimits default_limits_;
+  std::map<std::string, DestinationLimits> group_limits_;      // group name → limits
+  std::unordered_map<std::string, std::string> group_of_domain_;
+  std::unordered_map<std::string, std::unique_ptr<Destination>> destinations_;
+};
+
+}  // namespace tayori::ratelimit

@@ -1,0 +1,96 @@
+#include "ratelimit/destination.h"
+
+#include <gtest/gtest.h>
+
+namespace tayori::ratelimit {
+namespace {
+
+using namespace std::chrono_literals;
+
+DestinationLimits Limits() {
+  DestinationLimits l;
+  l.per_second = 100;
+  l.burst = 100;
+  l.max_connections = 4;
+  l.throttle_pause = 10min;
+  l.ramp_successes_per_connection = 2;
+  return l;
+}
+
+TEST(DestinationTest, ConnectionCapLimitsMessagesInFlight) {
+  FakeClock clock;
+  Destination d("gmail", Limits(), clock.Steady());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  EXPECT_FALSE(d.TryStart(clock.Steady()).allowed);
+  d.Finish(Feedback::kDelivered, clock.Steady());
+  EXPECT_TRUE(d.TryStart(clock.Steady()).allowed);
+}
+
+TEST(DestinationTest, ThrottleReplyPausesThenResumesOnOneConnectionAndRampsUp) {
+  FakeClock clock;
+  Destination d("gmail", Limits(), clock.Steady());
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  d.Finish(Feedback::kThrottled, clock.Steady());  // 421 4.7.28
+  Decision paused = d.TryStart(clock.Steady());
+  EXPECT_FALSE(paused.allowed);
+  EXPECT_EQ(paused.retry_after, 10min);
+  clock.Advance(10min - 1s);
+  EXPECT_FALSE(d.TryStart(clock.Steady()).allowed);
+  clock.Advance(1s);
+  // One connection only.
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  EXPECT_FALSE(d.TryStart(clock.Steady()).allowed);
+  EXPECT_EQ(d.connection_cap(), 1);
+  // Two successes earn a second connection, and so on up to the maximum.
+  d.Finish(Feedback::kDelivered, clock.Steady());
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  d.Finish(Feedback::kDelivered, clock.Steady());
+  EXPECT_EQ(d.connection_cap(), 2);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+    d.Finish(Feedback::kDelivered, clock.Steady());
+  }
+  EXPECT_EQ(d.connection_cap(), 4);
+}
+
+TEST(DestinationTest, BurstOfTransientRepliesHalvesRateWhichRecoversGradually) {
+  FakeClock clock;
+  Destination d("yahoo", Limits(), clock.Steady());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+    d.Finish(Feedback::kTransient, clock.Steady());
+  }
+  EXPECT_DOUBLE_EQ(d.current_rate(), 50);
+  clock.Advance(30s);
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);  // recovery is applied on use
+  d.Finish(Feedback::kDelivered, clock.Steady());
+  EXPECT_DOUBLE_EQ(d.current_rate(), 60);
+  clock.Advance(10min);
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  EXPECT_DOUBLE_EQ(d.current_rate(), 100);
+}
+
+TEST(DestinationTest, ScatteredTransientsDoNotHalve) {
+  FakeClock clock;
+  Destination d("x", Limits(), clock.Steady());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+    d.Finish(Feedback::kTransient, clock.Steady());
+    clock.Advance(20s);  // only 3 fall in any 60 s window
+  }
+  EXPECT_DOUBLE_EQ(d.current_rate(), 100);
+}
+
+TEST(DestinationTest, AbandonReturnsTheSlot) {
+  FakeClock clock;
+  DestinationLimits l = Limits();
+  l.max_connections = 1;
+  Destination d("x", l, clock.Steady());
+  ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
+  d.Abandon();
+  EXPECT_EQ(d.in_flight(), 0);
+  EXPECT_TRUE(d.TryStart(clock.Steady()).allowed);
+}
+
+}  // namespace
+}  // namespace tayori::ratelimit
