@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""A scriptable SMTP relay for fault-injection tests, built on aiosmtpd.
+
+The recipient's local part chooses what happens to a message:
+  ok...      250 2.0.0 queued as <id>
+  thr...     RCPT answered 421 4.7.28 (receiver throttling) -- then the connection closes
+  rate...    RCPT answered 450 4.2.1
+  tmp...     RCPT answered 451 4.3.0
+  bounce...  RCPT answered 550 5.1.1 (no such user)
+  auth...    end of DATA answered 550 5.7.26 (unauthenticated)
+  dtmp...    end of DATA answered 451 4.3.0
+  policy...  end of DATA answered 554 5.7.1
+  drop...    the connection is dropped after the final dot, with no reply
+  stall...   no reply after the final dot until the client gives up
+Anything else is accepted.
+
+Options: --port N (0: pick), --max-per-connection N (close the connection
+right after the Nth accepted message, like relays with a per-connection cap),
+--tls CERT KEY (offer STARTTLS), --log FILE (one JSON line per accepted
+message: rcpt, mail_from, size, data sha256). Prints "READY <port>" when
+listening. Stops on SIGTERM.
+"""
+import argparse, asyncio, hashlib, itertools, json, signal, ssl, sys
+
+from aiosmtpd.smtp import SMTP
+
+ids = itertools.count(1)
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("thr"):
+            server.transport.write(b"421 4.7.28 Our system has detected an unusual rate of mail, try later\r\n")
+            server.transport.close()
+            return "421 4.7.28 closing"
+        if local.startswith("rate"):
+            return "450 4.2.1 The user you are trying to contact is receiving mail too quickly"
+        if local.startswith("tmp"):
+            return "451 4.3.0 Temporary local problem, try later"
+        if local.startswith("bounce"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server, session, envelope):
+        local = envelope.rcpt_tos[0].split("@", 1)[0].lower()
+        if local.startswith("auth"):
+            return "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender"
+        if local.startswith("dtmp"):
+            return "451 4.3.0 Error: queue file write error"
+        if local.startswith("policy"):
+            return "554 5.7.1 Message content rejected"
+        if local.startswith("drop"):
+            server.transport.abort()
+            return "250 never sent"
+        if local.startswith("stall"):
+            await asyncio.sleep(3600)
+        n = next(ids)
+        data = envelope.original_content or b""
+        if self.log:
+            self.log.write(json.dumps({"rcpt": envelope.rcpt_tos[0], "mail_from": envelope.mail_from,
+                                       "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                                       "id": "FR%d" % n}) + "\n")
+        session.accepted = getattr(session, "accepted", 0) + 1
+        if self.args.max_per_connection and session.accepted >= self.args.max_per_connection:
+            # Reply, then close: the next MAIL on this connection finds it gone.
+            server.transport.write(b"250 2.0.0 Ok: queued as FR%d\r\n" % n)
+            server.transport.close()
+        return "250 2.0.0 Ok: queued as FR%d" % n
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--max-per-connection", type=int, default=0)
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--log")
+    args = p.parse_args()
+    handler = Handler(args)
+    tls_context = None
+    if args.tls:
+        tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_context.load_cert_chain(args.tls[0], args.tls[1])
+    loop = asyncio.get_running_loop()
+
+    def factory():
+        return SMTP(handler, hostname="fault-relay.test", tls_context=tls_context,
+                    require_starttls=bool(tls_context), data_size_limit=50 * 1024 * 1024,
+                    enable_SMTPUTF8=True, ident="fault-relay")
+
+    server = await loop.create_server(factory, "127.0.0.1", args.port)
+    port = server.sockets[0].getsockname()[1]
+    print("READY %d" % port, flush=True)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    await stop.wait()
+    server.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
