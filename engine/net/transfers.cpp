@@ -108,7 +108,10 @@ size_t ReadMessage(char* buffer, size_t size, size_t nitems, void* userp) {
   size_t n = std::min(size * nitems, m.size() - t->read_offset);
   std::memcpy(buffer, m.data() + t->read_offset, n);
   t->read_offset += n;
-  if (n == 0) t->body_done = true;  // curl now sends CRLF.CRLF
+  // Once every byte is handed over, curl sends CRLF.CRLF next (it may not ask
+  // again, since it knows the size). From here a lost connection leaves the
+  // outcome unknown, the conservative reading.
+  if (t->read_offset == m.size()) t->body_done = true;
   return n;
 }
 
@@ -206,7 +209,8 @@ void Transfers::Impl::FinishSmtp(std::unique_ptr<Transfer> t, CURLcode code) {
   r.stage = t->body_done ? SmtpStage::kAfterDot : t->stage;
   if (r.stage == SmtpStage::kAfterDot && code == CURLE_OK) {
     r.ok = !r.reply.empty() && r.reply.back()[0] == '2';
-  } else if (r.stage == SmtpStage::kAfterDot && !r.reply.empty() && r.reply.back().rfind("354", 0) == 0) {
+  }
+  if (r.stage == SmtpStage::kAfterDot && !r.reply.empty() && r.reply.back().rfind("354", 0) == 0) {
     // The last reply is still DATA's 354: no final reply arrived.
     r.reply.clear();
   }
