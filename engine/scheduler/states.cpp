@@ -1,0 +1,78 @@
+#include "scheduler/states.h"
+
+#include <array>
+#include <utility>
+
+namespace tayori::scheduler {
+namespace {
+
+constexpr std::array<std::pair<CampaignState, std::string_view>, 7> kCampaignNames{{
+    {CampaignState::kDraft, "draft"},
+    {CampaignState::kScheduled, "scheduled"},
+    {CampaignState::kSending, "sending"},
+    {CampaignState::kSent, "sent"},
+    {CampaignState::kPaused, "paused"},
+    {CampaignState::kCancelled, "cancelled"},
+    {CampaignState::kFailed, "failed"},
+}};
+
+constexpr std::array<std::pair<DeliveryState, std::string_view>, 10> kDeliveryNames{{
+    {DeliveryState::kQueued, "queued"},
+    {DeliveryState::kLeased, "leased"},
+    {DeliveryState::kDeferred, "deferred"},
+    {DeliveryState::kSent, "sent"},
+    {DeliveryState::kFailed, "failed"},
+    {DeliveryState::kBounced, "bounced"},
+    {DeliveryState::kSuppressed, "suppressed"},
+    {DeliveryState::kExpired, "expired"},
+    {DeliveryState::kUnknown, "unknown"},
+    {DeliveryState::kCancelled, "cancelled"},
+}};
+
+}  // namespace
+
+std::string_view Name(CampaignState s) {
+  for (auto& [v, n] : kCampaignNames)
+    if (v == s) return n;
+  return "?";
+}
+
+std::optional<CampaignState> ParseCampaignState(std::string_view s) {
+  for (auto& [v, n] : kCampaignNames)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+bool IsTerminal(CampaignState s) {
+  return s == CampaignState::kSent || s == CampaignState::kCancelled || s == CampaignState::kFailed;
+}
+
+bool CampaignTransitionAllowed(CampaignState from, CampaignState to) {
+  using S = CampaignState;
+  switch (from) {
+    case S::kDraft: return to == S::kScheduled || to == S::kCancelled;
+    case S::kScheduled: return to == S::kSending || to == S::kDraft || to == S::kPaused || to == S::kCancelled;
+    case S::kSending:
+      return to == S::kSent || to == S::kPaused || to == S::kCancelled || to == S::kFailed;
+    case S::kPaused: return to == S::kScheduled || to == S::kCancelled;
+    default: return false;  // terminal
+  }
+}
+
+std::string_view Name(DeliveryState s) {
+  for (auto& [v, n] : kDeliveryNames)
+    if (v == s) return n;
+  return "?";
+}
+
+std::optional<DeliveryState> ParseDeliveryState(std::string_view s) {
+  for (auto& [v, n] : kDeliveryNames)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+bool IsTerminal(DeliveryState s) {
+  return s != DeliveryState::kQueued && s != DeliveryState::kLeased && s != DeliveryState::kDeferred;
+}
+
+}  // namespace tayori::scheduler
