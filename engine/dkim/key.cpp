@@ -1,0 +1,142 @@
+#include "dkim/key.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
+
+#include "dkim/crypto.h"
+#include "dkim/openssl_util.h"
+
+namespace tayori::dkim {
+namespace {
+
+using internal::BioPtr;
+using internal::OpenSslError;
+using internal::PkeyPtr;
+
+// Never prompt on a terminal for the passphrase of an encrypted PEM: an
+// encrypted key is simply an error here.
+int NoPassphrase(char*, int, int, void*) { return -1; }
+
+Status CheckRsaSigningBits(int bits) {
+  if (bits < kMinRsaSigningBits)
+    return InvalidInput("RSA keys of " + std::to_string(bits) + " bits are too weak to sign with; use at least " +
+                        std::to_string(kMinRsaSigningBits));
+  if (bits > kMaxRsaBits)
+    return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view KeyTypeName(KeyType t) { return t == KeyType::kRsa ? "rsa" : "ed25519"; }
+
+PrivateKey::~PrivateKey() { EVP_PKEY_free(pkey_); }
+PublicKey::~PublicKey() { EVP_PKEY_free(pkey_); }
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::Adopt(evp_pkey_st* raw) {
+  PkeyPtr pkey(raw);
+  switch (EVP_PKEY_get_id(pkey.get())) {
+    case EVP_PKEY_RSA: {
+      int bits = EVP_PKEY_get_bits(pkey.get());
+      return std::shared_ptr<const PrivateKey>(new PrivateKey(pkey.release(), KeyType::kRsa, bits));
+    }
+    case EVP_PKEY_ED25519:
+      return std::shared_ptr<const PrivateKey>(new PrivateKey(pkey.release(), KeyType::kEd25519, 256));
+    default:
+      return InvalidInput("unsupported key type (DKIM keys are RSA or Ed25519)");
+  }
+}
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::GenerateRsa(int bits) {
+  TAYORI_RETURN_IF_ERROR(CheckRsaSigningBits(bits));
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
+  if (pkey == nullptr) return Internal(OpenSslError("RSA key generation failed"));
+  return Adopt(pkey);
+}
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::GenerateEd25519() {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (pkey == nullptr) return Internal(OpenSslError("Ed25519 key generation failed"));
+  return Adopt(pkey);
+}
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Internal(OpenSslError("BIO_new_mem_buf"));
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr);
+  if (pkey == nullptr) return InvalidInput(OpenSslError("not a readable, unencrypted PEM private key"));
+  auto key = Adopt(pkey);
+  if (key.ok() && (*key)->type() == KeyType::kRsa && (*key)->bits() > kMaxRsaBits)
+    return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
+  return key;
+}
+
+Result<std::string> PrivateKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return Internal(OpenSslError("BIO_new"));
+  // OpenSSL 3 writes PKCS#8 PrivateKeyInfo here ("BEGIN PRIVATE KEY").
+  if (PEM_write_bio_PrivateKey(bio.get(), pkey_, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return Internal(OpenSslError("PEM_write_bio_PrivateKey"));
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string PrivateKey::PublicKeyBase64() const {
+  if (type_ == KeyType::kEd25519) {
+    unsigned char raw[32];
+    size_t len = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(pkey_, raw, &len) != 1) std::abort();
+    return crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), len));
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey_, &der);
+  if (len <= 0) std::abort();  // an RSA key we hold can always be encoded
+  std::string out = crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(len)));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string PrivateKey::DnsTxtValue() const {
+  return "v=DKIM1; k=" + std::string(KeyTypeName(type_)) + "; p=" + PublicKeyBase64();
+}
+
+Result<std::shared_ptr<const PublicKey>> PublicKey::FromDkimBytes(KeyType type, std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  if (type == KeyType::kEd25519) {
+    if (der.size() != 32)
+      return InvalidInput("an Ed25519 public key is 32 bytes, p= has " + std::to_string(der.size()));
+    EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, p, der.size());
+    if (pkey == nullptr) return InvalidInput(OpenSslError("invalid Ed25519 public key"));
+    return std::shared_ptr<const PublicKey>(new PublicKey(pkey, KeyType::kEd25519, 256));
+  }
+  const unsigned char* cursor = p;
+  PkeyPtr pkey(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!pkey || cursor != p + der.size()) {
+    // Not SubjectPublicKeyInfo: try a bare RSAPublicKey (PKCS#1).
+    ERR_clear_error();
+    cursor = p;
+    pkey.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &cursor, static_cast<long>(der.size())));
+    if (!pkey || cursor != p + der.size()) return InvalidInput(OpenSslError("p= is not a DER RSA public key"));
+  }
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_RSA) return InvalidInput("p= holds a non-RSA key but k=rsa");
+  int bits = EVP_PKEY_get_bits(pkey.get());
+  if (bits < kMinRsaVerifyingBits)
+    return InvalidInput("RSA key of " + std::to_string(bits) + " bits is below the " +
+                        std::to_string(kMinRsaVerifyingBits) + "-bit minimum (RFC 8301 §3.2)");
+  if (bits > kMaxRsaBits) return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
+  return std::shared_ptr<const PublicKey>(new PublicKey(pkey.release(), KeyType::kRsa, bits));
+}
+
+std::vector<std::string> SplitTxtValue(std::string_view value, size_t max) {
+  std::vector<std::string> out;
+  if (max == 0) max = kTxtStringMax;
+  for (size_t i = 0; i < value.size(); i += max) out.emplace_back(value.substr(i, max));
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+}  // namespace tayori::dkim

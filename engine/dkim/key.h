@@ -1,0 +1,101 @@
+// DKIM keys: generation, PEM (PKCS#8) in and out, and the DNS TXT record
+// value that publishes the public half (RFC 6376 §3.6.1, RFC 8463 §4).
+//
+// Keys are immutable once built and safe to use from several threads at once
+// (OpenSSL 3 allows concurrent read-only use of an EVP_PKEY); share them with
+// std::shared_ptr, e.g. through KeyCache.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+struct evp_pkey_st;
+
+namespace tayori::dkim {
+
+enum class KeyType { kRsa, kEd25519 };
+
+// Key size limits (mail-rules.md, RFC 8301 §3.2): we generate and sign with
+// 2048 bits or more; a verifier must still accept 1024-bit keys; larger than
+// 8192 is refused everywhere (cost, and TXT records get unwieldy).
+constexpr int kMinRsaSigningBits = 2048;
+constexpr int kMinRsaVerifyingBits = 1024;
+constexpr int kMaxRsaBits = 8192;
+constexpr int kDefaultRsaBits = 2048;
+
+// Maximum length of one DNS TXT character-string (RFC 1035 §3.3.14).
+constexpr size_t kTxtStringMax = 255;
+
+std::string_view KeyTypeName(KeyType t);  // "rsa" / "ed25519", the k= values
+
+class PrivateKey {
+ public:
+  // Generates a new key. RSA below kMinRsaSigningBits or above kMaxRsaBits is
+  // kInvalidInput.
+  static Result<std::shared_ptr<const PrivateKey>> GenerateRsa(int bits = kDefaultRsaBits);
+  static Result<std::shared_ptr<const PrivateKey>> GenerateEd25519();
+  // Reads a PEM private key (PKCS#8 "PRIVATE KEY"; the older PKCS#1 "RSA
+  // PRIVATE KEY" is accepted too). Only RSA and Ed25519 keys are accepted.
+  // An RSA key below kMinRsaSigningBits is accepted here (it can be loaded to
+  // derive its record) but no Signer can be built with it.
+  static Result<std::shared_ptr<const PrivateKey>> FromPem(std::string_view pem);
+
+  ~PrivateKey();
+  PrivateKey(const PrivateKey&) = delete;
+  PrivateKey& operator=(const PrivateKey&) = delete;
+
+  KeyType type() const { return type_; }
+  int bits() const { return bits_; }  // modulus size for RSA, 256 for Ed25519
+
+  // PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), unencrypted: store it 0600.
+  Result<std::string> ToPem() const;
+  // The p= value: base64 of the DER SubjectPublicKeyInfo for RSA, of the raw
+  // 32-byte public key for Ed25519 (RFC 8463 §4.2).
+  std::string PublicKeyBase64() const;
+  // "v=DKIM1; k=rsa; p=<base64>" or "v=DKIM1; k=ed25519; p=<base64>".
+  std::string DnsTxtValue() const;
+
+  // For the dkim module's signing code; never null.
+  evp_pkey_st* pkey() const { return pkey_; }
+
+ private:
+  PrivateKey(evp_pkey_st* pkey, KeyType type, int bits) : pkey_(pkey), type_(type), bits_(bits) {}
+  static Result<std::shared_ptr<const PrivateKey>> Adopt(evp_pkey_st* pkey);
+  evp_pkey_st* pkey_;
+  KeyType type_;
+  int bits_;
+};
+
+// A public key taken from a key record's p= value, for verification.
+class PublicKey {
+ public:
+  // `der` is the decoded p= value: SubjectPublicKeyInfo (or a bare PKCS#1
+  // RSAPublicKey, which RFC 6376 §3.6.1's wording allows) for RSA, the raw 32
+  // bytes for Ed25519. RSA keys below kMinRsaVerifyingBits are kInvalidInput.
+  static Result<std::shared_ptr<const PublicKey>> FromDkimBytes(KeyType type, std::string_view der);
+
+  ~PublicKey();
+  PublicKey(const PublicKey&) = delete;
+  PublicKey& operator=(const PublicKey&) = delete;
+
+  KeyType type() const { return type_; }
+  int bits() const { return bits_; }
+  evp_pkey_st* pkey() const { return pkey_; }
+
+ private:
+  PublicKey(evp_pkey_st* pkey, KeyType type, int bits) : pkey_(pkey), type_(type), bits_(bits) {}
+  evp_pkey_st* pkey_;
+  KeyType type_;
+  int bits_;
+};
+
+// Splits a TXT record value into character-strings of at most `max` bytes
+// (kTxtStringMax for DNS). Concatenated they give back `value`; an empty value
+// is one empty string.
+std::vector<std::string> SplitTxtValue(std::string_view value, size_t max = kTxtStringMax);
+
+}  // namespace tayori::dkim

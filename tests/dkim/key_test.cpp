@@ -1,0 +1,100 @@
+#include "dkim/key.h"
+
+#include <gtest/gtest.h>
+
+#include "dkim/key_record.h"
+#include "test_util.h"
+
+namespace tayori::dkim {
+namespace {
+
+TEST(KeyTest, RefusesToGenerateRsaBelow2048Bits) {
+  auto weak = PrivateKey::GenerateRsa(1024);
+  ASSERT_FALSE(weak.ok());
+  EXPECT_EQ(weak.status().error_class(), ErrorClass::kInvalidInput);
+  EXPECT_NE(weak.status().message().find("at least 2048"), std::string::npos);
+  EXPECT_FALSE(PrivateKey::GenerateRsa(2047).ok());
+  EXPECT_FALSE(PrivateKey::GenerateRsa(16384).ok());
+}
+
+TEST(KeyTest, GeneratesRsa2048AndItsRecord) {
+  auto key = PrivateKey::GenerateRsa();
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ((*key)->type(), KeyType::kRsa);
+  EXPECT_EQ((*key)->bits(), 2048);
+  std::string txt = (*key)->DnsTxtValue();
+  EXPECT_EQ(txt.rfind("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 0), 0u);
+  // The record parses back into the same public key.
+  auto record = ParseKeyRecord(txt);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->key->bits(), 2048);
+}
+
+TEST(KeyTest, GeneratesEd25519WithRawPublicKeyRecord) {
+  auto key = PrivateKey::GenerateEd25519();
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ((*key)->type(), KeyType::kEd25519);
+  EXPECT_EQ((*key)->PublicKeyBase64().size(), 44u);  // 32 bytes, RFC 8463 §4.2
+  EXPECT_EQ((*key)->DnsTxtValue().rfind("v=DKIM1; k=ed25519; p=", 0), 0u);
+}
+
+TEST(KeyTest, PemRoundTripIsPkcs8AndKeepsTheKey) {
+  for (auto gen : {+[] { return PrivateKey::GenerateRsa(); }, +[] { return PrivateKey::GenerateEd25519(); }}) {
+    auto key = gen();
+    ASSERT_TRUE(key.ok());
+    auto pem = (*key)->ToPem();
+    ASSERT_TRUE(pem.ok());
+    EXPECT_EQ(pem->rfind("-----BEGIN PRIVATE KEY-----\n", 0), 0u);
+    auto back = PrivateKey::FromPem(*pem);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ((*back)->type(), (*key)->type());
+    EXPECT_EQ((*back)->PublicKeyBase64(), (*key)->PublicKeyBase64());
+    EXPECT_EQ(*(*back)->ToPem(), *pem);
+  }
+}
+
+TEST(KeyTest, LoadsA1024BitKeyButReportsItsSize) {
+  auto key = PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ((*key)->bits(), 1024);
+}
+
+TEST(KeyTest, RejectsGarbagePem) {
+  auto bad = PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().error_class(), ErrorClass::kInvalidInput);
+  EXPECT_FALSE(PrivateKey::FromPem("").ok());
+}
+
+TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
+  auto key = PrivateKey::GenerateRsa();
+  ASSERT_TRUE(key.ok());
+  std::string txt = (*key)->DnsTxtValue();
+  EXPECT_EQ(txt.size(), 410u);  // 2048-bit key: 2 strings (stack.md §4)
+  auto parts = SplitTxtValue(txt);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].size(), 255u);
+  EXPECT_EQ(parts[1].size(), 155u);
+  EXPECT_EQ(parts[0] + parts[1], txt);
+  EXPECT_EQ(SplitTxtValue(std::string(510, 'a')).size(), 2u);
+  EXPECT_EQ(SplitTxtValue(std::string(511, 'a')).size(), 3u);
+  EXPECT_EQ(SplitTxtValue("").size(), 1u);
+  EXPECT_EQ(SplitTxtValue("abcdefg", 3), (std::vector<std::string>{"abc", "def", "g"}));
+}
+
+TEST(KeyTest, PublicKeyAccepts1024ButNotSmaller) {
+  auto k1024 = PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
+  ASSERT_TRUE(k1024.ok());
+  auto record = ParseKeyRecord((*k1024)->DnsTxtValue());
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->key->bits(), 1024);
+  // A 512-bit key (SubjectPublicKeyInfo) is refused.
+  auto small = ParseKeyRecord(
+      "v=DKIM1; p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAN7D3uz0sGbhtGgJ2bJbUzNij0b8hFqB2r2Lc6YW7p5gdn5T+ou37CxYz/"
+      "cC6c9AAPd6j6jq2cm4weqBlkpaolcCAwEAAQ==");
+  ASSERT_FALSE(small.ok());
+  EXPECT_NE(small.status().message().find("512 bits"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tayori::dkim
