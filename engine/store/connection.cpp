@@ -28,6 +28,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const config::Database& db,
   mysql_optionsv(impl->mysql, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
   mysql_optionsv(impl->mysql, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
   mysql_optionsv(impl->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // All timestamps Tayori writes and compares are UTC, whatever the server's zone.
+  mysql_optionsv(impl->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
   // Reconnecting silently would lose session state (locks, transactions);
   // callers see the error as transient and reconnect deliberately.
   my_bool reconnect = 0;

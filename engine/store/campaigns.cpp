@@ -1,0 +1,212 @@
+#include "store/campaigns.h"
+
+#include <algorithm>
+
+namespace tayori::store {
+namespace {
+
+uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
+std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
+
+// Runs `body` inside a transaction; rolls back on any error.
+template <typename F>
+auto InTransaction(Connection& db, F body) -> decltype(body()) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto result = body();
+  if (!result.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return result;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return result;
+}
+
+}  // namespace
+
+std::string IdList(const std::vector<uint64_t>& ids) {
+  std::string out;
+  for (uint64_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out.empty() ? "NULL" : out;
+}
+
+Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::string& instance, int lease_s, int limit) {
+  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
+    TAYORI_ASSIGN_OR_RETURN(Rows rows,
+                            db.Query("SELECT id FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= UTC_TIMESTAMP(6) "
+                                     "ORDER BY scheduled_at LIMIT " + std::to_string(limit) +
+                                     " FOR UPDATE SKIP LOCKED"));
+    std::vector<uint64_t> ids;
+    for (const auto& r : rows.rows) ids.push_back(U64(r[0]));
+    if (ids.empty()) return ids;
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "UPDATE campaigns SET state = 'sending', state_reason = NULL, claimed_by = " + db.Quote(instance) +
+        ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
+        " SECOND, started_at = COALESCE(started_at, UTC_TIMESTAMP(6)) WHERE id IN (" + IdList(ids) + ")"));
+    std::string events;
+    for (uint64_t id : ids) {
+      if (!events.empty()) events += ',';
+      events += "((SELECT tenant_id FROM campaigns WHERE id = " + std::to_string(id) + "), 'campaign', " +
+                std::to_string(id) + ", 'state_change', " + db.Quote(instance) + ", 'scheduled -> sending')";
+    }
+    TAYORI_RETURN_IF_ERROR(
+        db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES " + events));
+    return ids;
+  });
+}
+
+Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std::string& instance, int lease_s,
+                                                       int limit) {
+  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
+    TAYORI_ASSIGN_OR_RETURN(
+        Rows rows, db.Query("SELECT id FROM campaigns WHERE state = 'sending' AND expanded = 0 AND "
+                            "(claimed_by IS NULL OR claimed_by = " + db.Quote(instance) +
+                            " OR claimed_until < UTC_TIMESTAMP(6)) ORDER BY id LIMIT " + std::to_string(limit) +
+                            " FOR UPDATE SKIP LOCKED"));
+    std::vector<uint64_t> ids;
+    for (const auto& r : rows.rows) ids.push_back(U64(r[0]));
+    if (ids.empty()) return ids;
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET claimed_by = " + db.Quote(instance) +
+                                      ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
+                                      " SECOND WHERE id IN (" + IdList(ids) + ")"));
+    return ids;
+  });
+}
+
+Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows,
+      db.Query("SELECT c.id, c.tenant_id, c.list_id, c.sender_domain_id, c.state, t.slug, t.name, t.sender_id, "
+               "l.slug, l.name, d.domain, d.state, COALESCE(d.state_reason, ''), c.from_address, c.from_name, "
+               "COALESCE(c.reply_to, ''), c.subject_template, COALESCE(c.text_template, ''), "
+               "COALESCE(c.html_template, ''), c.mail_type, c.expanded "
+               "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id JOIN lists l ON l.id = c.list_id "
+               "JOIN sender_domains d ON d.id = c.sender_domain_id WHERE c.id = " + std::to_string(id)));
+  if (rows.rows.empty()) return NotFound("campaign " + std::to_string(id) + " does not exist");
+  const auto& r = rows.rows[0];
+  CampaignRow c;
+  c.id = U64(r[0]);
+  c.tenant_id = U64(r[1]);
+  c.list_id = U64(r[2]);
+  c.sender_domain_id = U64(r[3]);
+  c.state = Str(r[4]);
+  c.tenant_slug = Str(r[5]);
+  c.tenant_name = Str(r[6]);
+  c.sender_id = Str(r[7]);
+  c.list_slug = Str(r[8]);
+  c.list_name = Str(r[9]);
+  c.domain = Str(r[10]);
+  c.domain_state = Str(r[11]);
+  c.domain_state_reason = Str(r[12]);
+  c.from_address = Str(r[13]);
+  c.from_name = Str(r[14]);
+  c.reply_to = Str(r[15]);
+  c.subject_template = Str(r[16]);
+  c.text_template = Str(r[17]);
+  c.html_template = Str(r[18]);
+  c.mail_type = Str(r[19]);
+  c.expanded = Str(r[20]) == "1";
+  return c;
+}
+
+Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std::string& instance, int lease_s,
+                                 int chunk) {
+  return InTransaction(db, [&]() -> Result<ExpandResult> {
+    std::string cid = std::to_string(campaign_id);
+    TAYORI_ASSIGN_OR_RETURN(Rows c, db.Query("SELECT list_id, tenant_id, expand_cursor, claimed_by, expanded, state "
+                                             "FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
+    if (c.rows.empty()) return NotFound("campaign " + cid + " does not exist");
+    ExpandResult out;
+    if (Str(c.rows[0][3]) != instance || Str(c.rows[0][4]) == "1" || Str(c.rows[0][5]) != "sending") {
+      out.done = Str(c.rows[0][4]) == "1";
+      return out;  // not ours (anymore), or nothing to do
+    }
+    std::string list_id = Str(c.rows[0][0]), tenant_id = Str(c.rows[0][1]), cursor = Str(c.rows[0][2]);
+    // The upper bound of this chunk, so the cursor moves exactly over it.
+    TAYORI_ASSIGN_OR_RETURN(Rows last, db.Query("SELECT MAX(subscriber_id), COUNT(*) FROM (SELECT subscriber_id FROM "
+                                                "list_members WHERE list_id = " + list_id +
+                                                " AND subscriber_id > " + cursor +
+                                                " ORDER BY subscriber_id LIMIT " + std::to_string(chunk) + ") t"));
+    if (!last.rows[0][0]) {
+      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET expanded = 1, claimed_by = NULL, claimed_until = NULL "
+                                        "WHERE id = " + cid));
+      out.done = true;
+      return out;
+    }
+    std::string upto = *last.rows[0][0];
+    // Unsubscribed members are skipped; suppressed ones (for the shop, list_id 0,
+    // or this list) become terminal 'suppressed' deliveries so they are counted.
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) "
+        "SELECT " + cid + ", s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
+        "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = " + tenant_id +
+        " AND x.email = s.email AND x.list_id IN (0, " + list_id + ")), 'suppressed', 'queued'), UTC_TIMESTAMP(6) "
+        "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id "
+        "WHERE m.list_id = " + list_id + " AND m.state = 'subscribed' AND m.subscriber_id > " + cursor +
+        " AND m.subscriber_id <= " + upto));
+    out.inserted = static_cast<int>(db.affected_rows());
+    TAYORI_ASSIGN_OR_RETURN(Rows sup, db.Query("SELECT COUNT(*) FROM deliveries WHERE campaign_id = " + cid +
+                                               " AND state = 'suppressed' AND subscriber_id > " + cursor +
+                                               " AND subscriber_id <= " + upto));
+    out.suppressed = std::stoi(Str(sup.rows[0][0]));
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "UPDATE campaigns SET expand_cursor = " + upto + ", total_count = total_count + " +
+        std::to_string(out.inserted) + ", suppressed_count = suppressed_count + " + std::to_string(out.suppressed) +
+        ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND WHERE id = " + cid));
+    return out;
+  });
+}
+
+Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
+  std::vector<CampaignState> out;
+  if (ids.empty()) return out;
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id, state, COALESCE(state_reason, '') FROM campaigns WHERE id IN (" +
+                                              IdList(ids) + ")"));
+  for (const auto& r : rows.rows) out.push_back({U64(r[0]), Str(r[1]), Str(r[2])});
+  return out;
+}
+
+Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std::vector<uint64_t>& ids) {
+  std::vector<uint64_t> finished;
+  for (uint64_t id : ids) {
+    std::string cid = std::to_string(id);
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "UPDATE campaigns SET state = 'sent', finished_at = UTC_TIMESTAMP(6), claimed_by = NULL, claimed_until = NULL "
+        "WHERE id = " + cid + " AND state = 'sending' AND expanded = 1 AND NOT EXISTS (SELECT 1 FROM deliveries "
+        "WHERE campaign_id = " + cid + " AND state IN ('queued','leased','deferred'))"));
+    if (db.affected_rows() == 1) {
+      finished.push_back(id);
+      TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
+                                        "SELECT tenant_id, 'campaign', id, 'state_change', 'engine', 'sending -> sent' "
+                                        "FROM campaigns WHERE id = " + cid));
+    }
+  }
+  return finished;
+}
+
+Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<std::string>& from, const std::string& to,
+                          const std::string& reason, const std::string& actor) {
+  std::string states;
+  for (const auto& s : from) states += (states.empty() ? "" : ",") + db.Quote(s);
+  return InTransaction(db, [&]() -> Result<bool> {
+    std::string cid = std::to_string(id);
+    TAYORI_ASSIGN_OR_RETURN(Rows cur, db.Query("SELECT state FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
+    if (cur.rows.empty()) return NotFound("campaign " + cid + " does not exist");
+    std::string was = Str(cur.rows[0][0]);
+    if (std::find(from.begin(), from.end(), was) == from.end()) return false;
+    std::string extra;
+    if (to == "cancelled" || to == "failed") extra = ", finished_at = UTC_TIMESTAMP(6)";
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = " + db.Quote(to) + ", state_reason = " +
+                                      (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
+                                      " WHERE id = " + cid));
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+        "id, 'state_change', " + db.Quote(actor) + ", " + db.Quote(was + " -> " + to + (reason.empty() ? "" : ": " + reason)) +
+        " FROM campaigns WHERE id = " + cid));
+    return true;
+  });
+}
+
+}  // namespace tayori::store

@@ -1,0 +1,208 @@
+#include "store/deliveries.h"
+
+#include <map>
+
+#include "store/campaigns.h"
+
+namespace tayori::store {
+namespace {
+
+uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
+std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
+std::string Lease(int lease_s) { return "UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND"; }
+
+}  // namespace
+
+Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
+                                                    int lease_s, int limit) {
+  std::string cid = std::to_string(campaign_id);
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  // Two index ranges (queued, deferred) of ix_deliveries_due; SKIP LOCKED lets
+  // several instances lease from one campaign at once.
+  auto rows = db.Query("SELECT id FROM deliveries WHERE campaign_id = " + cid +
+                       " AND state IN ('queued','deferred') AND next_attempt_at <= UTC_TIMESTAMP(6) "
+                       "ORDER BY state, next_attempt_at LIMIT " + std::to_string(limit) + " FOR UPDATE SKIP LOCKED");
+  if (!rows.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return rows.status();
+  }
+  std::vector<uint64_t> ids;
+  for (const auto& r : rows->rows) ids.push_back(U64(r[0]));
+  if (ids.empty()) {
+    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+    return std::vector<LeasedDelivery>{};
+  }
+  Status st = db.Execute("UPDATE deliveries SET state = 'leased', lease_owner = " + db.Quote(owner) +
+                         ", lease_expires_at = " + Lease(lease_s) + " WHERE id IN (" + IdList(ids) + ")");
+  if (!st.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows full, db.Query("SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.dest_domain, s.display_name, "
+                          "COALESCE(s.fields, ''), d.attempts, UNIX_TIMESTAMP(d.created_at) "
+                          "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (" +
+                          IdList(ids) + ") ORDER BY d.id"));
+  std::vector<LeasedDelivery> out;
+  out.reserve(full.size());
+  for (const auto& r : full.rows) {
+    LeasedDelivery d;
+    d.id = U64(r[0]);
+    d.campaign_id = U64(r[1]);
+    d.subscriber_id = U64(r[2]);
+    d.email = Str(r[3]);
+    d.dest_domain = Str(r[4]);
+    d.display_name = Str(r[5]);
+    d.fields_json = Str(r[6]);
+    d.attempts = std::stoi(Str(r[7]));
+    d.created_unix = static_cast<int64_t>(std::stod(Str(r[8])));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status RenewLeases(Connection& db, const std::string& owner, int lease_s) {
+  return db.Execute("UPDATE deliveries SET lease_expires_at = " + Lease(lease_s) +
+                    " WHERE state = 'leased' AND lease_owner = " + db.Quote(owner));
+}
+
+Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::vector<uint64_t>& ids) {
+  std::string where = "state = 'leased' AND lease_owner = " + db.Quote(owner);
+  if (!ids.empty()) where += " AND id IN (" + IdList(ids) + ")";
+  TAYORI_RETURN_IF_ERROR(
+      db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE " + where));
+  return static_cast<int>(db.affected_rows());
+}
+
+Result<int> TakeOverExpiredLeases(Connection& db, int limit) {
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
+      "WHERE state = 'leased' AND lease_expires_at < UTC_TIMESTAMP(6) LIMIT " + std::to_string(limit)));
+  return static_cast<int>(db.affected_rows());
+}
+
+namespace {
+
+std::string Nullable(Connection& db, const std::string& v) { return v.empty() ? "NULL" : db.Quote(v); }
+
+std::string UpdateStatement(Connection& db, const std::string& owner, const DeliveryOutcome& o) {
+  std::string sql = "UPDATE deliveries SET state = " + db.Quote(o.state == "queued" ? "queued" : o.state) +
+                    ", lease_owner = NULL, lease_expires_at = NULL";
+  if (o.counts_attempt) sql += ", attempts = attempts + 1";
+  if (o.state == "deferred" || o.state == "queued")
+    sql += ", next_attempt_at = FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")";
+  if (o.code || !o.reply.empty()) {
+    sql += ", last_code = " + (o.code ? std::to_string(o.code) : std::string("NULL")) +
+           ", last_enhanced = " + Nullable(db, o.enhanced) + ", last_reply = " +
+           Nullable(db, o.reply.substr(0, 512));
+  }
+  if (!o.message_id.empty()) sql += ", message_id = " + db.Quote(o.message_id);
+  if (!o.relay.empty()) sql += ", relay = " + db.Quote(o.relay);
+  if (!o.queue_id.empty()) sql += ", relay_queue_id = " + db.Quote(o.queue_id);
+  sql += " WHERE id = " + std::to_string(o.delivery_id) + " AND state = 'leased' AND lease_owner = " + db.Quote(owner);
+  return sql;
+}
+
+const char* CounterFor(const std::string& state) {
+  if (state == "sent") return "sent_count";
+  if (state == "failed") return "failed_count";
+  if (state == "bounced") return "bounced_count";
+  if (state == "suppressed") return "suppressed_count";
+  if (state == "expired") return "expired_count";
+  if (state == "unknown") return "unknown_count";
+  if (state == "cancelled") return "cancelled_count";
+  return nullptr;  // deferred / queued: not final
+}
+
+Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
+  if (o.suppress_address && o.tenant_id) {
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) VALUES (" +
+        std::to_string(o.tenant_id) + ", " + db.Quote(o.email) + ", 0, 'bounce', " +
+        db.Quote(("smtp " + o.enhanced).substr(0, 64)) + ", " + std::to_string(o.campaign_id) + ")"));
+    if (db.affected_rows() > 0) {
+      TAYORI_RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
+          std::to_string(o.tenant_id) + ", 'suppression', LAST_INSERT_ID(), 'suppressed', 'engine', " +
+          db.Quote("hard bounce from campaign " + std::to_string(o.campaign_id) + ": " + o.reply.substr(0, 200)) + ")"));
+    }
+  }
+  if (o.pause_sender_domain && o.sender_domain_id) {
+    std::string did = std::to_string(o.sender_domain_id);
+    std::string reason = "authentication failure reported by receiver: " + std::to_string(o.code) + " " + o.enhanced +
+                         " " + o.reply.substr(0, 300);
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = 'paused', paused_at = UTC_TIMESTAMP(6), "
+                                      "state_reason = " + db.Quote(reason) + " WHERE id = " + did +
+                                      " AND state <> 'paused'"));
+    if (db.affected_rows() > 0) {
+      TAYORI_RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
+          "'sender_domain', id, 'alert', 'engine', " + db.Quote("sender domain paused: " + reason) +
+          " FROM sender_domains WHERE id = " + did));
+      TAYORI_RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
+          "'campaign', id, 'state_change', 'engine', " + db.Quote("-> paused: sender domain paused") +
+          " FROM campaigns WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
+      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " +
+                                        db.Quote("sender domain paused: " + reason.substr(0, 400)) +
+                                        " WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
+                                      const std::vector<DeliveryOutcome>& outcomes) {
+  WriteBackResult result;
+  if (outcomes.empty()) return result;
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status s) -> Result<WriteBackResult> {
+    (void)db.Execute("ROLLBACK");
+    return s;
+  };
+  // (campaign, counter) → rows that changed.
+  std::map<std::pair<uint64_t, std::string>, int> counters;
+  // Plain outcomes go in multi-statement batches grouped by (campaign,
+  // state): the summed affected rows of a group is exactly its counter delta.
+  std::map<std::pair<uint64_t, std::string>, std::string> batches;
+  for (const auto& o : outcomes) {
+    if (o.suppress_address || o.pause_sender_domain) {
+      Status s = db.Execute(UpdateStatement(db, owner, o));
+      if (!s.ok()) return fail(s);
+      if (db.affected_rows() == 0) continue;  // lease lost: another instance owns it now
+      ++result.written;
+      if (const char* c = CounterFor(o.state)) ++counters[{o.campaign_id, c}];
+      s = ApplySideEffects(db, o);
+      if (!s.ok()) return fail(s);
+      continue;
+    }
+    std::string& b = batches[{o.campaign_id, o.state}];
+    if (!b.empty()) b += ";\n";
+    b += UpdateStatement(db, owner, o);
+  }
+  for (const auto& [key, sql] : batches) {
+    Status s = db.Execute(sql);
+    if (!s.ok()) return fail(s);
+    int changed = static_cast<int>(db.affected_rows());
+    result.written += changed;
+    if (const char* c = CounterFor(key.second)) counters[{key.first, c}] += changed;
+  }
+  std::map<uint64_t, std::string> per_campaign;
+  for (const auto& [key, n] : counters) {
+    if (n == 0) continue;
+    std::string& set = per_campaign[key.first];
+    if (!set.empty()) set += ", ";
+    set += key.second + " = " + key.second + " + " + std::to_string(n);
+  }
+  for (const auto& [cid, set] : per_campaign) {
+    Status s = db.Execute("UPDATE campaigns SET " + set + " WHERE id = " + std::to_string(cid));
+    if (!s.ok()) return fail(s);
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return result;
+}
+
+}  // namespace tayori::store

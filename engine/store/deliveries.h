@@ -1,0 +1,76 @@
+// Delivery queries of the engine: leasing due deliveries, renewing and
+// releasing leases, taking over a dead instance's leases, and writing
+// outcomes back in batched transactions. Runs on a DbWorker thread.
+//
+// Exactly-once accounting: an outcome is written only while the delivery is
+// still leased by this instance (`state = 'leased' AND lease_owner = me`), and
+// campaign counters move by the number of rows that changed in the same
+// transaction, so a write-back retried after a lost connection changes nothing
+// twice.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/connection.h"
+
+namespace tayori::store {
+
+struct LeasedDelivery {
+  uint64_t id = 0;
+  uint64_t campaign_id = 0;
+  uint64_t subscriber_id = 0;
+  std::string email;
+  std::string dest_domain;
+  std::string display_name;
+  std::string fields_json;   // subscriber's extra fields ("" when none)
+  int attempts = 0;          // attempts made before this lease
+  int64_t created_unix = 0;  // when the delivery was queued (expiry clock)
+};
+
+// Leases up to `limit` due deliveries (queued or deferred, next_attempt_at <=
+// now) of one campaign for `owner`, skipping rows other instances hold.
+Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
+                                                    int lease_s, int limit);
+
+// Pushes the expiry of every lease `owner` holds (a heartbeat for work that
+// waits on a throttled destination).
+Status RenewLeases(Connection& db, const std::string& owner, int lease_s);
+
+// Gives leases back unstarted (drain, pause): state 'queued' again.
+// Empty `ids` releases every lease of `owner`.
+Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::vector<uint64_t>& ids);
+
+// Leases whose holder stopped renewing them go back to 'queued'. Their
+// message may have been submitted before the holder died: that is the
+// documented duplicate bound.
+Result<int> TakeOverExpiredLeases(Connection& db, int limit);
+
+// What became of one leased delivery.
+struct DeliveryOutcome {
+  uint64_t delivery_id = 0;
+  uint64_t campaign_id = 0;
+  std::string state;              // sent, deferred, failed, bounced, suppressed, expired, unknown, cancelled, queued
+  int64_t next_attempt_unix = 0;  // for 'deferred'
+  bool counts_attempt = true;     // false: never reached a relay (throttled, paused)
+  int code = 0;                   // SMTP code (0: none)
+  std::string enhanced, reply, message_id, relay, queue_id;
+  // Side effects decided by the classification table:
+  bool suppress_address = false;  // hard bounce: suppress for the shop
+  uint64_t tenant_id = 0;
+  std::string email;
+  bool pause_sender_domain = false;
+  uint64_t sender_domain_id = 0;
+};
+
+struct WriteBackResult {
+  int written = 0;  // outcomes applied (others had lost their lease)
+};
+
+Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
+                                      const std::vector<DeliveryOutcome>& outcomes);
+
+}  // namespace tayori::store

@@ -1,0 +1,80 @@
+#include "store/suppressions.h"
+
+namespace tayori::store {
+namespace {
+
+uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
+std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
+
+std::vector<SuppressionRow> ToRows(const Rows& rows) {
+  std::vector<SuppressionRow> out;
+  for (const auto& r : rows.rows) {
+    SuppressionRow s;
+    s.id = U64(r[0]);
+    s.tenant_id = U64(r[1]);
+    s.email = Str(r[2]);
+    s.list_id = U64(r[3]);
+    s.reason = Str(r[4]);
+    s.source = Str(r[5]);
+    s.campaign_id = U64(r[6]);
+    s.created_at = Str(r[7]);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+constexpr const char* kColumns = "id, tenant_id, email, list_id, reason, source, campaign_id, created_at";
+
+}  // namespace
+
+Result<std::vector<SuppressionRow>> SuppressionsSince(Connection& db, uint64_t after_id, int limit) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kColumns + " FROM suppressions WHERE id > " +
+                                              std::to_string(after_id) + " ORDER BY id LIMIT " + std::to_string(limit)));
+  return ToRows(rows);
+}
+
+Result<uint64_t> MaxSuppressionId(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT COALESCE(MAX(id), 0) FROM suppressions"));
+  return U64(rows.rows[0][0]);
+}
+
+Result<bool> AddSuppression(Connection& db, const SuppressionRow& s, const std::string& actor) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  Status st = db.Execute("INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) "
+                         "VALUES (" + std::to_string(s.tenant_id) + ", " + db.Quote(s.email) + ", " +
+                         std::to_string(s.list_id) + ", " + db.Quote(s.reason) + ", " + db.Quote(s.source) + ", " +
+                         (s.campaign_id ? std::to_string(s.campaign_id) : std::string("NULL")) + ")");
+  bool added = st.ok() && db.affected_rows() > 0;
+  if (st.ok() && added) {
+    st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
+                    std::to_string(s.tenant_id) + ", 'suppression', LAST_INSERT_ID(), 'suppressed', " + db.Quote(actor) +
+                    ", " + db.Quote(s.reason + " via " + s.source + (s.list_id ? " for list " + std::to_string(s.list_id) : " for the whole shop") +
+                                    (s.campaign_id ? " from campaign " + std::to_string(s.campaign_id) : "")) + ")");
+  }
+  if (!st.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return added;
+}
+
+Result<bool> RemoveSuppression(Connection& db, uint64_t tenant_id, const std::string& email, uint64_t list_id,
+                               const std::string& actor) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("DELETE FROM suppressions WHERE tenant_id = " + std::to_string(tenant_id) +
+                                    " AND email = " + db.Quote(email) + " AND list_id = " + std::to_string(list_id)));
+  bool removed = db.affected_rows() > 0;
+  if (removed)
+    TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, kind, actor, detail) VALUES (" +
+                                      std::to_string(tenant_id) + ", 'suppression', 'unsuppressed', " + db.Quote(actor) +
+                                      ", " + db.Quote("removed suppression of an address") + ")"));
+  return removed;
+}
+
+Result<std::vector<SuppressionRow>> ListSuppressions(Connection& db, uint64_t tenant_id, int limit) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kColumns + " FROM suppressions WHERE tenant_id = " +
+                                              std::to_string(tenant_id) + " ORDER BY id LIMIT " + std::to_string(limit)));
+  return ToRows(rows);
+}
+
+}  // namespace tayori::store
