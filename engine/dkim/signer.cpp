@@ -153,40 +153,40 @@ SignerBuilder& SignerBuilder::UseClock(const Clock& clock) {
 }
 
 Result<Signer> SignerBuilder::Build() const {
-  if (domain_.empty()) return InvalidInput("dkim signer: the signing domain is not set");
+  if (domain_.empty()) return InvalidInput("the signing domain is not set");
   auto domain = mime::DomainToALabel(domain_);
-  if (!domain.ok()) return domain.status().WithContext("dkim signer: domain");
-  if (selector_.empty()) return InvalidInput("dkim signer: the selector is not set");
-  TAYORI_RETURN_IF_ERROR(CheckSelector(selector_).WithContext("dkim signer"));
-  if (!rsa_key_) return InvalidInput("dkim signer: the RSA key is not set");
+  if (!domain.ok()) return domain.status().WithContext("domain");
+  if (selector_.empty()) return InvalidInput("the selector is not set");
+  TAYORI_RETURN_IF_ERROR(CheckSelector(selector_));
+  if (!rsa_key_) return InvalidInput("the RSA key is not set");
   if (rsa_key_->type() != KeyType::kRsa)
     return InvalidInput(
-        "dkim signer: the primary key must be RSA (receivers do not accept Ed25519 alone); add Ed25519 with "
-        "AddEd25519");
+        "the primary key must be RSA: receivers do not accept Ed25519 alone, so Ed25519 can only be a "
+        "second signature");
   if (rsa_key_->bits() < kMinRsaSigningBits)
-    return InvalidInput("dkim signer: RSA key of " + std::to_string(rsa_key_->bits()) +
+    return InvalidInput("RSA key of " + std::to_string(rsa_key_->bits()) +
                         " bits is too weak to sign with; use at least " + std::to_string(kMinRsaSigningBits));
   if (ed_key_) {
-    if (ed_key_->type() != KeyType::kEd25519) return InvalidInput("dkim signer: the second key must be Ed25519");
-    TAYORI_RETURN_IF_ERROR(CheckSelector(ed_selector_).WithContext("dkim signer: Ed25519"));
+    if (ed_key_->type() != KeyType::kEd25519) return InvalidInput("the second key must be Ed25519");
+    TAYORI_RETURN_IF_ERROR(CheckSelector(ed_selector_).WithContext("Ed25519"));
     if (EqualsIgnoreCase(ed_selector_, selector_))
-      return InvalidInput("dkim signer: the RSA and Ed25519 keys need different selectors (one key record each)");
+      return InvalidInput("the RSA and Ed25519 keys need different selectors (one key record each)");
   }
-  if (expiry_ && expiry_->count() <= 0) return InvalidInput("dkim signer: the expiry must be positive");
-  if (clock_ == nullptr) return InvalidInput("dkim signer: no clock");
+  if (expiry_ && expiry_->count() <= 0) return InvalidInput("the expiry must be positive");
+  if (clock_ == nullptr) return InvalidInput("no clock");
 
   Signer s;
   for (const std::string& h : headers_) {
-    TAYORI_RETURN_IF_ERROR(CheckHeaderName(h).WithContext("dkim signer"));
+    TAYORI_RETURN_IF_ERROR(CheckHeaderName(h));
     std::string lc = Lower(h);
     if (std::find(s.headers_.begin(), s.headers_.end(), lc) == s.headers_.end()) s.headers_.push_back(lc);
   }
   if (std::find(s.headers_.begin(), s.headers_.end(), "from") == s.headers_.end())
-    return InvalidInput("dkim signer: the signed headers must include From (RFC 6376 §5.4)");
+    return InvalidInput("the signed headers must include From (RFC 6376 §5.4)");
   for (const std::string& h : over_signed_) {
     std::string lc = Lower(h);
     if (std::find(s.headers_.begin(), s.headers_.end(), lc) == s.headers_.end())
-      return InvalidInput("dkim signer: over-signed header '" + h + "' is not in the signed header list");
+      return InvalidInput("over-signed header '" + h + "' is not in the signed header list");
     s.over_signed_.push_back(lc);
   }
   s.domain_ = std::move(domain).value();
