@@ -1,0 +1,143 @@
+#include "store/keys.h"
+
+namespace tayori::store {
+namespace {
+
+uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
+std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
+
+constexpr const char* kDomainColumns =
+    "d.id, d.tenant_id, t.slug, d.domain, d.mode, d.key_host, d.state, COALESCE(d.state_reason, '')";
+
+// Binary values go in as X'..' literals: no charset conversion can touch them.
+std::string HexLiteral(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "X'";
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out + "'";
+}
+
+SenderDomainRow DomainFrom(const std::vector<std::optional<std::string>>& r) {
+  return SenderDomainRow{U64(r[0]), U64(r[1]), Str(r[2]), Str(r[3]), Str(r[4]), Str(r[5]), Str(r[6]), Str(r[7])};
+}
+
+Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& where) {
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT dk.id, k.id, dk.sender_domain_id, dk.selector, dk.state, k.algorithm, k.bits, "
+                          "k.public_key, k.private_key_enc, k.kek_id, k.created_at, dk.state_changed_at "
+                          "FROM domain_keys dk JOIN dkim_keys k ON k.id = dk.dkim_key_id WHERE " + where +
+                          " ORDER BY dk.id DESC"));
+  std::vector<DomainKeyRow> out;
+  for (const auto& r : rows.rows) {
+    DomainKeyRow k;
+    k.domain_key_id = U64(r[0]);
+    k.dkim_key_id = U64(r[1]);
+    k.sender_domain_id = U64(r[2]);
+    k.selector = Str(r[3]);
+    k.state = Str(r[4]);
+    k.algorithm = Str(r[5]);
+    k.bits = std::stoi(Str(r[6]));
+    k.public_key = Str(r[7]);
+    k.private_key_sealed = Str(r[8]);
+    k.kek_id = Str(r[9]);
+    k.created_at = Str(r[10]);
+    k.state_changed_at = Str(r[11]);
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<uint64_t> TenantIdBySlug(Connection& db, const std::string& slug) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM tenants WHERE slug = " + db.Quote(slug)));
+  if (rows.rows.empty()) return NotFound("no tenant (shop) with slug '" + slug + "'");
+  return U64(rows.rows[0][0]);
+}
+
+Result<SenderDomainRow> FindSenderDomain(Connection& db, const std::string& domain) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kDomainColumns +
+                                              " FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id "
+                                              "WHERE d.domain = " + db.Quote(domain)));
+  if (rows.rows.empty()) return NotFound("sender domain '" + domain + "' is not registered");
+  return DomainFrom(rows.rows[0]);
+}
+
+Result<std::vector<SenderDomainRow>> ListSenderDomains(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kDomainColumns +
+                                              " FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id ORDER BY d.domain"));
+  std::vector<SenderDomainRow> out;
+  for (const auto& r : rows.rows) out.push_back(DomainFrom(r));
+  return out;
+}
+
+Result<uint64_t> InsertSenderDomain(Connection& db, uint64_t tenant_id, const std::string& domain,
+                                    const std::string& mode, const std::string& key_host) {
+  TAYORI_ASSIGN_OR_RETURN(Rows exists, db.Query("SELECT id FROM sender_domains WHERE domain = " + db.Quote(domain)));
+  if (!exists.rows.empty()) return InvalidInput("sender domain '" + domain + "' is already registered");
+  TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO sender_domains (tenant_id, domain, mode, key_host) VALUES (" +
+                                    std::to_string(tenant_id) + ", " + db.Quote(domain) + ", " + db.Quote(mode) + ", " +
+                                    db.Quote(key_host) + ")"));
+  return db.last_insert_id();
+}
+
+Result<uint64_t> InsertDomainKey(Connection& db, uint64_t sender_domain_id, const std::string& selector,
+                                 const std::string& state, const std::string& algorithm, int bits,
+                                 const std::string& public_key, const std::string& private_key_sealed,
+                                 const std::string& kek_id) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  Status st = db.Execute("INSERT INTO dkim_keys (algorithm, bits, public_key, private_key_enc, kek_id) VALUES (" +
+                         db.Quote(algorithm) + ", " + std::to_string(bits) + ", " + db.Quote(public_key) + ", " +
+                         HexLiteral(private_key_sealed) + ", " + db.Quote(kek_id) + ")");
+  uint64_t key_id = db.last_insert_id();
+  if (st.ok())
+    st = db.Execute("INSERT INTO domain_keys (sender_domain_id, dkim_key_id, selector, state) VALUES (" +
+                    std::to_string(sender_domain_id) + ", " + std::to_string(key_id) + ", " + db.Quote(selector) + ", " +
+                    db.Quote(state) + ")");
+  uint64_t dk_id = db.last_insert_id();
+  if (st.ok())
+    st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
+                    "'dkim_key', " + std::to_string(key_id) + ", 'created', 'cli', " +
+                    db.Quote(algorithm + " key for selector " + selector + " (" + state + ")") +
+                    " FROM sender_domains WHERE id = " + std::to_string(sender_domain_id));
+  if (!st.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return dk_id;
+}
+
+Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, const std::string& state) {
+  std::string extra;
+  if (state == "published") extra = ", published_at = UTC_TIMESTAMP(6)";
+  if (state == "active") extra = ", activated_at = UTC_TIMESTAMP(6)";
+  return db.Execute("UPDATE domain_keys SET state = " + db.Quote(state) + ", state_changed_at = UTC_TIMESTAMP(6)" +
+                    extra + " WHERE id = " + std::to_string(domain_key_id));
+}
+
+Status SetSenderDomainState(Connection& db, uint64_t id, const std::string& state, const std::string& reason,
+                            const std::string& actor) {
+  std::string extra = state == "verified" ? ", verified_at = UTC_TIMESTAMP(6)" : "";
+  if (state == "paused") extra = ", paused_at = UTC_TIMESTAMP(6)";
+  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = " + db.Quote(state) + ", state_reason = " +
+                                    (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
+                                    " WHERE id = " + std::to_string(id)));
+  return db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
+                    "'sender_domain', id, 'state_change', " + db.Quote(actor) + ", " +
+                    db.Quote("-> " + state + (reason.empty() ? "" : ": " + reason)) +
+                    " FROM sender_domains WHERE id = " + std::to_string(id));
+}
+
+Result<std::vector<DomainKeyRow>> DomainKeys(Connection& db, uint64_t sender_domain_id) {
+  return KeysWhere(db, "dk.sender_domain_id = " + std::to_string(sender_domain_id));
+}
+
+Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id) {
+  return KeysWhere(db, "dk.sender_domain_id = " + std::to_string(sender_domain_id) + " AND dk.state = 'active'");
+}
+
+}  // namespace tayori::store
