@@ -1,0 +1,93 @@
+// A mustache template compiled once per campaign into a flat program that
+// renders per recipient without parsing, lookups by name, or allocation
+// beyond the output buffer.
+//
+// Parsing is kainjow mustache's (its parser and error messages); errors are
+// reported as "<template name>:<line>: <reason>". The dialect, checked at
+// compile time so nothing fails per recipient:
+//   {{name}}       the value, HTML-escaped when the template is HTML
+//   {{{name}}} {{&name}}  the value unescaped
+//   {{#name}}...{{/name}}  rendered when the value is non-empty
+//   {{^name}}...{{/name}}  rendered when the value is empty
+//   {{! comment }}, {{=<% %>=}} delimiter changes
+// Partials, lambdas and lists are not supported. Every name must be known
+// (TemplateVariables); an unknown one is a compile error naming the line.
+// Standalone section, comment and delimiter tags take their whole line with
+// them (mustache spec, "Standalone Tags").
+//
+// Constants (shop and campaign fields) are substituted at compile time;
+// per-recipient values are "slots" passed to Render in a fixed order.
+//
+// Thread-safety: a CompiledTemplate is immutable; Render may run on many
+// threads at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace tayori::render {
+
+// The names a template may use, each bound to a constant or a slot index.
+class TemplateVariables {
+ public:
+  void AddConstant(std::string name, std::string value);
+  void AddSlot(std::string name, uint32_t slot);
+
+  struct Binding {
+    bool is_slot = false;
+    uint32_t slot = 0;
+    std::string value;
+  };
+  const Binding* Find(std::string_view name) const;
+  // "a, b, c": for error messages.
+  std::string Names() const;
+
+ private:
+  std::map<std::string, Binding, std::less<>> vars_;
+};
+
+enum class Escaping { kNone, kHtml };
+
+struct TemplateSource {
+  std::string name;  // for errors: a file name such as "html.mustache"
+  std::string text;
+};
+
+class CompiledTemplate {
+ public:
+  static Result<CompiledTemplate> Compile(const TemplateSource& source, const TemplateVariables& vars,
+                                          Escaping escaping);
+
+  // Appends the rendered text to `out`. `slots[i]` is the value of slot i;
+  // slots beyond slots.size() render as empty.
+  void Render(std::span<const std::string_view> slots, std::string& out) const;
+
+  // Whether slot `slot` can appear in the output (in a variable tag).
+  bool UsesSlot(uint32_t slot) const;
+  // True when the output is the same for every recipient.
+  bool IsConstant() const { return ops_.size() <= 1 && (ops_.empty() || ops_[0].kind == Op::kText); }
+  // Size of the literal text: a good first guess for reserving output.
+  size_t LiteralSize() const { return literals_.size(); }
+
+ private:
+  struct Op {
+    enum Kind : uint8_t { kText, kVar, kVarRaw, kIfSet, kIfEmpty } kind;
+    uint32_t a;  // kText: offset into literals_; kVar*/kIf*: slot
+    uint32_t b;  // kText: length; kIf*: index of the first op after the section
+  };
+  std::string literals_;
+  std::vector<Op> ops_;
+
+  friend class TemplateBuilder;
+};
+
+// Appends `s` with & < > " ' replaced by HTML character references.
+void AppendHtmlEscaped(std::string& out, std::string_view s);
+
+}  // namespace tayori::render
