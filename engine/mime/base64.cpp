@@ -17,28 +17,33 @@ constexpr std::array<int8_t, 256> kReverse = MakeReverse();
 
 }  // namespace
 
-void AppendBase64(std::string& out, std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  size_t n = bytes.size();
-  size_t start = out.size();
-  out.resize(start + Base64Length(n));
-  char* o = out.data() + start;
+char* EncodeBase64(char* o, const char* in, size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in);
   size_t i = 0;
   for (; i + 3 <= n; i += 3) {
     uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    *o++ = kAlphabet[v >> 18];
-    *o++ = kAlphabet[(v >> 12) & 63];
-    *o++ = kAlphabet[(v >> 6) & 63];
-    *o++ = kAlphabet[v & 63];
+    o[0] = kAlphabet[v >> 18];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    o[2] = kAlphabet[(v >> 6) & 63];
+    o[3] = kAlphabet[v & 63];
+    o += 4;
   }
   if (i < n) {
     uint32_t v = uint32_t{p[i]} << 16;
     if (i + 1 < n) v |= uint32_t{p[i + 1]} << 8;
-    *o++ = kAlphabet[v >> 18];
-    *o++ = kAlphabet[(v >> 12) & 63];
-    *o++ = (i + 1 < n) ? kAlphabet[(v >> 6) & 63] : '=';
-    *o++ = '=';
+    o[0] = kAlphabet[v >> 18];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    o[2] = (i + 1 < n) ? kAlphabet[(v >> 6) & 63] : '=';
+    o[3] = '=';
+    o += 4;
   }
+  return o;
+}
+
+void AppendBase64(std::string& out, std::string_view bytes) {
+  size_t start = out.size();
+  out.resize(start + Base64Length(bytes.size()));
+  EncodeBase64(out.data() + start, bytes.data(), bytes.size());
 }
 
 std::optional<std::string> DecodeBase64(std::string_view text) {

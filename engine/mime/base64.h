@@ -14,6 +14,9 @@ namespace tayori::mime {
 // Appends the padded base64 of `bytes` to `out`, without line breaks.
 void AppendBase64(std::string& out, std::string_view bytes);
 
+// Writes the padded base64 of in[0..n) at `out` and returns the end.
+char* EncodeBase64(char* out, const char* in, size_t n);
+
 // Length of AppendBase64's output for `n` input bytes.
 constexpr size_t Base64Length(size_t n) { return (n + 2) / 3 * 4; }
 

@@ -65,6 +65,23 @@ void AppendSubjectField(std::string& out, std::string_view subject) {
   f.Finish();
 }
 
+// Body templates are made CRLF once here, so rendered parts are already in
+// canonical form (RFC 2046 §4.1.1) and the encoders need not copy them.
+TemplateSource WithCrlf(const TemplateSource& s) {
+  TemplateSource out{s.name, {}};
+  out.text.reserve(s.text.size() + s.text.size() / 32);
+  for (size_t i = 0; i < s.text.size(); ++i) {
+    char c = s.text[i];
+    if (c == '\r' || c == '\n') {
+      out.text += "\r\n";
+      if (c == '\r' && i + 1 < s.text.size() && s.text[i + 1] == '\n') ++i;
+    } else {
+      out.text += c;
+    }
+  }
+  return out;
+}
+
 Result<TemplateSource> SubjectSource(const TemplateSource& s) {
   // subject.mustache files end with a newline; the subject is one line.
   TemplateSource out = s;
@@ -170,12 +187,12 @@ Result<CompiledCampaign> CompiledCampaign::Compile(const CampaignSpec& spec) {
   TAYORI_ASSIGN_OR_RETURN(c.subject_, CompiledTemplate::Compile(subject_src, vars, Escaping::kNone));
   if (spec.text) {
     TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(spec.text->name, spec.text->text));
-    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(*spec.text, vars, Escaping::kNone));
+    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(WithCrlf(*spec.text), vars, Escaping::kNone));
     c.text_ = std::move(t);
   }
   if (spec.html) {
     TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(spec.html->name, spec.html->text));
-    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(*spec.html, vars, Escaping::kHtml));
+    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(WithCrlf(*spec.html), vars, Escaping::kHtml));
     c.html_ = std::move(t);
   }
   for (uint32_t i = 0; i < c.slots_.size(); ++i) {

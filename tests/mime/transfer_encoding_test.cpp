@@ -96,6 +96,19 @@ TEST(Base64LinesTest, SeventySixColumnsAndCanonicalBreaks) {
   EXPECT_EQ(*DecodeBase64(joined), Crlf(text));
 }
 
+TEST(Base64LinesTest, MixedBreaksAreMadeCanonical) {
+  // Equal numbers of CR and LF that are not pairs, long enough for the
+  // eight-byte scan, and texts that are already canonical.
+  for (std::string text : {std::string("abcdefgh\rijklmnop\nqrstuvwx"), std::string("x\n\r") + std::string(40, 'y'),
+                           std::string(30, 'z') + "\r\n" + std::string(30, 'z') + "\r\n", std::string("\r\n\r\n\n\r")}) {
+    std::string enc;
+    AppendBase64Lines(enc, text);
+    std::string joined;
+    for (auto& l : Lines(enc + "\r\n")) joined += l;
+    EXPECT_EQ(*DecodeBase64(joined), Crlf(text));
+  }
+}
+
 TEST(ChoiceTest, PicksTheSmallerEncoding) {
   std::string ascii = "Dear customer,\nour spring sale starts today. Visit https://shop.example/sale\n";
   std::string out;
