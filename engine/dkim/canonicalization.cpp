@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tayori::dkim {
 namespace {
 
@@ -25,6 +29,29 @@ constexpr auto kSimpleClasses = MakeClasses(false);
 constexpr auto kRelaxedClasses = MakeClasses(true);
 
 bool IsWsp(char c) { return c == ' ' || c == '\t'; }
+
+// Skips ordinary bytes: returns the first byte at or after p that is CR, or
+// (relaxed) SP or HTAB; end when there is none. Bodies are mostly ordinary
+// text, so this runs 16 bytes per step where SSE2 is available.
+const char* SkipOrdinary(const char* p, const char* end, bool relaxed, const std::array<uint8_t, 256>& classes) {
+#if defined(__SSE2__)
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i sp = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  while (end - p >= 16) {
+    __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i hit = _mm_cmpeq_epi8(block, cr);
+    if (relaxed) hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(block, sp), _mm_cmpeq_epi8(block, tab)));
+    int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#else
+  (void)relaxed;
+#endif
+  while (p < end && classes[static_cast<uint8_t>(*p)] == kOrdinary) ++p;
+  return p;
+}
 
 }  // namespace
 
@@ -92,7 +119,7 @@ void BodyCanonicalizer::Update(std::string_view piece) {
   }
   while (p < end) {
     const char* run = p;
-    while (p < end && classes[static_cast<uint8_t>(*p)] == kOrdinary) ++p;
+    p = SkipOrdinary(p, end, canon_ == Canonicalization::kRelaxed, classes);
     if (p != run) {
       StartContent();
       Put(run, static_cast<size_t>(p - run));

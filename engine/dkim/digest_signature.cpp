@@ -22,18 +22,18 @@ Result<std::string> SignDigest(const PrivateKey& key, const crypto::Sha256Digest
   if (key.type() == KeyType::kRsa) {
     // The digest is already computed (incrementally, while canonicalizing),
     // so sign it directly: EVP_PKEY_sign with the signature digest set adds
-    // the PKCS#1 DigestInfo for SHA-256.
-    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey(), nullptr));
-    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(ctx.get(), internal::Sha256Md()) != 1)
-      return Internal(OpenSslError("RSA sign setup"));
-    size_t len = 0;
-    if (EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1)
-      return Internal(OpenSslError("RSA sign size"));
+    // the PKCS#1 DigestInfo for SHA-256. The context comes from the key's
+    // pool, already initialized.
+    EVP_PKEY_CTX* ctx = key.AcquireRsaSignContext();
+    if (ctx == nullptr) return Internal(OpenSslError("RSA sign setup"));
+    size_t len = static_cast<size_t>(EVP_PKEY_get_size(key.pkey()));
     sig.resize(len);
-    if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, digest.data(), digest.size()) != 1)
+    int rc = EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest.data(), digest.size());
+    if (rc != 1) {
+      EVP_PKEY_CTX_free(ctx);  // do not return a context in an unknown state to the pool
       return Internal(OpenSslError("RSA sign"));
+    }
+    key.ReleaseRsaSignContext(ctx);
     sig.resize(len);
     return sig;
   }

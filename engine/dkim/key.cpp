@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <cstdlib>
@@ -33,7 +34,38 @@ Status CheckRsaSigningBits(int bits) {
 
 std::string_view KeyTypeName(KeyType t) { return t == KeyType::kRsa ? "rsa" : "ed25519"; }
 
-PrivateKey::~PrivateKey() { EVP_PKEY_free(pkey_); }
+PrivateKey::~PrivateKey() {
+  for (EVP_PKEY_CTX* ctx : idle_contexts_) EVP_PKEY_CTX_free(ctx);
+  EVP_PKEY_free(pkey_);
+}
+
+EVP_PKEY_CTX* PrivateKey::AcquireRsaSignContext() const {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!idle_contexts_.empty()) {
+      EVP_PKEY_CTX* ctx = idle_contexts_.back();
+      idle_contexts_.pop_back();
+      return ctx;
+    }
+  }
+  internal::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), internal::Sha256Md()) != 1)
+    return nullptr;
+  return ctx.release();
+}
+
+void PrivateKey::ReleaseRsaSignContext(EVP_PKEY_CTX* ctx) const {
+  if (ctx == nullptr) return;
+  {
+    std::lock_guard lock(pool_mu_);
+    if (idle_contexts_.size() < kMaxIdleContexts) {
+      idle_contexts_.push_back(ctx);
+      return;
+    }
+  }
+  EVP_PKEY_CTX_free(ctx);
+}
 PublicKey::~PublicKey() { EVP_PKEY_free(pkey_); }
 
 Result<std::shared_ptr<const PrivateKey>> PrivateKey::Adopt(evp_pkey_st* raw) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "base/status.h"
 
 struct evp_pkey_st;
+struct evp_pkey_ctx_st;
 
 namespace tayori::dkim {
 
@@ -62,12 +64,23 @@ class PrivateKey {
   // For the dkim module's signing code; never null.
   evp_pkey_st* pkey() const { return pkey_; }
 
+  // RSA only: an EVP_PKEY_CTX already set up for PKCS#1 v1.5 / SHA-256
+  // signing, taken from a small per-key pool (nullptr if OpenSSL fails).
+  // Setting one up costs a provider lookup; reusing it keeps DKIM signing at
+  // the raw RSA rate. Thread-safe; give it back with ReleaseRsaSignContext.
+  evp_pkey_ctx_st* AcquireRsaSignContext() const;
+  void ReleaseRsaSignContext(evp_pkey_ctx_st* ctx) const;
+
  private:
   PrivateKey(evp_pkey_st* pkey, KeyType type, int bits) : pkey_(pkey), type_(type), bits_(bits) {}
   static Result<std::shared_ptr<const PrivateKey>> Adopt(evp_pkey_st* pkey);
   evp_pkey_st* pkey_;
   KeyType type_;
   int bits_;
+  // Idle signing contexts (at most kMaxIdleContexts); guarded by pool_mu_.
+  static constexpr size_t kMaxIdleContexts = 16;
+  mutable std::mutex pool_mu_;
+  mutable std::vector<evp_pkey_ctx_st*> idle_contexts_;
 };
 
 // A public key taken from a key record's p= value, for verification.

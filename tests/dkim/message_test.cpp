@@ -44,6 +44,19 @@ TEST(MessageTest, CrlfCheckNamesTheLine) {
   EXPECT_FALSE(CheckCrlfLineEnds("\n").ok());
 }
 
+TEST(MessageTest, CrlfCheckHoldsAcrossBlockBoundaries) {
+  // The check works 16 bytes at a time: put the line end at every offset.
+  for (size_t len = 0; len < 50; ++len) {
+    std::string ok = std::string(len, 'a') + "\r\n" + std::string(len % 7, 'b') + "\r\n";
+    EXPECT_TRUE(CheckCrlfLineEnds(ok).ok()) << len;
+    EXPECT_FALSE(CheckCrlfLineEnds(std::string(len, 'a') + "\n").ok()) << len;
+    EXPECT_FALSE(CheckCrlfLineEnds(std::string(len, 'a') + "\r").ok()) << len;
+    EXPECT_FALSE(CheckCrlfLineEnds(std::string(len, 'a') + "\rx\r\n").ok()) << len;
+    EXPECT_FALSE(CheckCrlfLineEnds(std::string(len, 'a') + "\r\r\n").ok()) << len;
+    EXPECT_FALSE(CheckCrlfLineEnds(std::string(len, 'a') + "\r\n\n").ok()) << len;
+  }
+}
+
 TEST(MessageTest, EqualsIgnoreCase) {
   EXPECT_TRUE(EqualsIgnoreCase("DKIM-Signature", "dkim-signature"));
   EXPECT_FALSE(EqualsIgnoreCase("From", "Fro"));
