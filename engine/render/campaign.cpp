@@ -167,11 +167,11 @@ Result<CompiledCampaign> CompiledCampaign::Compile(const CampaignSpec& spec) {
       std::string name = std::string(group) + "." + key;
       if (!IsFieldName(key)) return InvalidInput(name + ": field names are letters, digits, '-' and '_'");
       if (vars.Find(name)) return InvalidInput(name + " is declared twice or is built in");
-      TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(name, value));
       // Constants are folded into the subject at compile time: check them
       // here, by name, so a bad shop field is reported once, not per message.
       if (subject_text.find(name) != std::string::npos)
         TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText(name + " (in Subject)", value));
+      TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(name, value));
       vars.AddConstant(name, value);
     }
     return Status::Ok();
