@@ -152,7 +152,8 @@ void AppendPhrase(HeaderFolder& f, std::string_view name) {
       size_t start = 0;
       while (atoms && start < name.size()) {
         size_t end = std::min(name.find(' ', start), name.size());
-        if (end - start > HeaderFolder::kFreshRoom) atoms = false;
+        size_t len = end - start;
+        if (len > HeaderFolder::kFreshRoom || (start == 0 && !f.Fits(len))) atoms = false;
         start = end + 1;
       }
     }
@@ -172,7 +173,7 @@ void AppendPhrase(HeaderFolder& f, std::string_view name) {
         quoted += c;
       }
       quoted += '"';
-      if (quoted.size() <= HeaderFolder::kFreshRoom) {
+      if (f.Fits(quoted.size())) {
         f.Word(quoted);
         return;
       }

@@ -32,6 +32,14 @@ class HeaderFolder {
   // Room a token has at the start of a fresh continuation line.
   static constexpr size_t kFreshRoom = kLineLimit - 1;
 
+  // Whether Word(token) would keep its line within kLineLimit (folding
+  // first if needed); false for a token too long even for a fresh line, or
+  // too long for the first line when nothing precedes it there.
+  bool Fits(size_t token) const {
+    if (line_len_ + 1 + token <= kLineLimit) return true;
+    return line_has_token_ && 1 + token <= kLineLimit;
+  }
+
   // Appends " token", folding before it when it does not fit on the line.
   void Word(std::string_view token);
   // Starts a continuation line now (the next Word() goes there); a no-op
