@@ -22,9 +22,10 @@
 // key while every key still in the KeySet verifies older mail. The MAC is
 // truncated to 128 bits (RFC 2104 §5; RFC 4868 uses the same length), which
 // keeps the URL short; it covers the key id, so a token cannot be moved to
-// another key. Tokens are about 50 characters, e.g.
-// "k1.AQEqB-cDAQ3Lh5cDvGtO4i6HnEvE8XbFUAo9lQ" and contain only
-// [A-Za-z0-9_.-], so they need no escaping in a URL path or query.
+// another key. Tokens are 35 to 70 characters, e.g.
+// "k1.AQEqB6sE6QflifInn6fmYAZQVOfFCgbH" (tenant 42, list 7, subscriber 555,
+// campaign 1001), and contain only [A-Za-z0-9_.-], so they need no escaping
+// in a URL path or query.
 //
 // Thread-safety: SigningKey and KeySet are immutable after construction and
 // safe to share between threads.
