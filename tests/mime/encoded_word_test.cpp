@@ -33,7 +33,7 @@ void ExpectWellFormedWords(const std::string& field) {
     std::string w = it->str();
     EXPECT_LE(w.size(), 75u) << w;
     std::string decoded = DecodeWords(w);
-    EXPECT_NE(decoded, "<bad>") << w;
+    EXPECT_NE(decoded, testing::kBad) << w;
     EXPECT_TRUE(IsValidUtf8(decoded)) << "word splits a UTF-8 sequence: " << w;
   }
 }

@@ -32,7 +32,7 @@ void CheckField(const std::string& field, std::string_view text, bool phrase) {
       size_t end = value.find("?=", pos + 10);
       if (end == std::string::npos || end + 2 - pos > 75) std::abort();
       std::string decoded = testing::DecodeWords(value.substr(pos, end + 2 - pos));
-      if (decoded == "<bad>" || !IsValidUtf8(decoded)) std::abort();
+      if (decoded == testing::kBad || !IsValidUtf8(decoded)) std::abort();
       pos = end + 2;
     }
     if (testing::DecodeWords(value) != text) std::abort();

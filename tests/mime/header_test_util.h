@@ -32,21 +32,24 @@ inline std::vector<std::string> Lines(std::string_view field, bool* all_crlf = n
 inline int Hex(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
 // Unfolds and decodes an unstructured value made only of encoded-words
-// separated by white space (RFC 2047 §6.2); returns "<bad>" on any problem.
+// separated by white space (RFC 2047 §6.2); returns kBad on any problem.
+// kBad is not valid UTF-8, so no text that passed CheckHeaderText equals it
+// (header_encode_fuzz found that a plain "<bad>" sentinel can).
+inline const std::string kBad = "\xFF<bad>";
 inline std::string DecodeWords(std::string_view value) {
   std::string out;
   size_t i = 0;
   while (i < value.size()) {
     while (i < value.size() && (value[i] == ' ' || value[i] == '\r' || value[i] == '\n' || value[i] == '\t')) ++i;
     if (i >= value.size()) break;
-    if (value.compare(i, 10, "=?UTF-8?B?") != 0 && value.compare(i, 10, "=?UTF-8?Q?") != 0) return "<bad>";
+    if (value.compare(i, 10, "=?UTF-8?B?") != 0 && value.compare(i, 10, "=?UTF-8?Q?") != 0) return kBad;
     char enc = value[i + 8];
     size_t end = value.find("?=", i + 10);
-    if (end == std::string_view::npos) return "<bad>";
+    if (end == std::string_view::npos) return kBad;
     std::string_view text = value.substr(i + 10, end - i - 10);
     if (enc == 'B') {
       auto d = DecodeBase64(text);
-      if (!d) return "<bad>";
+      if (!d) return kBad;
       out += *d;
     } else {
       for (size_t k = 0; k < text.size(); ++k) {
