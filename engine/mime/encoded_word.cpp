@@ -104,7 +104,7 @@ void AppendUnstructured(HeaderFolder& f, std::string_view text) {
   for (size_t i = 0; plain && i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == ' ') {
-      if (text[i + 1] == ' ') plain = false;  // a run of spaces would not survive folding
+      if (i + 1 < text.size() && text[i + 1] == ' ') plain = false;  // a run of spaces would not survive folding
     } else if (c < 0x21 || c > 0x7E) {
       plain = false;
     }
@@ -142,7 +142,7 @@ void AppendPhrase(HeaderFolder& f, std::string_view name) {
     for (size_t i = 0; i < name.size(); ++i) {
       char c = name[i];
       if (c == ' ') {
-        if (name[i + 1] == ' ') atoms = false;
+        if (i + 1 < name.size() && name[i + 1] == ' ') atoms = false;
       } else if (!IsAtext(c)) {
         atoms = false;
       }
