@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace tayori::app {
@@ -18,5 +20,6 @@ struct CliContext {
 void AddCoreCommands(CLI::App& app, CliContext& ctx);    // version, config check, db migrate|status
 void AddDkimCommands(CLI::App& app, CliContext& ctx);    // dkim keygen|sign|verify
 void AddRenderCommands(CLI::App& app, CliContext& ctx);  // render
+void AddOpsCommands(CLI::App& app, CliContext& ctx);     // run, tenant, list, domain, campaign, subscribers
 
 }  // namespace tayori::app

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   tayori::app::AddCoreCommands(app, ctx);
   tayori::app::AddDkimCommands(app, ctx);
   tayori::app::AddRenderCommands(app, ctx);
+  tayori::app::AddOpsCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

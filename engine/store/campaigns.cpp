@@ -81,7 +81,7 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
       db.Query("SELECT c.id, c.tenant_id, c.list_id, c.sender_domain_id, c.state, t.slug, t.name, t.sender_id, "
                "l.slug, l.name, d.domain, d.state, COALESCE(d.state_reason, ''), c.from_address, c.from_name, "
                "COALESCE(c.reply_to, ''), c.subject_template, COALESCE(c.text_template, ''), "
-               "COALESCE(c.html_template, ''), c.mail_type, c.expanded "
+               "COALESCE(c.html_template, ''), c.mail_type, c.expanded, COALESCE(t.fields, ''), COALESCE(c.fields, '') "
                "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id JOIN lists l ON l.id = c.list_id "
                "JOIN sender_domains d ON d.id = c.sender_domain_id WHERE c.id = " + std::to_string(id)));
   if (rows.rows.empty()) return NotFound("campaign " + std::to_string(id) + " does not exist");
@@ -108,6 +108,8 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
   c.html_template = Str(r[18]);
   c.mail_type = Str(r[19]);
   c.expanded = Str(r[20]) == "1";
+  c.shop_fields_json = Str(r[21]);
+  c.campaign_fields_json = Str(r[22]);
   return c;
 }
 

@@ -26,6 +26,7 @@ struct CampaignRow {
   std::string domain, domain_state, domain_state_reason;  // the author domain
   std::string from_address, from_name, reply_to;
   std::string subject_template, text_template, html_template, mail_type;
+  std::string shop_fields_json, campaign_fields_json;  // JSON objects, "" when none
   bool expanded = false;
 };
 

@@ -22,3 +22,8 @@ CREATE TABLE IF NOT EXISTS engine_instances (
   PRIMARY KEY (name),
   KEY ix_engine_instances_heartbeat (heartbeat_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Template variables: shop.<key> from tenants.fields, campaign.<key> from
+-- campaigns.fields (JSON objects of strings, written by the web app).
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS fields JSON NULL AFTER sender_id;
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS fields JSON NULL AFTER mail_type;

@@ -1,0 +1,493 @@
+#include "app/ops_commands.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/engine.h"
+#include "app/exit_code.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "dkim/key.h"
+#include "dkim/seal.h"
+#include "mime/address.h"
+#include "mime/header_safety.h"
+#include "mime/idn.h"
+#include "mime/utf8.h"
+#include "store/admin.h"
+#include "store/campaigns.h"
+#include "store/keys.h"
+
+namespace tayori::app {
+namespace {
+
+void ApplyLogging(const config::Config& cfg) {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kText;
+  log::ParseLevel(cfg.logging.level, &level);
+  log::ParseFormat(cfg.logging.format, &format);
+  log::Configure(level, format);
+}
+
+// Loads the config, connects, runs `fn`; maps its Status to the exit code.
+int WithDb(const std::string& config_path, const char* command,
+           const std::function<Status(const config::Config&, store::Connection&)>& fn) {
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), command);
+  ApplyLogging(*cfg);
+  auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
+  if (!password.ok()) return ReportFailure(password.status(), command);
+  auto db = store::Connection::Open(cfg->database, *password);
+  if (!db.ok()) return ReportFailure(db.status(), command);
+  Status st = fn(*cfg, **db);
+  if (!st.ok()) return ReportFailure(st, command);
+  return kExitOk;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidInput(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A JSON file holding one object whose values are strings (template
+// variables), returned compact for the database.
+Result<std::string> ReadFieldsFile(const std::string& path) {
+  if (path.empty()) return std::string();
+  TAYORI_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidInput(path + ": expected a JSON object of strings");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it->is_string()) return InvalidInput(path + ": field '" + it.key() + "' is not a string");
+    TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(it.key(), it->get<std::string>()));
+  }
+  return j.dump();
+}
+
+Result<crypto::Kek> LoadKek(const config::Config& cfg) {
+  TAYORI_ASSIGN_OR_RETURN(std::string b64, config::ResolveSecret(cfg.dkim.kek_env, "dkim.kek_env"));
+  return crypto::ParseKek(cfg.dkim.kek_id, b64);
+}
+
+// Creates a key, seals it and joins it to the domain under `selector`.
+Status AddKey(const config::Config& cfg, store::Connection& db, const crypto::Kek& kek, uint64_t domain_id,
+              const std::string& key_host, const std::string& selector) {
+  TAYORI_ASSIGN_OR_RETURN(auto key, dkim::PrivateKey::GenerateRsa(cfg.dkim.rsa_bits));
+  TAYORI_ASSIGN_OR_RETURN(std::string pem, key->ToPem());
+  TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertDomainKey(db, domain_id, selector, "pending", "rsa-sha256",
+                                                              key->bits(), key->PublicKeyBase64(),
+                                                              crypto::Seal(kek, pem), kek.id));
+  (void)id;
+  std::printf("  %s._domainkey.%s. IN TXT", selector.c_str(), key_host.c_str());
+  for (const auto& part : dkim::SplitTxtValue(key->DnsTxtValue())) std::printf(" \"%s\"", part.c_str());
+  std::printf("\n");
+  return Status::Ok();
+}
+
+std::string Bar(double fraction, int width = 30) {
+  int filled = static_cast<int>(fraction * width + 0.5);
+  std::string s = "[";
+  for (int i = 0; i < width; ++i) s += i < filled ? '#' : '.';
+  return s + "]";
+}
+
+void PrintSummary(const store::CampaignSummary& s, bool json) {
+  if (json) {
+    std::string states;
+    for (const auto& [k, v] : s.by_state) states += (states.empty() ? "" : ",") + ("\"" + k + "\":" + std::to_string(v));
+    std::printf("{\"id\":%llu,\"tenant\":\"%s\",\"list\":\"%s\",\"domain\":\"%s\",\"state\":\"%s\",\"reason\":\"%s\","
+                "\"expanded\":%s,\"total\":%llu,\"sent\":%llu,\"failed\":%llu,\"bounced\":%llu,\"suppressed\":%llu,"
+                "\"expired\":%llu,\"unknown\":%llu,\"cancelled\":%llu,\"deliveries\":{%s}}\n",
+                static_cast<unsigned long long>(s.id), log::JsonEscape(s.tenant_slug).c_str(),
+                log::JsonEscape(s.list_slug).c_str(), s.domain.c_str(), s.state.c_str(),
+                log::JsonEscape(s.state_reason).c_str(), s.expanded ? "true" : "false",
+                static_cast<unsigned long long>(s.total), static_cast<unsigned long long>(s.sent),
+                static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.bounced),
+                static_cast<unsigned long long>(s.suppressed), static_cast<unsigned long long>(s.expired),
+                static_cast<unsigned long long>(s.unknown), static_cast<unsigned long long>(s.cancelled), states.c_str());
+    return;
+  }
+  uint64_t done = s.sent + s.failed + s.bounced + s.suppressed + s.expired + s.unknown + s.cancelled;
+  double fraction = s.total ? static_cast<double>(done) / static_cast<double>(s.total) : 0;
+  std::printf("campaign %llu  shop %s  list %s  from %s\n", static_cast<unsigned long long>(s.id),
+              s.tenant_slug.c_str(), s.list_slug.c_str(), s.domain.c_str());
+  std::printf("state     %s%s%s\n", s.state.c_str(), s.state_reason.empty() ? "" : ": ", s.state_reason.c_str());
+  std::printf("progress  %s %5.1f%%  %llu of %llu%s\n", Bar(fraction).c_str(), fraction * 100,
+              static_cast<unsigned long long>(done), static_cast<unsigned long long>(s.total),
+              s.expanded ? "" : " (still expanding)");
+  std::printf("outcomes  sent %llu  failed %llu  bounced %llu  suppressed %llu  expired %llu  unknown %llu  cancelled %llu\n",
+              static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.failed),
+              static_cast<unsigned long long>(s.bounced), static_cast<unsigned long long>(s.suppressed),
+              static_cast<unsigned long long>(s.expired), static_cast<unsigned long long>(s.unknown),
+              static_cast<unsigned long long>(s.cancelled));
+  std::string states;
+  for (const auto& [k, v] : s.by_state) states += "  " + k + " " + std::to_string(v);
+  std::printf("deliveries%s\n", states.empty() ? "  none yet" : states.c_str());
+}
+
+// Splits one CSV record (RFC 4180: quotes, doubled quotes, commas and line
+// breaks inside quotes). Reads more lines from `in` while a quote is open.
+bool ReadCsvRecord(std::istream& in, std::vector<std::string>& out, long& line_no) {
+  out.clear();
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  ++line_no;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0;; ++i) {
+    if (i == line.size()) {
+      if (quoted) {
+        std::string more;
+        if (!std::getline(in, more)) break;
+        ++line_no;
+        field += '\n';
+        line = more;
+        i = static_cast<size_t>(-1);
+        continue;
+      }
+      break;
+    }
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(field));
+      field.clear();
+    } else if (c != '\r' || i + 1 != line.size()) {
+      field += c;
+    }
+  }
+  out.push_back(std::move(field));
+  return true;
+}
+
+}  // namespace
+
+int RunEngine(const std::string& config_path, const std::string& instance, bool exit_when_idle) {
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), "run");
+  ApplyLogging(*cfg);
+  auto engine = Engine::Create(*cfg, EngineOptions{instance, exit_when_idle});
+  if (!engine.ok()) return ReportFailure(engine.status(), "run");
+  return (*engine)->Run();
+}
+
+int RunTenantAdd(const std::string& config_path, const std::string& slug, const std::string& name,
+                 const std::string& sender_id, const std::string& fields_file) {
+  return WithDb(config_path, "tenant add", [&](const config::Config&, store::Connection& db) -> Status {
+    if (sender_id.size() < 5 || sender_id.size() > 15)
+      return InvalidInput("--sender-id '" + sender_id + "' must be 5 to 15 characters (Feedback-ID SenderId)");
+    TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText("--name", name));
+    TAYORI_ASSIGN_OR_RETURN(std::string fields, ReadFieldsFile(fields_file));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::AddTenant(db, slug, name, sender_id, fields));
+    std::printf("shop %s added (id %llu)\n", slug.c_str(), static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunListAdd(const std::string& config_path, const std::string& tenant, const std::string& slug,
+               const std::string& name) {
+  return WithDb(config_path, "list add", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText("--name", name));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::AddList(db, tenant_id, slug, name));
+    std::printf("list %s of shop %s added (id %llu)\n", slug.c_str(), tenant.c_str(), static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunDomainAdd(const std::string& config_path, const std::string& domain_in, const std::string& tenant,
+                 const std::string& mode) {
+  return WithDb(config_path, "domain add", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    if (mode != "hosted" && mode != "delegated") return InvalidInput("--mode must be hosted or delegated");
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
+    const std::string& zone = cfg.dkim.platform_zone;
+    std::string key_host = domain;
+    if (mode == "hosted") {
+      if (domain != zone && (domain.size() <= zone.size() || domain.compare(domain.size() - zone.size() - 1,
+                                                                            zone.size() + 1, "." + zone) != 0))
+        return InvalidInput("hosted domain " + domain + " is not inside the platform zone " + zone +
+                            " (use --mode delegated for a shop's own domain)");
+    } else {
+      std::string label = domain;
+      for (char& c : label)
+        if (c == '.') c = '-';
+      key_host = label + "." + zone;
+    }
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertSenderDomain(db, tenant_id, domain, mode, key_host));
+    std::printf("sender domain %s added for shop %s (%s)\nDKIM TXT records to publish under %s:\n", domain.c_str(),
+                tenant.c_str(), mode.c_str(), zone.c_str());
+    // Delegated domains get both selectors at once: the shop creates its two
+    // CNAMEs once and every later rotation happens behind them.
+    size_t n = mode == "delegated" ? 2 : 1;
+    for (size_t i = 0; i < n; ++i) TAYORI_RETURN_IF_ERROR(AddKey(cfg, db, kek, id, key_host, cfg.dkim.selectors[i]));
+    if (mode == "delegated") {
+      std::printf("CNAME records the shop owner creates once in the zone of %s:\n", domain.c_str());
+      for (const auto& s : cfg.dkim.selectors)
+        std::printf("  %s._domainkey.%s. IN CNAME %s._domainkey.%s.\n", s.c_str(), domain.c_str(), s.c_str(),
+                    key_host.c_str());
+    }
+    std::printf("the domain cannot send until `tayori domain verify %s` succeeds\n", domain.c_str());
+    return Status::Ok();
+  });
+}
+
+int RunDomainVerify(const std::string& config_path, const std::string& domain_in, bool manual) {
+  return WithDb(config_path, "domain verify", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    if (!manual)
+      return Permanent("checking the published keys through DNS is not available in this build; after checking "
+                       "the records yourself, run `tayori domain verify " + domain + " --manual`");
+    TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
+    if (keys.empty()) return Permanent("sender domain " + domain + " has no keys");
+    bool has_active = false;
+    for (const auto& k : keys) has_active |= k.state == "active";
+    // The oldest pending key becomes the signing key; others stay published.
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+      if (it->state != "pending") continue;
+      std::string next = has_active ? "published" : "active";
+      TAYORI_RETURN_IF_ERROR(store::SetDomainKeyState(db, it->domain_key_id, next));
+      has_active = true;
+      std::printf("  selector %s: %s\n", it->selector.c_str(), next.c_str());
+    }
+    TAYORI_RETURN_IF_ERROR(store::SetSenderDomainState(db, d.id, "verified", "verified manually by the operator", "cli"));
+    std::printf("sender domain %s is verified (manually) and may send\n", domain.c_str());
+    return Status::Ok();
+  });
+}
+
+int RunDomainList(const std::string& config_path) {
+  return WithDb(config_path, "domain list", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(auto domains, store::ListSenderDomains(db));
+    std::printf("%-32s %-12s %-10s %-9s %s\n", "DOMAIN", "SHOP", "MODE", "STATE", "KEYS");
+    for (const auto& d : domains) {
+      TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
+      std::string k;
+      for (const auto& key : keys)
+        if (key.state != "revoked") k += key.selector + ":" + key.state + " ";
+      std::printf("%-32s %-12s %-10s %-9s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
+                  d.state.c_str(), k.c_str());
+    }
+    return Status::Ok();
+  });
+}
+
+int RunDomainShow(const std::string& config_path, const std::string& domain_in) {
+  return WithDb(config_path, "domain show", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    std::printf("domain    %s\nshop      %s\nmode      %s\nkey host  %s\nstate     %s%s%s\n", d.domain.c_str(),
+                d.tenant_slug.c_str(), d.mode.c_str(), d.key_host.c_str(), d.state.c_str(),
+                d.state_reason.empty() ? "" : ": ", d.state_reason.c_str());
+    TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
+    for (const auto& k : keys)
+      std::printf("  selector %-6s %-10s %s %d bits, created %s, state since %s\n", k.selector.c_str(), k.state.c_str(),
+                  k.algorithm.c_str(), k.bits, k.created_at.c_str(), k.state_changed_at.c_str());
+    return Status::Ok();
+  });
+}
+
+int RunCampaignCreate(const std::string& config_path, const CampaignCreateOptions& o) {
+  return WithDb(config_path, "campaign create", [&](const config::Config&, store::Connection& db) -> Status {
+    store::NewCampaign c;
+    TAYORI_ASSIGN_OR_RETURN(c.tenant_id, store::TenantIdBySlug(db, o.tenant));
+    TAYORI_ASSIGN_OR_RETURN(c.list_id, store::ListIdBySlug(db, c.tenant_id, o.list));
+    TAYORI_ASSIGN_OR_RETURN(mime::Mailbox from, mime::ParseAddrSpec(o.from));
+    std::string domain = o.domain.empty() ? from.domain : o.domain;
+    TAYORI_ASSIGN_OR_RETURN(domain, mime::DomainToALabel(domain));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    if (d.tenant_id != c.tenant_id) return InvalidInput("sender domain " + domain + " belongs to another shop");
+    if (from.domain != domain)
+      return InvalidInput("--from " + o.from + " is not in the sender domain " + domain +
+                          " (DKIM alignment needs d= = the From domain)");
+    TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText("--from-name", o.from_name));
+    c.sender_domain_id = d.id;
+    c.from_address = from.AddrSpec();
+    c.from_name = o.from_name;
+    c.reply_to = o.reply_to;
+    c.mail_type = o.mail_type;
+    TAYORI_ASSIGN_OR_RETURN(c.fields_json, ReadFieldsFile(o.fields_file));
+    if (!o.template_dir.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.subject_template, ReadFile(o.template_dir + "/subject.mustache"));
+      while (!c.subject_template.empty() && (c.subject_template.back() == '\n' || c.subject_template.back() == '\r'))
+        c.subject_template.pop_back();
+      auto text = ReadFile(o.template_dir + "/text.mustache");
+      if (text.ok()) c.text_template = *text;
+      auto html = ReadFile(o.template_dir + "/html.mustache");
+      if (html.ok()) c.html_template = *html;
+    }
+    if (!o.subject.empty()) c.subject_template = o.subject;
+    if (!o.text_file.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.text_template, ReadFile(o.text_file));
+    }
+    if (!o.html_file.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.html_template, ReadFile(o.html_file));
+    }
+    if (c.subject_template.empty()) return InvalidInput("a subject is required (--subject or --template)");
+    if (c.text_template.empty() && c.html_template.empty())
+      return InvalidInput("a text or HTML body is required (--text, --html or --template)");
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::CreateCampaign(db, c));
+    std::printf("campaign %llu created (draft)\n", static_cast<unsigned long long>(id));
+    if (o.schedule || !o.at.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, o.at, "cli"));
+      if (moved) std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
+    }
+    return Status::Ok();
+  });
+}
+
+int RunCampaignSchedule(const std::string& config_path, uint64_t id, const std::string& at) {
+  return WithDb(config_path, "campaign schedule", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, at, "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not a draft or paused");
+    std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignPause(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign pause", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"scheduled", "sending"}, "paused",
+                                                            "paused by operator", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not scheduled or sending");
+    std::printf("campaign %llu paused; running engines stop it within a poll interval\n",
+                static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignResume(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign resume", [&](const config::Config&, store::Connection& db) -> Status {
+    // A resumed campaign goes back through 'scheduled' so an engine claims it
+    // again; its expansion cursor and deliveries are kept.
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, "", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not paused");
+    std::printf("campaign %llu resumed\n", static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignCancel(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign cancel", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"draft", "scheduled", "sending", "paused"},
+                                                            "cancelled", "cancelled by operator", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " has already ended");
+    TAYORI_ASSIGN_OR_RETURN(int n, store::CancelCampaignDeliveries(db, id));
+    std::printf("campaign %llu cancelled; %d unsent deliveries cancelled\n", static_cast<unsigned long long>(id), n);
+    return Status::Ok();
+  });
+}
+
+int RunCampaignStatus(const std::string& config_path, uint64_t id, bool json, bool watch) {
+  return WithDb(config_path, "campaign status", [&](const config::Config&, store::Connection& db) -> Status {
+    for (;;) {
+      TAYORI_ASSIGN_OR_RETURN(store::CampaignSummary s, store::GetCampaignSummary(db, id));
+      PrintSummary(s, json);
+      std::fflush(stdout);
+      bool ended = s.state == "sent" || s.state == "cancelled" || s.state == "failed";
+      if (!watch || ended) return Status::Ok();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (!json) std::printf("\n");
+    }
+  });
+}
+
+int RunSubscribersImport(const std::string& config_path, const std::string& tenant, const std::string& list,
+                         const std::string& file) {
+  return WithDb(config_path, "subscribers import", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t list_id, store::ListIdBySlug(db, tenant_id, list));
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return InvalidInput(file + ": cannot open");
+    std::vector<std::string> header, rec;
+    long line = 0;
+    if (!ReadCsvRecord(in, header, line)) return InvalidInput(file + ": empty file (expected a header: email,name,...)");
+    if (header.empty() || header[0] != "email")
+      return InvalidInput(file + ":1: the first column must be 'email' (header: email,name,field...)");
+    std::vector<store::ImportRow> batch;
+    long good = 0, bad = 0, added = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    auto flush = [&]() -> Status {
+      TAYORI_ASSIGN_OR_RETURN(int n, store::ImportSubscribers(db, tenant_id, list_id, batch));
+      added += n;
+      batch.clear();
+      return Status::Ok();
+    };
+    auto reject = [&](long at, const std::string& why) {
+      if (++bad <= 100) std::fprintf(stderr, "tayori: subscribers import: %s:%ld: %s\n", file.c_str(), at, why.c_str());
+    };
+    for (;;) {
+      long start = line + 1;
+      if (!ReadCsvRecord(in, rec, line)) break;
+      if (rec.size() == 1 && rec[0].empty()) continue;  // blank line
+      if (!mime::IsValidUtf8(rec[0]) || (rec.size() > 1 && !mime::IsValidUtf8(rec[1]))) {
+        reject(start, "invalid UTF-8");
+        continue;
+      }
+      auto mailbox = mime::ParseAddrSpec(rec[0]);
+      if (!mailbox.ok()) {
+        reject(start, mailbox.status().message());
+        continue;
+      }
+      store::ImportRow row;
+      row.email = mailbox->AddrSpec();
+      if (rec.size() > 1) {
+        Status name_ok = mime::CheckHeaderText("name", rec[1]);
+        if (!name_ok.ok()) {
+          reject(start, name_ok.message());
+          continue;
+        }
+        row.display_name = rec[1];
+      }
+      if (rec.size() > 2) {
+        std::string json = "{";
+        bool ok = true;
+        for (size_t i = 2; i < rec.size() && i < header.size(); ++i) {
+          if (!mime::IsValidUtf8(rec[i])) ok = false;
+          json += (i > 2 ? ",\"" : "\"") + log::JsonEscape(header[i]) + "\":\"" + log::JsonEscape(rec[i]) + "\"";
+        }
+        if (!ok) {
+          reject(start, "invalid UTF-8 in a field");
+          continue;
+        }
+        row.fields_json = json + "}";
+      }
+      batch.push_back(std::move(row));
+      ++good;
+      if (batch.size() >= 1000) TAYORI_RETURN_IF_ERROR(flush());
+      if (good % 100000 == 0)
+        std::fprintf(stderr, "tayori: subscribers import: %ld rows imported...\n", good);
+    }
+    TAYORI_RETURN_IF_ERROR(flush());
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("imported %ld rows (%ld new list members) into %s/%s in %.1f s; %ld rows rejected\n", good, added,
+                tenant.c_str(), list.c_str(), secs, bad);
+    if (bad > 100) std::fprintf(stderr, "tayori: subscribers import: %ld more rejected rows not shown\n", bad - 100);
+    return bad > 0 ? InvalidInput(std::to_string(bad) + " rows of " + file + " were rejected (see above)")
+                   : Status::Ok();
+  });
+}
+
+}  // namespace tayori::app
