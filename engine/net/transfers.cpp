@@ -297,6 +297,7 @@ void Transfers::Smtp(SmtpRequest request, std::function<void(SmtpResult)> done) 
   // A relay that stops reading mid-message: fewer than 1 byte/s for the command timeout.
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(q.command_timeout.count()));
+  if (q.fresh_connection) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, DebugCallback);
   curl_easy_setopt(e, CURLOPT_DEBUGDATA, t.get());

@@ -37,6 +37,7 @@ struct SmtpRequest {
   std::shared_ptr<const std::string> message;  // CRLF message; curl dot-stuffs it
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds command_timeout{60};
+  bool fresh_connection = false;  // never reuse a pooled connection for this one
 };
 
 // Where an SMTP transaction ended.

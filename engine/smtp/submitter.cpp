@@ -129,6 +129,9 @@ struct Submitter::Impl {
     q.message = a->submission.message;
     q.connect_timeout = std::chrono::seconds(relay.config.connect_timeout_s);
     q.command_timeout = std::chrono::seconds(relay.config.command_timeout_s);
+    // The retry after a dead pooled connection must not pick another pooled
+    // one that the relay closed at the same moment.
+    q.fresh_connection = a->reconnect_used;
     ++relay.in_flight;
     relay.transfers->Smtp(std::move(q), [this, a, idx](net::SmtpResult res) { OnResult(a, idx, std::move(res)); });
   }
