@@ -53,28 +53,32 @@ void DbWorker::Run() {
     }
     Status status;
     for (;;) {
+      bool connect_failed = false;
       if (!conn) {
         auto opened = Connection::Open(db_, password_);
-        if (opened.ok()) {
+        if (!opened.ok()) {
+          status = opened.status();
+          if (!opened.status().transient()) break;  // wrong credentials or database: retrying will not help
+          connect_failed = true;
+        } else {
           conn = std::move(opened).value();
           if (!healthy_.exchange(true)) log::Info("db", "reconnected", {{"worker", name_}});
-        } else {
-          status = opened.status();
         }
       }
       if (conn) {
         status = item.first(*conn);
-        if (status.transient()) {
-          conn.reset();  // start over on a fresh session; the server rolled back
-        } else {
+        if (!status.transient()) {
           backoff = std::chrono::milliseconds(200);
           break;
         }
-      } else if (!status.transient()) {
-        break;  // wrong credentials or database: retrying will not help
+        conn.reset();  // start over on a fresh session; the server rolled back
       }
-      if (healthy_.exchange(false))
-        log::Warn("db", "database unavailable, retrying with backoff", {{"worker", name_}, {"reason", status.message()}});
+      if (connect_failed) {
+        if (healthy_.exchange(false))
+          log::Warn("db", "database unavailable, retrying with backoff", {{"worker", name_}, {"reason", status.message()}});
+      } else {
+        log::Info("db", "transient database error, retrying the job", {{"worker", name_}, {"reason", status.message()}});
+      }
       std::unique_lock<std::mutex> lock(mu_);
       if (cv_.wait_for(lock, backoff, [&] { return stopping_; })) {
         status = Transient("shutting down: " + status.message());
