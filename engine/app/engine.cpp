@@ -112,6 +112,7 @@ struct Engine::Impl {
   bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
   int exit_code = 0;
   int polls = 0;
+  int heartbeats = 0;  // completed housekeeping polls; leasing starts after two
   int idle_polls = 0;
   uint64_t sent_total = 0, outcomes_total = 0;
   uint64_t sent_at_last_progress = 0;
@@ -184,6 +185,7 @@ struct Engine::Impl {
     std::vector<store::SuppressionRow> suppressions;
     int live_instances = 1;
     std::vector<uint64_t> finished;
+    std::vector<store::CampaignState> known_states;  // of campaigns we hold
     int taken_over = 0;
   };
 
@@ -192,8 +194,11 @@ struct Engine::Impl {
     poll_busy = true;
     ++polls;
     auto r = std::make_shared<PollResult>();
-    bool housekeeping = polls % 5 == 1;
-    std::vector<uint64_t> idle_campaigns;
+    // The first two polls both heartbeat: instances started together see
+    // each other before any of them leases work (global rate share).
+    bool housekeeping = polls <= 2 || polls % 5 == 1;
+    std::vector<uint64_t> idle_campaigns, known;
+    for (auto& [id, e] : campaigns) known.push_back(id);
     for (auto& [id, e] : campaigns)
       if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
     std::string instance = options.instance;
@@ -220,6 +225,7 @@ struct Engine::Impl {
           TAYORI_ASSIGN_OR_RETURN(store::Rows due, db.Query("SELECT COUNT(*) FROM campaigns WHERE state = 'scheduled' "
                                                             "AND scheduled_at <= UTC_TIMESTAMP(6)"));
           r->due_or_sending = !r->sending.empty() || due.rows[0][0].value_or("0") != "0";
+          TAYORI_ASSIGN_OR_RETURN(r->known_states, store::CampaignStates(db, known));
           uint64_t from = cursor;
           if (from == 0) {
             // First poll: suppressions so far are applied by expansion and
@@ -247,6 +253,7 @@ struct Engine::Impl {
       if (s.tenant_id) suppressed.insert(SuppressionKey(s.tenant_id, s.list_id, s.email));
     }
     if (housekeeping) {
+      ++heartbeats;
       shaper.SetGlobalRate(config.rate_limits.global_per_second / r.live_instances, clock.Steady());
       if (r.taken_over > 0)
         log::Warn("engine", "took over expired leases", {{"deliveries", std::to_string(r.taken_over)}});
@@ -261,9 +268,12 @@ struct Engine::Impl {
     for (uint64_t id : sending)
       if (!campaigns.contains(id)) Load(id);
     // Campaigns no longer sending (paused, cancelled, sent elsewhere): drop what we hold.
+    std::set<uint64_t> cancelled;
+    for (const auto& cs : r.known_states)
+      if (cs.state == "cancelled" || cs.state == "failed") cancelled.insert(cs.id);
     for (auto it = campaigns.begin(); it != campaigns.end();) {
       if (!it->second.seen) {
-        Deactivate(it->first, it->second);
+        Deactivate(it->first, it->second, cancelled.contains(it->first));
         if (it->second.in_memory == 0) {
           it = campaigns.erase(it);
           continue;
@@ -373,7 +383,7 @@ struct Engine::Impl {
   }
 
   void LeaseMore() {
-    if (lease_busy || draining) return;
+    if (lease_busy || draining || heartbeats < 2) return;
     size_t low_water = static_cast<size_t>(config.engine.batch_size);
     if (queue.size() + parked.size() >= low_water) return;
     std::vector<uint64_t> ready;
@@ -420,7 +430,7 @@ struct Engine::Impl {
 
   // Drops a campaign's queued and parked items: released unstarted (paused)
   // or cancelled. Items already with a worker or relay finish normally.
-  void Deactivate(uint64_t id, CampaignEntry& e) {
+  void Deactivate(uint64_t id, CampaignEntry& e, bool cancelled = false) {
     auto removed = queue.RemoveCampaign(e.tenant_id, id);
     std::vector<Parked> keep;
     while (!parked.empty()) {
@@ -430,7 +440,18 @@ struct Engine::Impl {
       else keep.push_back(p);
     }
     for (auto& p : keep) parked.push(p);
-    for (auto& item : removed) Release(*item);
+    for (auto& item : removed) {
+      if (cancelled) {
+        store::DeliveryOutcome o;
+        o.delivery_id = item->delivery.id;
+        o.campaign_id = id;
+        o.state = "cancelled";
+        o.counts_attempt = false;
+        Record(*item, std::move(o));
+      } else {
+        Release(*item);
+      }
+    }
     if (!removed.empty())
       log::Info("engine", "campaign no longer sending, released its deliveries",
                 {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(removed.size())}});
@@ -475,6 +496,13 @@ struct Engine::Impl {
     const size_t limit = max_in_flight();
     const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
     while (building + submitting < limit && !queue.empty() && parked.size() < park_limit) {
+      // Waiting for the global budget keeps the work in the fair queue, so
+      // the order between shops stays exactly round robin.
+      ratelimit::Decision global = shaper.PeekGlobal(now);
+      if (!global.allowed) {
+        ArmParkTimer(std::chrono::duration_cast<std::chrono::milliseconds>(global.retry_after) + 1ms);
+        return;
+      }
       std::shared_ptr<Item> item = *queue.Pop();
       auto cit = campaigns.find(item->delivery.campaign_id);
       if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
@@ -506,12 +534,15 @@ struct Engine::Impl {
     ArmParkTimer();
   }
 
-  void ArmParkTimer() {
-    if (parked.empty()) {
+  // Wakes Pump() when the next parked item is due, or after `at_most`.
+  void ArmParkTimer(std::chrono::milliseconds at_most = std::chrono::milliseconds::max()) {
+    std::chrono::milliseconds wait = at_most;
+    if (!parked.empty())
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(parked.top().ready_at - clock.Steady()));
+    if (wait == std::chrono::milliseconds::max()) {
       park_timer->Stop();
       return;
     }
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(parked.top().ready_at - clock.Steady());
     park_timer->Start(std::max(wait, 1ms), [this] { Pump(); });
   }
 

@@ -31,6 +31,10 @@ class Shaper {
   Decision TryReserve(const std::string& key, SteadyTime now);
   // Reports the outcome of a reserved message (exactly once per reservation).
   void Finish(const std::string& key, Feedback feedback, SteadyTime now);
+  // When the global bucket could give a token (nothing taken): lets the
+  // dispatcher wait for the global budget without pulling work out of the
+  // fair queue.
+  Decision PeekGlobal(SteadyTime now) { return global_.Peek(now); }
   // Returns a reservation that was not used.
   void Abandon(const std::string& key);
 

@@ -38,12 +38,25 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t cam
     (void)db.Execute("ROLLBACK");
     return st;
   }
+  // A suppression written after expansion (by anyone, even while no engine
+  // ran) wins over the lease: such deliveries end as 'suppressed' here.
+  st = db.Execute("UPDATE deliveries d JOIN campaigns c ON c.id = d.campaign_id JOIN suppressions x ON "
+                  "x.tenant_id = c.tenant_id AND x.email = d.email AND x.list_id IN (0, c.list_id) "
+                  "SET d.state = 'suppressed', d.lease_owner = NULL, d.lease_expires_at = NULL "
+                  "WHERE d.id IN (" + IdList(ids) + ") AND d.state = 'leased'");
+  if (st.ok() && db.affected_rows() > 0)
+    st = db.Execute("UPDATE campaigns SET suppressed_count = suppressed_count + " + std::to_string(db.affected_rows()) +
+                    " WHERE id = " + cid);
+  if (!st.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  }
   TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
   TAYORI_ASSIGN_OR_RETURN(
       Rows full, db.Query("SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.dest_domain, s.display_name, "
                           "COALESCE(s.fields, ''), d.attempts, UNIX_TIMESTAMP(d.created_at) "
                           "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (" +
-                          IdList(ids) + ") ORDER BY d.id"));
+                          IdList(ids) + ") AND d.state = 'leased' ORDER BY d.id"));
   std::vector<LeasedDelivery> out;
   out.reserve(full.size());
   for (const auto& r : full.rows) {

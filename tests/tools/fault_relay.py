@@ -20,7 +20,7 @@ right after the Nth accepted message, like relays with a per-connection cap),
 message: rcpt, mail_from, size, data sha256). Prints "READY <port>" when
 listening. Stops on SIGTERM.
 """
-import argparse, asyncio, hashlib, itertools, json, signal, ssl, sys
+import argparse, asyncio, hashlib, itertools, json, signal, ssl, sys, time
 
 from aiosmtpd.smtp import SMTP
 
@@ -65,7 +65,7 @@ class Handler:
         if self.log:
             self.log.write(json.dumps({"rcpt": envelope.rcpt_tos[0], "mail_from": envelope.mail_from,
                                        "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                                       "id": "FR%d" % n}) + "\n")
+                                       "id": "FR%d" % n, "ts": time.time()}) + "\n")
         session.accepted = getattr(session, "accepted", 0) + 1
         if self.args.max_per_connection and session.accepted >= self.args.max_per_connection:
             # Reply, then close: the next MAIL on this connection finds it gone.
