@@ -20,6 +20,8 @@ struct CliContext {
 void AddCoreCommands(CLI::App& app, CliContext& ctx);    // version, config check, db migrate|status
 void AddDkimCommands(CLI::App& app, CliContext& ctx);    // dkim keygen|sign|verify
 void AddRenderCommands(CLI::App& app, CliContext& ctx);  // render
-void AddOpsCommands(CLI::App& app, CliContext& ctx);     // run, tenant, list, domain, campaign, subscribers
+void AddOpsCommands(CLI::App& app, CliContext& ctx);     // run, tenant, list, campaign, subscribers
+// domain add|verify|list|show, dkim rotate|export-opendkim (after AddDkimCommands)
+void AddDomainCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace tayori::app

@@ -33,27 +33,6 @@ void AddOpsCommands(CLI::App& app, CliContext& ctx) {
   ladd->add_option("--name", (*l)[2], "list name")->required();
   ladd->callback([&ctx, l] { ctx.run = [&ctx, l] { return RunListAdd(ctx.config_path, (*l)[0], (*l)[1], (*l)[2]); }; });
 
-  auto* domain = app.add_subcommand("domain", "sender (author) domains and their DKIM keys");
-  domain->require_subcommand(1);
-  auto d = std::make_shared<std::array<std::string, 3>>();
-  (*d)[2] = "hosted";
-  auto* dadd = domain->add_subcommand("add", "register a sender domain and create its DKIM key(s)");
-  dadd->add_option("domain", (*d)[0], "the From domain")->required();
-  dadd->add_option("--tenant", (*d)[1], "shop slug")->required();
-  dadd->add_option("--mode", (*d)[2], "hosted (platform zone) or delegated (shop's own DNS, two CNAMEs)")
-      ->check(CLI::IsMember({"hosted", "delegated"}));
-  dadd->callback([&ctx, d] { ctx.run = [&ctx, d] { return RunDomainAdd(ctx.config_path, (*d)[0], (*d)[1], (*d)[2]); }; });
-  auto* dverify = domain->add_subcommand("verify", "check the domain's published keys and allow it to send");
-  auto manual = std::make_shared<bool>(false);
-  dverify->add_option("domain", (*d)[0], "the domain")->required();
-  dverify->add_flag("--manual", *manual, "the operator checked the DNS records; mark verified without a lookup");
-  dverify->callback([&ctx, d, manual] { ctx.run = [&ctx, d, manual] { return RunDomainVerify(ctx.config_path, (*d)[0], *manual); }; });
-  auto* dlist = domain->add_subcommand("list", "every sender domain with its state and selectors");
-  dlist->callback([&ctx] { ctx.run = [&ctx] { return RunDomainList(ctx.config_path); }; });
-  auto* dshow = domain->add_subcommand("show", "one domain with every key and its state");
-  dshow->add_option("domain", (*d)[0], "the domain")->required();
-  dshow->callback([&ctx, d] { ctx.run = [&ctx, d] { return RunDomainShow(ctx.config_path, (*d)[0]); }; });
-
   auto* campaign = app.add_subcommand("campaign", "newsletter campaigns");
   campaign->require_subcommand(1);
   auto c = std::make_shared<CampaignCreateOptions>();

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   tayori::app::AddDkimCommands(app, ctx);
   tayori::app::AddRenderCommands(app, ctx);
   tayori::app::AddOpsCommands(app, ctx);
+  tayori::app::AddDomainCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

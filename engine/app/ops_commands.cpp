@@ -16,8 +16,6 @@
 #include "app/exit_code.h"
 #include "base/log.h"
 #include "config/config.h"
-#include "dkim/key.h"
-#include "dkim/seal.h"
 #include "mime/address.h"
 #include "mime/header_safety.h"
 #include "mime/idn.h"
@@ -72,26 +70,6 @@ Result<std::string> ReadFieldsFile(const std::string& path) {
     TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(it.key(), it->get<std::string>()));
   }
   return j.dump();
-}
-
-Result<crypto::Kek> LoadKek(const config::Config& cfg) {
-  TAYORI_ASSIGN_OR_RETURN(std::string b64, config::ResolveSecret(cfg.dkim.kek_env, "dkim.kek_env"));
-  return crypto::ParseKek(cfg.dkim.kek_id, b64);
-}
-
-// Creates a key, seals it and joins it to the domain under `selector`.
-Status AddKey(const config::Config& cfg, store::Connection& db, const crypto::Kek& kek, uint64_t domain_id,
-              const std::string& key_host, const std::string& selector) {
-  TAYORI_ASSIGN_OR_RETURN(auto key, dkim::PrivateKey::GenerateRsa(cfg.dkim.rsa_bits));
-  TAYORI_ASSIGN_OR_RETURN(std::string pem, key->ToPem());
-  TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertDomainKey(db, domain_id, selector, "pending", "rsa-sha256",
-                                                              key->bits(), key->PublicKeyBase64(),
-                                                              crypto::Seal(kek, pem), kek.id));
-  (void)id;
-  std::printf("  %s._domainkey.%s. IN TXT", selector.c_str(), key_host.c_str());
-  for (const auto& part : dkim::SplitTxtValue(key->DnsTxtValue())) std::printf(" \"%s\"", part.c_str());
-  std::printf("\n");
-  return Status::Ok();
 }
 
 std::string Bar(double fraction, int width = 30) {
@@ -211,100 +189,6 @@ int RunListAdd(const std::string& config_path, const std::string& tenant, const 
     TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
     TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::AddList(db, tenant_id, slug, name));
     std::printf("list %s of shop %s added (id %llu)\n", slug.c_str(), tenant.c_str(), static_cast<unsigned long long>(id));
-    return Status::Ok();
-  });
-}
-
-int RunDomainAdd(const std::string& config_path, const std::string& domain_in, const std::string& tenant,
-                 const std::string& mode) {
-  return WithDb(config_path, "domain add", [&](const config::Config& cfg, store::Connection& db) -> Status {
-    if (mode != "hosted" && mode != "delegated") return InvalidInput("--mode must be hosted or delegated");
-    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
-    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
-    TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
-    const std::string& zone = cfg.dkim.platform_zone;
-    std::string key_host = domain;
-    if (mode == "hosted") {
-      if (domain != zone && (domain.size() <= zone.size() || domain.compare(domain.size() - zone.size() - 1,
-                                                                            zone.size() + 1, "." + zone) != 0))
-        return InvalidInput("hosted domain " + domain + " is not inside the platform zone " + zone +
-                            " (use --mode delegated for a shop's own domain)");
-    } else {
-      std::string label = domain;
-      for (char& c : label)
-        if (c == '.') c = '-';
-      key_host = label + "." + zone;
-    }
-    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertSenderDomain(db, tenant_id, domain, mode, key_host));
-    std::printf("sender domain %s added for shop %s (%s)\nDKIM TXT records to publish under %s:\n", domain.c_str(),
-                tenant.c_str(), mode.c_str(), zone.c_str());
-    // Delegated domains get both selectors at once: the shop creates its two
-    // CNAMEs once and every later rotation happens behind them.
-    size_t n = mode == "delegated" ? 2 : 1;
-    for (size_t i = 0; i < n; ++i) TAYORI_RETURN_IF_ERROR(AddKey(cfg, db, kek, id, key_host, cfg.dkim.selectors[i]));
-    if (mode == "delegated") {
-      std::printf("CNAME records the shop owner creates once in the zone of %s:\n", domain.c_str());
-      for (const auto& s : cfg.dkim.selectors)
-        std::printf("  %s._domainkey.%s. IN CNAME %s._domainkey.%s.\n", s.c_str(), domain.c_str(), s.c_str(),
-                    key_host.c_str());
-    }
-    std::printf("the domain cannot send until `tayori domain verify %s` succeeds\n", domain.c_str());
-    return Status::Ok();
-  });
-}
-
-int RunDomainVerify(const std::string& config_path, const std::string& domain_in, bool manual) {
-  return WithDb(config_path, "domain verify", [&](const config::Config&, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
-    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
-    if (!manual)
-      return Permanent("checking the published keys through DNS is not available in this build; after checking "
-                       "the records yourself, run `tayori domain verify " + domain + " --manual`");
-    TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
-    if (keys.empty()) return Permanent("sender domain " + domain + " has no keys");
-    bool has_active = false;
-    for (const auto& k : keys) has_active |= k.state == "active";
-    // The oldest pending key becomes the signing key; others stay published.
-    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
-      if (it->state != "pending") continue;
-      std::string next = has_active ? "published" : "active";
-      TAYORI_RETURN_IF_ERROR(store::SetDomainKeyState(db, it->domain_key_id, next));
-      has_active = true;
-      std::printf("  selector %s: %s\n", it->selector.c_str(), next.c_str());
-    }
-    TAYORI_RETURN_IF_ERROR(store::SetSenderDomainState(db, d.id, "verified", "verified manually by the operator", "cli"));
-    std::printf("sender domain %s is verified (manually) and may send\n", domain.c_str());
-    return Status::Ok();
-  });
-}
-
-int RunDomainList(const std::string& config_path) {
-  return WithDb(config_path, "domain list", [&](const config::Config&, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(auto domains, store::ListSenderDomains(db));
-    std::printf("%-32s %-12s %-10s %-9s %s\n", "DOMAIN", "SHOP", "MODE", "STATE", "KEYS");
-    for (const auto& d : domains) {
-      TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
-      std::string k;
-      for (const auto& key : keys)
-        if (key.state != "revoked") k += key.selector + ":" + key.state + " ";
-      std::printf("%-32s %-12s %-10s %-9s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
-                  d.state.c_str(), k.c_str());
-    }
-    return Status::Ok();
-  });
-}
-
-int RunDomainShow(const std::string& config_path, const std::string& domain_in) {
-  return WithDb(config_path, "domain show", [&](const config::Config&, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
-    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
-    std::printf("domain    %s\nshop      %s\nmode      %s\nkey host  %s\nstate     %s%s%s\n", d.domain.c_str(),
-                d.tenant_slug.c_str(), d.mode.c_str(), d.key_host.c_str(), d.state.c_str(),
-                d.state_reason.empty() ? "" : ": ", d.state_reason.c_str());
-    TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
-    for (const auto& k : keys)
-      std::printf("  selector %-6s %-10s %s %d bits, created %s, state since %s\n", k.selector.c_str(), k.state.c_str(),
-                  k.algorithm.c_str(), k.bits, k.created_at.c_str(), k.state_changed_at.c_str());
     return Status::Ok();
   });
 }

@@ -1,5 +1,5 @@
-// Operator commands: shops, lists, sender domains, campaigns, subscriber
-// imports, and the daemon itself. Each returns the process exit code
+// Operator commands: shops, lists, campaigns, subscriber
+// imports, and the daemon itself (sender domains: domain_commands.h). Each returns the process exit code
 // (commands.h) and prints errors as "tayori: <command>: <reason>".
 #pragma once
 
@@ -15,12 +15,6 @@ int RunTenantAdd(const std::string& config_path, const std::string& slug, const 
                  const std::string& sender_id, const std::string& fields_file);
 int RunListAdd(const std::string& config_path, const std::string& tenant, const std::string& slug,
                const std::string& name);
-
-int RunDomainAdd(const std::string& config_path, const std::string& domain, const std::string& tenant,
-                 const std::string& mode);
-int RunDomainVerify(const std::string& config_path, const std::string& domain, bool manual);
-int RunDomainList(const std::string& config_path);
-int RunDomainShow(const std::string& config_path, const std::string& domain);
 
 struct CampaignCreateOptions {
   std::string tenant, list, domain, from, from_name, reply_to;

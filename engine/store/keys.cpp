@@ -1,5 +1,7 @@
 #include "store/keys.h"
 
+#include <ctime>
+
 namespace tayori::store {
 namespace {
 
@@ -20,6 +22,23 @@ std::string HexLiteral(const std::string& bytes) {
   return out + "'";
 }
 
+int64_t I64(const std::optional<std::string>& v) { return v ? std::stoll(*v) : 0; }
+
+// DATETIME(6) columns hold UTC; read them as Unix seconds without going
+// through the session time zone (UNIX_TIMESTAMP() would use it).
+std::string Secs(const std::string& col) { return "TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', " + col + ")"; }
+
+// A UTC DATETIME literal for a time from the injected Clock (never the
+// server's clock: tests move time).
+std::string SqlTime(SysTime t) {
+  std::time_t secs = static_cast<std::time_t>(UnixSeconds(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "'%Y-%m-%d %H:%M:%S'", &tm);
+  return buf;
+}
+
 SenderDomainRow DomainFrom(const std::vector<std::optional<std::string>>& r) {
   return SenderDomainRow{U64(r[0]), U64(r[1]), Str(r[2]), Str(r[3]), Str(r[4]), Str(r[5]), Str(r[6]), Str(r[7])};
 }
@@ -27,8 +46,11 @@ SenderDomainRow DomainFrom(const std::vector<std::optional<std::string>>& r) {
 Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& where) {
   TAYORI_ASSIGN_OR_RETURN(
       Rows rows, db.Query("SELECT dk.id, k.id, dk.sender_domain_id, dk.selector, dk.state, k.algorithm, k.bits, "
-                          "k.public_key, k.private_key_enc, k.kek_id, k.created_at, dk.state_changed_at "
-                          "FROM domain_keys dk JOIN dkim_keys k ON k.id = dk.dkim_key_id WHERE " + where +
+                          "k.public_key, k.private_key_enc, k.kek_id, k.created_at, dk.state_changed_at, "
+                          "COALESCE(dk.rotation_of, 0), " + Secs("k.created_at") + ", " + Secs("dk.published_at") +
+                          ", " + Secs("dk.activated_at") + ", " + Secs("dk.retire_after") + ", " +
+                          Secs("dk.revoked_at") + ", " + Secs("dk.record_removed_at") +
+                          " FROM domain_keys dk JOIN dkim_keys k ON k.id = dk.dkim_key_id WHERE " + where +
                           " ORDER BY dk.id DESC"));
   std::vector<DomainKeyRow> out;
   for (const auto& r : rows.rows) {
@@ -45,6 +67,13 @@ Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& w
     k.kek_id = Str(r[9]);
     k.created_at = Str(r[10]);
     k.state_changed_at = Str(r[11]);
+    k.rotation_of = U64(r[12]);
+    k.created_s = I64(r[13]);
+    k.published_s = I64(r[14]);
+    k.activated_s = I64(r[15]);
+    k.retire_after_s = I64(r[16]);
+    k.revoked_s = I64(r[17]);
+    k.record_removed_s = I64(r[18]);
     out.push_back(std::move(k));
   }
   return out;
@@ -84,31 +113,64 @@ Result<uint64_t> InsertSenderDomain(Connection& db, uint64_t tenant_id, const st
   return db.last_insert_id();
 }
 
-Result<uint64_t> InsertDomainKey(Connection& db, uint64_t sender_domain_id, const std::string& selector,
-                                 const std::string& state, const std::string& algorithm, int bits,
-                                 const std::string& public_key, const std::string& private_key_sealed,
-                                 const std::string& kek_id) {
+Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key) {
   TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
   Status st = db.Execute("INSERT INTO dkim_keys (algorithm, bits, public_key, private_key_enc, kek_id) VALUES (" +
-                         db.Quote(algorithm) + ", " + std::to_string(bits) + ", " + db.Quote(public_key) + ", " +
-                         HexLiteral(private_key_sealed) + ", " + db.Quote(kek_id) + ")");
+                         db.Quote(key.algorithm) + ", " + std::to_string(key.bits) + ", " + db.Quote(key.public_key) +
+                         ", " + HexLiteral(key.private_key_sealed) + ", " + db.Quote(key.kek_id) + ")");
   uint64_t key_id = db.last_insert_id();
   if (st.ok())
-    st = db.Execute("INSERT INTO domain_keys (sender_domain_id, dkim_key_id, selector, state) VALUES (" +
-                    std::to_string(sender_domain_id) + ", " + std::to_string(key_id) + ", " + db.Quote(selector) + ", " +
-                    db.Quote(state) + ")");
+    st = db.Execute("INSERT INTO domain_keys (sender_domain_id, dkim_key_id, selector, state, rotation_of) VALUES (" +
+                    std::to_string(key.sender_domain_id) + ", " + std::to_string(key_id) + ", " +
+                    db.Quote(key.selector) + ", " + db.Quote(key.state) + ", " +
+                    (key.rotation_of ? std::to_string(key.rotation_of) : std::string("NULL")) + ")");
   uint64_t dk_id = db.last_insert_id();
   if (st.ok())
     st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
-                    "'dkim_key', " + std::to_string(key_id) + ", 'created', 'cli', " +
-                    db.Quote(algorithm + " key for selector " + selector + " (" + state + ")") +
-                    " FROM sender_domains WHERE id = " + std::to_string(sender_domain_id));
+                    "'dkim_key', " + std::to_string(key_id) + ", 'created', " + db.Quote(key.actor) + ", " +
+                    db.Quote(key.algorithm + " key for selector " + key.selector + " (" + key.state + ")" +
+                             (key.rotation_of ? ", replacing domain key " + std::to_string(key.rotation_of) : "")) +
+                    " FROM sender_domains WHERE id = " + std::to_string(key.sender_domain_id));
   if (!st.ok()) {
     (void)db.Execute("ROLLBACK");
     return st;
   }
   TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
   return dk_id;
+}
+
+Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& moves, const std::string& actor,
+                           const std::optional<DomainStateChange>& domain) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status st) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  for (const auto& m : moves) {
+    std::string set = "state = " + db.Quote(m.to);
+    if (m.from != m.to) set += ", state_changed_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == "published") set += ", published_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == "active") set += ", activated_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == "revoked") set += ", revoked_at = " + SqlTime(m.at);
+    if (m.retire_after) set += ", retire_after = " + SqlTime(*m.retire_after);
+    if (m.record_removed) set += ", record_removed_at = " + SqlTime(m.at);
+    std::string id = std::to_string(m.domain_key_id);
+    Status st = db.Execute("UPDATE domain_keys SET " + set + " WHERE id = " + id + " AND state = " + db.Quote(m.from));
+    if (!st.ok()) return fail(st);
+    if (db.affected_rows() != 1)
+      return fail(Permanent("domain key " + id + " is no longer " + m.from + " (changed by another process?)"));
+    st = db.Execute("INSERT INTO events (occurred_at, tenant_id, subject_type, subject_id, kind, actor, detail) "
+                    "SELECT " + SqlTime(m.at) + ", d.tenant_id, 'dkim_key', dk.dkim_key_id, 'state_change', " +
+                    db.Quote(actor) + ", CONCAT('selector ', dk.selector, ': ', " +
+                    db.Quote(m.from + " -> " + m.to + (m.detail.empty() ? "" : ": " + m.detail)) + ")" +
+                    " FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.id = " + id);
+    if (!st.ok()) return fail(st);
+  }
+  if (domain) {
+    Status st = SetSenderDomainState(db, domain->sender_domain_id, domain->state, domain->reason, actor);
+    if (!st.ok()) return fail(st);
+  }
+  return db.Execute("COMMIT");
 }
 
 Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, const std::string& state) {
@@ -134,6 +196,23 @@ Status SetSenderDomainState(Connection& db, uint64_t id, const std::string& stat
 
 Result<std::vector<DomainKeyRow>> DomainKeys(Connection& db, uint64_t sender_domain_id) {
   return KeysWhere(db, "dk.sender_domain_id = " + std::to_string(sender_domain_id));
+}
+
+Result<std::vector<DomainKeyRow>> LifecycleKeys(Connection& db) {
+  return KeysWhere(db, "dk.sender_domain_id IN (SELECT id FROM sender_domains WHERE state = 'verified') AND "
+                       "(dk.state <> 'revoked' OR dk.record_removed_at IS NULL)");
+}
+
+Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifiedDomains(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(auto domains, ListSenderDomains(db));
+  TAYORI_ASSIGN_OR_RETURN(auto keys, KeysWhere(db, "dk.state = 'active'"));
+  std::vector<std::pair<SenderDomainRow, DomainKeyRow>> out;
+  for (const auto& d : domains) {
+    if (d.state != "verified") continue;
+    for (const auto& k : keys)
+      if (k.sender_domain_id == d.id) out.emplace_back(d, k);
+  }
+  return out;
 }
 
 Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id) {

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "store/connection.h"
 
@@ -35,6 +38,42 @@ struct DomainKeyRow {
   std::string private_key_sealed;
   std::string kek_id;
   std::string created_at, state_changed_at;
+  // Lifecycle (migration 0003). Times are Unix seconds, 0 when NULL.
+  uint64_t rotation_of = 0;        // domain_key_id of the key this one replaces
+  int64_t created_s = 0, published_s = 0, activated_s = 0, retire_after_s = 0, revoked_s = 0,
+          record_removed_s = 0;
+};
+
+struct NewDomainKey {
+  uint64_t sender_domain_id = 0;
+  std::string selector;
+  std::string state = "pending";
+  std::string algorithm = "rsa-sha256";
+  int bits = 0;
+  std::string public_key;          // base64 SPKI (p=)
+  std::string private_key_sealed;  // crypto::Seal output, never the PEM
+  std::string kek_id;
+  uint64_t rotation_of = 0;        // 0: not a rotation key
+  std::string actor = "cli";       // for the events row
+};
+
+// One move of a domain key between states (pending, published, active,
+// retiring, revoked), applied only if the key is still in `from` (so a job
+// run twice, or two processes racing, change nothing the second time).
+struct KeyTransition {
+  uint64_t domain_key_id = 0;
+  std::string from, to;            // from == to: a column-only change (record_removed)
+  SysTime at;                      // stamped into published_at / activated_at / revoked_at
+  std::optional<SysTime> retire_after;  // set when to == "retiring"
+  bool record_removed = false;     // also sets record_removed_at = at
+  std::string detail;              // the events row's detail
+};
+
+// A domain state change done in the same transaction as key transitions.
+struct DomainStateChange {
+  uint64_t sender_domain_id = 0;
+  std::string state;               // pending | verified | paused
+  std::string reason;
 };
 
 Result<uint64_t> TenantIdBySlug(Connection& db, const std::string& slug);
@@ -44,17 +83,26 @@ Result<std::vector<SenderDomainRow>> ListSenderDomains(Connection& db);
 // Creates the domain row (state pending). Fails kInvalidInput if it exists.
 Result<uint64_t> InsertSenderDomain(Connection& db, uint64_t tenant_id, const std::string& domain,
                                     const std::string& mode, const std::string& key_host);
-// Stores a key and joins it to the domain under `selector` in `state`.
-Result<uint64_t> InsertDomainKey(Connection& db, uint64_t sender_domain_id, const std::string& selector,
-                                 const std::string& state, const std::string& algorithm, int bits,
-                                 const std::string& public_key, const std::string& private_key_sealed,
-                                 const std::string& kek_id);
+// Stores a key and joins it to the domain under its selector, in one
+// transaction with its events row. Returns the domain_keys id.
+Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key);
+// Applies every move (and the optional domain change) in one transaction,
+// writing one events row per move. kPermanent, and nothing changed, when a
+// key is no longer in its `from` state.
+Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& moves, const std::string& actor,
+                           const std::optional<DomainStateChange>& domain = std::nullopt);
 Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, const std::string& state);
 Status SetSenderDomainState(Connection& db, uint64_t sender_domain_id, const std::string& state,
                             const std::string& reason, const std::string& actor);
 
 // Every key row of a domain (any state), newest first.
 Result<std::vector<DomainKeyRow>> DomainKeys(Connection& db, uint64_t sender_domain_id);
+// Every key of every verified domain that may still need a lifecycle step
+// (all but revoked keys whose record is gone), ordered by domain.
+Result<std::vector<DomainKeyRow>> LifecycleKeys(Connection& db);
+// Keys in state 'active' of every verified domain, with their domain, for
+// exports (OpenDKIM tables). Pairs of (domain row, key row).
+Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifiedDomains(Connection& db);
 // The keys a domain signs with now: state 'active' (an RSA one, maybe an Ed25519 one).
 Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id);
 

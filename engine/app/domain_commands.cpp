@@ -1,0 +1,395 @@
+#include "app/domain_commands.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+#include "app/commands.h"
+#include "app/exit_code.h"
+#include "app/key_lifecycle.h"
+#include "app/key_rotation.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "dkim/key.h"
+#include "dkim/seal.h"
+#include "dns/provider.h"
+#include "dns/resolver.h"
+#include "dns/txt.h"
+#include "mime/idn.h"
+#include "net/transfers.h"
+#include "store/db_worker.h"
+#include "store/keys.h"
+
+namespace tayori::app {
+namespace {
+
+void ApplyLogging(const config::Config& cfg) {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kText;
+  log::ParseLevel(cfg.logging.level, &level);
+  log::ParseFormat(cfg.logging.format, &format);
+  log::Configure(level, format);
+}
+
+// Loads the config, connects, runs `fn`; maps its Status to the exit code.
+int WithDb(const std::string& config_path, const char* command,
+           const std::function<Status(const config::Config&, store::Connection&)>& fn) {
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), command);
+  ApplyLogging(*cfg);
+  auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
+  if (!password.ok()) return ReportFailure(password.status(), command);
+  auto db = store::Connection::Open(cfg->database, *password);
+  if (!db.ok()) return ReportFailure(db.status(), command);
+  Status st = fn(*cfg, **db);
+  if (!st.ok()) return ReportFailure(st, command);
+  return kExitOk;
+}
+
+Result<crypto::Kek> LoadKek(const config::Config& cfg) {
+  TAYORI_ASSIGN_OR_RETURN(std::string b64, config::ResolveSecret(cfg.dkim.kek_env, "dkim.kek_env"));
+  return crypto::ParseKek(cfg.dkim.kek_id, b64);
+}
+
+// Applies DNS changes through the configured provider on a loop of our own.
+Status ApplyDnsChanges(const config::Config& cfg, std::vector<dns::RecordChange> changes) {
+  loop::Loop loop;
+  Status result = Internal("DNS change did not finish");
+  {
+    net::Transfers transfers(loop, net::PoolOptions{2, 0});
+    TAYORI_ASSIGN_OR_RETURN(auto provider, dns::MakeProvider(cfg.dns, cfg.dkim.platform_zone, loop, transfers));
+    if (!provider) return Internal("no DNS provider configured");
+    bool finished = false;
+    provider->Apply(std::move(changes), [&](Status st) {
+      result = std::move(st);
+      finished = true;
+      loop.Stop();
+    });
+    if (!finished) loop.Run();
+  }
+  return result;
+}
+
+bool InZone(const std::string& domain, const std::string& zone) {
+  return domain == zone ||
+         (domain.size() > zone.size() && domain.compare(domain.size() - zone.size() - 1, zone.size() + 1, "." + zone) == 0);
+}
+
+void PrintTxt(const std::string& name, const std::string& value) {
+  std::printf("  %s. IN TXT %s\n", name.c_str(), dns::QuoteTxt(value).c_str());
+}
+
+std::string DnsResolverName(const config::Config& cfg) {
+  return cfg.dns.resolver.empty() ? "the system resolver" : cfg.dns.resolver;
+}
+
+}  // namespace
+
+int RunDomainAdd(const std::string& config_path, const std::string& domain_in, const std::string& tenant,
+                 const std::string& mode) {
+  return WithDb(config_path, "domain add", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    if (mode != "hosted" && mode != "delegated") return InvalidInput("--mode must be hosted or delegated");
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
+    const std::string& zone = cfg.dkim.platform_zone;
+    std::string key_host = domain;
+    if (mode == "hosted") {
+      if (!InZone(domain, zone))
+        return InvalidInput("hosted domain " + domain + " is not inside the platform zone " + zone +
+                            " (use --mode delegated for a shop's own domain)");
+    } else {
+      if (InZone(domain, zone))
+        return InvalidInput("domain " + domain + " is inside the platform zone " + zone + "; use --mode hosted");
+      std::string label = domain;
+      for (char& c : label)
+        if (c == '.') c = '-';
+      key_host = label + "." + zone;
+    }
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertSenderDomain(db, tenant_id, domain, mode, key_host));
+    std::printf("sender domain %s added for shop %s (%s)\n", domain.c_str(), tenant.c_str(), mode.c_str());
+    // Delegated domains get both selectors at once: the shop creates its two
+    // CNAMEs once and every later rotation happens behind them.
+    size_t n = mode == "delegated" ? 2 : 1;
+    std::vector<dns::RecordChange> changes;
+    std::vector<store::KeyTransition> published;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& selector = cfg.dkim.selectors[i];
+      TAYORI_ASSIGN_OR_RETURN(auto key, dkim::PrivateKey::GenerateRsa(cfg.dkim.rsa_bits));
+      TAYORI_ASSIGN_OR_RETURN(std::string pem, key->ToPem());
+      store::NewDomainKey nk;
+      nk.sender_domain_id = id;
+      nk.selector = selector;
+      nk.bits = key->bits();
+      nk.public_key = key->PublicKeyBase64();
+      nk.private_key_sealed = crypto::Seal(kek, pem);
+      nk.kek_id = kek.id;
+      TAYORI_ASSIGN_OR_RETURN(uint64_t dk, store::InsertDomainKey(db, nk));
+      changes.push_back(dns::RecordChange{dns::ChangeAction::kUpsert, SelectorName(selector, key_host), "TXT",
+                                          key->DnsTxtValue(), cfg.dkim.record_ttl_s});
+      published.push_back(store::KeyTransition{dk, "pending", "published", SystemClock::Instance().Now(), {}, false,
+                                               "published via " + std::string(config::DnsProviderName(cfg.dns.provider))});
+    }
+    if (cfg.dns.provider == config::DnsProvider::kNone) {
+      std::printf("DKIM TXT records to publish under %s (dns.provider = \"none\"):\n", zone.c_str());
+      for (const auto& c : changes) PrintTxt(c.name, c.value);
+    } else {
+      Status st = ApplyDnsChanges(cfg, changes);
+      if (!st.ok())
+        return st.WithContext("the keys are stored (pending) but publishing failed; `tayori domain verify " + domain +
+                              "` publishes them again");
+      TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(db, published, "cli"));
+      std::printf("DKIM TXT records published through %s in zone %s:\n",
+                  std::string(config::DnsProviderName(cfg.dns.provider)).c_str(), zone.c_str());
+      for (const auto& c : changes) std::printf("  %s. IN TXT (%zu bytes)\n", c.name.c_str(), c.value.size());
+    }
+    if (mode == "delegated") {
+      std::printf("CNAME records the shop owner creates once in the zone of %s:\n", domain.c_str());
+      for (size_t i = 0; i < n; ++i) {
+        const std::string& s = cfg.dkim.selectors[i];
+        std::printf("  %s. IN CNAME %s.\n", SelectorName(s, domain).c_str(), SelectorName(s, key_host).c_str());
+      }
+    }
+    std::printf("the domain cannot send until `tayori domain verify %s` succeeds\n", domain.c_str());
+    return Status::Ok();
+  });
+}
+
+int RunDomainVerify(const std::string& config_path, const std::string& domain_in, bool manual) {
+  return WithDb(config_path, "domain verify", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    TAYORI_ASSIGN_OR_RETURN(auto all, store::DomainKeys(db, d.id));
+    std::vector<store::DomainKeyRow> keys;  // oldest first
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+      if (it->state == "pending" || it->state == "published" || it->state == "active") keys.push_back(*it);
+    if (keys.empty()) return Permanent("sender domain " + domain + " has no keys");
+    SysTime now = SystemClock::Instance().Now();
+
+    if (!manual) {
+      // Keys still pending after a failed publish at `domain add` go out now.
+      if (cfg.dns.provider != config::DnsProvider::kNone) {
+        std::vector<dns::RecordChange> changes;
+        std::vector<store::KeyTransition> moves;
+        for (const auto& k : keys) {
+          if (k.state != "pending") continue;
+          changes.push_back({dns::ChangeAction::kUpsert, SelectorName(k.selector, d.key_host), "TXT", KeyTxtValue(k),
+                             cfg.dkim.record_ttl_s});
+          moves.push_back({k.domain_key_id, "pending", "published", now, {}, false, "published via provider"});
+        }
+        if (!changes.empty()) {
+          TAYORI_RETURN_IF_ERROR(ApplyDnsChanges(cfg, changes));
+          TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(db, moves, "cli"));
+          for (auto& k : keys)
+            if (k.state == "pending") k.state = "published";
+        }
+      }
+      dns::ResolverOptions ro;
+      ro.servers = cfg.dns.resolver;
+      int bad = 0;
+      for (const auto& k : keys) {
+        std::string name = SelectorName(k.selector, domain);
+        auto r = dns::ResolveTxtBlocking(ro, name);
+        std::string why;
+        if (r.ok() && RecordsPublishKey(*r, k.public_key, &why)) {
+          std::printf("  selector %s: ok (%s answers with the key)\n", k.selector.c_str(), name.c_str());
+          continue;
+        }
+        ++bad;
+        if (!r.ok()) why = r.status().message();
+        std::printf("  selector %s: NOT OK: %s: %s\n", k.selector.c_str(), name.c_str(), why.c_str());
+        if (d.mode == "delegated")
+          std::printf("    the shop must create: %s. IN CNAME %s.\n", name.c_str(),
+                      SelectorName(k.selector, d.key_host).c_str());
+        else
+          std::printf("    expected: %s. IN TXT %s\n", SelectorName(k.selector, d.key_host).c_str(),
+                      dns::QuoteTxt(KeyTxtValue(k)).c_str());
+      }
+      if (bad)
+        return Permanent(std::to_string(bad) + " selector(s) of " + domain + " do not resolve to the stored key (via " +
+                         DnsResolverName(cfg) + "); the domain stays " + d.state);
+    }
+
+    bool has_active = false;
+    for (const auto& k : keys) has_active |= k.state == "active";
+    std::vector<store::KeyTransition> moves;
+    std::string how = manual ? "operator-asserted (--manual), not checked in DNS" : "checked through DNS";
+    // The oldest key becomes the signing key; the others stay published.
+    for (const auto& k : keys) {
+      if (k.state == "active") continue;
+      std::string next = has_active ? "published" : "active";
+      has_active = true;
+      if (next == k.state) continue;
+      moves.push_back({k.domain_key_id, k.state, next, now, {}, false, how});
+      std::printf("  selector %s: %s\n", k.selector.c_str(), next.c_str());
+    }
+    std::optional<store::DomainStateChange> change;
+    if (d.state != "verified")
+      change = store::DomainStateChange{d.id, "verified",
+                                        manual ? "verified manually by the operator" : "keys verified through DNS"};
+    TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(db, moves, manual ? "cli (manual)" : "cli", change));
+    std::printf("sender domain %s is verified%s and may send\n", domain.c_str(), manual ? " (manually)" : "");
+    return Status::Ok();
+  });
+}
+
+int RunDomainList(const std::string& config_path) {
+  return WithDb(config_path, "domain list", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(auto domains, store::ListSenderDomains(db));
+    std::printf("%-32s %-12s %-10s %-9s %s\n", "DOMAIN", "SHOP", "MODE", "STATE", "KEYS");
+    for (const auto& d : domains) {
+      TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
+      std::string k;
+      for (auto it = keys.rbegin(); it != keys.rend(); ++it)
+        if (it->state != "revoked") k += it->selector + ":" + it->state + " ";
+      std::printf("%-32s %-12s %-10s %-9s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
+                  d.state.c_str(), k.c_str());
+    }
+    return Status::Ok();
+  });
+}
+
+int RunDomainShow(const std::string& config_path, const std::string& domain_in) {
+  return WithDb(config_path, "domain show", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    std::printf("domain    %s\nshop      %s\nmode      %s\nkey host  %s\nstate     %s%s%s\n", d.domain.c_str(),
+                d.tenant_slug.c_str(), d.mode.c_str(), d.key_host.c_str(), d.state.c_str(),
+                d.state_reason.empty() ? "" : ": ", d.state_reason.c_str());
+    TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
+    for (const auto& k : keys) {
+      std::printf("  selector %-6s %-10s %s %d bits, created %s, state since %s\n", k.selector.c_str(), k.state.c_str(),
+                  k.algorithm.c_str(), k.bits, k.created_at.c_str(), k.state_changed_at.c_str());
+      if (k.state == "retiring" && k.retire_after_s)
+        std::printf("    retiring until %lld (unix)\n", static_cast<long long>(k.retire_after_s));
+      if (k.state == "revoked")
+        std::printf("    record %s\n", k.record_removed_s ? "removed" : "shows empty p= (removal pending)");
+    }
+    if (d.state == "verified") {
+      RotationDecision r = DecideRotation(keys, SystemClock::Instance().Now(), PolicyFrom(cfg.dkim), false);
+      std::printf("rotation  %s: %s\n", std::string(RotationActionName(r.action)).c_str(), r.reason.c_str());
+    }
+    return Status::Ok();
+  });
+}
+
+int RunDkimRotate(const std::string& config_path, const std::string& domain_in, bool step) {
+  const char* command = "dkim rotate";
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), command);
+  ApplyLogging(*cfg);
+  auto domain = mime::DomainToALabel(domain_in);
+  if (!domain.ok()) return ReportFailure(domain.status(), command);
+  auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
+  if (!password.ok()) return ReportFailure(password.status(), command);
+  auto kek = LoadKek(*cfg);
+  if (!kek.ok()) return ReportFailure(kek.status(), command);
+  Status final_status;
+  {
+    loop::Loop loop;
+    net::Transfers transfers(loop, net::PoolOptions{2, 0});
+    auto provider = dns::MakeProvider(cfg->dns, cfg->dkim.platform_zone, loop, transfers);
+    if (!provider.ok()) return ReportFailure(provider.status(), command);
+    dns::ResolverOptions ro;
+    ro.servers = cfg->dns.resolver;
+    auto resolver = dns::Resolver::Create(loop, ro);
+    if (!resolver.ok()) return ReportFailure(resolver.status(), command);
+    {
+      store::DbWorker db("db-cli", cfg->database, *password, loop);
+      KeyLifecycle lifecycle(loop, db, provider->get(), **resolver, SystemClock::Instance(), *kek, cfg->dkim, "cli");
+      lifecycle.OnTransition([](const LifecycleTransition& t) {
+        std::printf("  %s selector %s: %s -> %s (%s)\n", t.domain.c_str(), t.selector.c_str(),
+                    t.from.empty() ? "new" : t.from.c_str(), t.to.c_str(), t.detail.c_str());
+        std::fflush(stdout);
+      });
+      std::function<void(bool)> next;
+      next = [&](bool first) {
+        lifecycle.Step(*domain, first, [&](Result<StepOutcome> r) {
+          if (!r.ok()) {
+            final_status = r.status();
+            loop.Stop();
+            return;
+          }
+          if (r->progressed && !step) return next(false);
+          if (!r->progressed) std::printf("%s: %s\n", domain->c_str(), r->summary.c_str());
+          loop.Stop();
+        });
+      };
+      next(true);
+      loop.Run();
+    }
+  }
+  if (!final_status.ok()) return ReportFailure(final_status, command);
+  return kExitOk;
+}
+
+namespace {
+
+Status WriteFile0600(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Permanent(tmp + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, 0600) == 0;
+  size_t off = 0;
+  while (ok && off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0) ok = false;
+    else off += static_cast<size_t>(n);
+  }
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = Permanent(path + ": " + std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return Status::Ok();
+}
+
+Status MakePrivateDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Permanent(dir + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Permanent(dir + ": not a directory");
+  if (::chmod(dir.c_str(), 0700) != 0) return Permanent(dir + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunDkimExportOpenDkim(const std::string& config_path, const std::string& dir_in) {
+  return WithDb(config_path, "dkim export-opendkim", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
+    std::string dir = dir_in;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    TAYORI_RETURN_IF_ERROR(MakePrivateDir(dir));
+    TAYORI_RETURN_IF_ERROR(MakePrivateDir(dir + "/keys"));
+    TAYORI_ASSIGN_OR_RETURN(auto rows, store::ActiveKeysOfVerifiedDomains(db));
+    std::string key_table, signing_table;
+    for (const auto& [d, k] : rows) {
+      if (k.kek_id != kek.id)
+        return Permanent("key of " + d.domain + " selector " + k.selector + " is sealed with KEK '" + k.kek_id +
+                         "', not the configured '" + kek.id + "'");
+      TAYORI_ASSIGN_OR_RETURN(std::string pem, crypto::Open(kek, k.private_key_sealed));
+      std::string file = dir + "/keys/" + d.domain + "." + k.selector + ".private";
+      TAYORI_RETURN_IF_ERROR(WriteFile0600(file, pem));
+      std::string id = SelectorName(k.selector, d.domain);
+      // KeyTable: "name domain:selector:keyfile"; SigningTable (refile:):
+      // "pattern name", so every address of the domain signs with its key.
+      key_table += id + " " + d.domain + ":" + k.selector + ":" + file + "\n";
+      signing_table += "*@" + d.domain + " " + id + "\n";
+    }
+    TAYORI_RETURN_IF_ERROR(WriteFile0600(dir + "/KeyTable", key_table));
+    TAYORI_RETURN_IF_ERROR(WriteFile0600(dir + "/SigningTable", signing_table));
+    std::printf("wrote %zu key(s) to %s (KeyTable, SigningTable: use it as refile:%s/SigningTable)\n", rows.size(),
+                dir.c_str(), dir.c_str());
+    return Status::Ok();
+  });
+}
+
+}  // namespace tayori::app
