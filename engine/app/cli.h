@@ -23,5 +23,6 @@ void AddRenderCommands(CLI::App& app, CliContext& ctx);  // render
 void AddOpsCommands(CLI::App& app, CliContext& ctx);     // run, tenant, list, campaign, subscribers
 // domain add|verify|list|show, dkim rotate|export-opendkim (after AddDkimCommands)
 void AddDomainCommands(CLI::App& app, CliContext& ctx);
+void AddSuppressCommands(CLI::App& app, CliContext& ctx);  // suppress add|remove|list|import, serve-unsubscribe
 
 }  // namespace tayori::app

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tayori::app::AddRenderCommands(app, ctx);
   tayori::app::AddOpsCommands(app, ctx);
   tayori::app::AddDomainCommands(app, ctx);
+  tayori::app::AddSuppressCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Integration: `tayori suppress add|remove|list|import` and `tayori
+serve-unsubscribe` through the real binary, against the private MariaDB of
+scripts/services (root over its socket). A missing service fails the test.
+
+usage: suppress_cli_test.py /path/to/tayori
+"""
+import base64
+import hashlib
+import hmac
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+TAYORI = sys.argv[1]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def env(name):
+    v = os.environ.get(name)
+    if not v:
+        sys.exit(f"FAIL: {name} is not set: start the private MariaDB (scripts/services) first")
+    return v
+
+
+SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
+DB = f"t_suppress_cli_{os.getpid()}"
+
+
+def sql(query, db=""):
+    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
+                         ([db] if db else []), check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([TAYORI, *args], capture_output=True, text=True, input=stdin)
+    return p.returncode, p.stdout, p.stderr
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def token(secret, tenant, lst, sub, scope=1, campaign=7, key_id=b"k1"):
+    payload = bytes([1, scope]) + varint(tenant) + varint(lst) + varint(sub) + varint(campaign)
+    mac = hmac.new(secret, b"tayori-unsubscribe\0" + key_id + b"\0" + payload, hashlib.sha256).digest()[:16]
+    return key_id.decode() + "." + base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    secret = b"cli-test-secret-0123456789abcdef0123456789"
+    os.environ["TAYORI_TEST_UNSUB_K1"] = secret.decode()
+    config = os.path.join(tmp, "tayori.toml")
+    with open(config, "w") as f:
+        f.write(f"""[database]
+socket = "{SOCKET}"
+user = "root"
+name = "{DB}"
+
+[unsubscribe]
+base_url = "http://127.0.0.1/u/"
+active_key_id = "k1"
+[[unsubscribe.keys]]
+id = "k1"
+secret_env = "TAYORI_TEST_UNSUB_K1"
+
+[http]
+listen_address = "127.0.0.1"
+port = 0
+
+[logging]
+level = "warn"
+""")
+    os.environ["TAYORI_CONFIG"] = config
+    sql(f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        for args in (["db", "migrate"],
+                     ["tenant", "add", "shop-a", "--name", "Shop A", "--sender-id", "shopa1"],
+                     ["tenant", "add", "shop-b", "--name", "Shop B", "--sender-id", "shopb1"],
+                     ["list", "add", "news", "--tenant", "shop-a", "--name", "News"],
+                     ["list", "add", "news", "--tenant", "shop-b", "--name", "B News"]):
+            rc, out, err = run(*args)
+            assert rc == 0, f"{args}: {err}"
+        subs = os.path.join(tmp, "subs.csv")
+        with open(subs, "w") as f:
+            f.write("email,name\nalice@example.com,Alice\n")
+        for shop in ("shop-a", "shop-b"):
+            rc, _, err = run("subscribers", "import", "--tenant", shop, "--list", "news", subs)
+            assert rc == 0, err
+
+        # add: normalized address, idempotent, per shop / per list.
+        rc, out, err = run("suppress", "add", "--tenant", "shop-a", "carol@Example.COM")
+        check(rc == 0 and "suppressed carol@example.com at shop shop-a" in out, f"add: {rc} {out} {err}")
+        rc, out, _ = run("suppress", "add", "--tenant", "shop-a", "carol@example.com")
+        check(rc == 0 and "already suppressed" in out, f"add again: {out}")
+        rc, out, _ = run("suppress", "add", "--tenant", "shop-a", "--list", "news", "dave@example.com")
+        check(rc == 0, "add to a list")
+        rc, _, err = run("suppress", "add", "--tenant", "shop-a", "not an address")
+        check(rc == 2 and err.startswith("tayori: suppress add: "), f"bad address: {rc} {err}")
+        rc, _, err = run("suppress", "add", "--tenant", "no-such-shop", "x@example.com")
+        check(rc in (1, 2) and err.startswith("tayori: suppress add: "), f"unknown shop: {rc} {err}")
+        rc, _, err = run("suppress", "add", "--tenant", "shop-a", "--list", "nope", "x@example.com")
+        check(rc in (1, 2) and err.startswith("tayori: suppress add: "), f"unknown list: {rc} {err}")
+
+        # list: the shop's rows only, filters by list and address.
+        rc, out, _ = run("suppress", "list", "--tenant", "shop-a", "--json")
+        check(rc == 0 and out.count("\n") == 2, f"list: {out}")
+        rc, out, _ = run("suppress", "list", "--tenant", "shop-a", "--list", "news", "--json")
+        check(rc == 0 and out.count("\n") == 1 and "dave@example.com" in out, f"list --list: {out}")
+        rc, out, _ = run("suppress", "list", "--tenant", "shop-b", "--json")
+        check(rc == 0 and out == "", f"shop-b untouched: {out}")
+
+        # remove
+        rc, out, _ = run("suppress", "remove", "--tenant", "shop-a", "carol@example.com")
+        check(rc == 0 and "removed" in out, f"remove: {out}")
+        rc, _, err = run("suppress", "remove", "--tenant", "shop-a", "carol@example.com")
+        check(rc == 1 and err.startswith("tayori: suppress remove: "), f"remove again: {rc} {err}")
+
+        # import: bad rows by line number, good rows written with audit events.
+        csv = os.path.join(tmp, "old-list.csv")
+        with open(csv, "w") as f:
+            f.write("email,reason\n"               # 1 header
+                    "erin@example.com,bounced\n"   # 2
+                    "not-an-address\n"             # 3 bad
+                    "# a comment\n"                # 4
+                    "frank@example.com\n"          # 5
+                    "\"grace@example.com\",x\n"    # 6
+                    "erin@example.com\n"           # 7 duplicate
+                    "bad@@example.com\n"           # 8 bad
+                    "dave@example.com\n")          # 9 (suppressed for a list only: new at shop level)
+        before = int(sql("SELECT COUNT(*) FROM events WHERE subject_type = 'suppression'", DB))
+        rc, out, err = run("suppress", "import", "--tenant", "shop-a", csv)
+        check(rc == 2, f"import exit code {rc}")
+        check(f"{csv}:3:" in err and f"{csv}:8:" in err and err.count("tayori: suppress import: ") == 3,
+              f"import errors: {err}")
+        check("imported 5 addresses (4 new suppressions)" in out, f"import summary: {out}")
+        after = int(sql("SELECT COUNT(*) FROM events WHERE subject_type = 'suppression'", DB))
+        check(after - before == 4, f"import audit events: {after - before}")
+        rows = sql("SELECT email, list_id, reason FROM suppressions WHERE source = 'csv import' ORDER BY email", DB)
+        check(rows.split("\n")[:4] == ["dave@example.com\t0\timport", "erin@example.com\t0\timport",
+                                       "frank@example.com\t0\timport", "grace@example.com\t0\timport"],
+              f"imported rows: {rows}")
+
+        # serve-unsubscribe: the endpoint of the running binary.
+        tenant_a = int(sql("SELECT id FROM tenants WHERE slug = 'shop-a'", DB))
+        list_a = int(sql(f"SELECT id FROM lists WHERE tenant_id = {tenant_a}", DB))
+        alice = int(sql(f"SELECT id FROM subscribers WHERE tenant_id = {tenant_a} AND email = 'alice@example.com'", DB))
+        server = subprocess.Popen([TAYORI, "serve-unsubscribe"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        try:
+            line = server.stdout.readline().strip()
+            check(line.startswith("listening on 127.0.0.1:"), f"serve-unsubscribe said: {line!r}")
+            base = "http://" + line.split("listening on ", 1)[1]
+            url = base + "/u/" + token(secret, tenant_a, list_a, alice)
+            with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Language": "en"})) as r:
+                check(r.status == 200 and "Unsubscribe?" in r.read().decode(), "GET page")
+            req = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            with urllib.request.urlopen(req) as r:
+                check(r.status == 200, "one-click POST")
+            rc, out, _ = run("suppress", "list", "--tenant", "shop-a", "alice@example.com", "--json")
+            check('"source":"one-click"' in out and '"campaign_id":7' in out and f'"list_id":{list_a}' in out,
+                  f"one-click suppression: {out}")
+            try:
+                urllib.request.urlopen(base + "/u/" + token(b"x" * 40, tenant_a, list_a, alice))
+                check(False, "forged token accepted")
+            except urllib.error.HTTPError as e:
+                check(e.code == 404, f"forged token: {e.code}")
+            with urllib.request.urlopen(base + "/healthz") as r:
+                check(r.status == 200, "healthz")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                code = server.wait(timeout=10)
+                check(code == 0, f"serve-unsubscribe exit code {code}")
+            except subprocess.TimeoutExpired:
+                server.kill()
+                check(False, "serve-unsubscribe did not stop on SIGTERM")
+    finally:
+        sql(f"DROP DATABASE IF EXISTS {DB}")
+    if failures:
+        sys.exit(f"{len(failures)} checks failed")
+    print("suppress_cli_test: ok")
+
+
+main()
