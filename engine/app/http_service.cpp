@@ -186,7 +186,7 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
       } else {
         ++counters.rejected_bad_mac;
       }
-      log::Info("unsubscribe", "refused a token", {{"reason", fields.status().message()}});
+      log::Debug("unsubscribe", "refused a token", {{"reason", fields.status().message()}});
       return reply.Send(Html(status, lang,
                              ShortPage(lang, "この配信停止リンクは無効です。", "This unsubscribe link is not valid.")));
     }
