@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <queue>
@@ -112,9 +113,15 @@ struct Engine::Impl {
   bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
   int exit_code = 0;
   int polls = 0;
-  int heartbeats = 0;  // completed housekeeping polls; leasing starts after two
+  int heartbeats = 0;  // completed housekeeping polls; leasing starts after three
   int idle_polls = 0;
   uint64_t sent_total = 0, outcomes_total = 0;
+  // Metrics (loop thread only, except build_ns which workers add to).
+  std::map<std::string, uint64_t> outcomes_by_state;
+  std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
+  uint64_t rate_waits = 0;
+  std::set<uint64_t> paused_domains;
+  std::atomic<uint64_t> build_ns{0}, built_messages{0};
   uint64_t sent_at_last_progress = 0;
 
   Impl(const config::Config& c, EngineOptions o)
@@ -194,9 +201,9 @@ struct Engine::Impl {
     poll_busy = true;
     ++polls;
     auto r = std::make_shared<PollResult>();
-    // The first two polls both heartbeat: instances started together see
+    // The first three polls all heartbeat: instances started together see
     // each other before any of them leases work (global rate share).
-    bool housekeeping = polls <= 2 || polls % 5 == 1;
+    bool housekeeping = polls <= 3 || polls % 5 == 1;
     std::vector<uint64_t> idle_campaigns, known;
     for (auto& [id, e] : campaigns) known.push_back(id);
     for (auto& [id, e] : campaigns)
@@ -254,7 +261,8 @@ struct Engine::Impl {
     }
     if (housekeeping) {
       ++heartbeats;
-      shaper.SetGlobalRate(config.rate_limits.global_per_second / r.live_instances, clock.Steady());
+      shaper.SetGlobalShare(config.rate_limits.global_per_second / r.live_instances,
+                            config.rate_limits.global_burst / r.live_instances, clock.Steady());
       if (r.taken_over > 0)
         log::Warn("engine", "took over expired leases", {{"deliveries", std::to_string(r.taken_over)}});
       for (uint64_t id : r.finished) {
@@ -383,7 +391,7 @@ struct Engine::Impl {
   }
 
   void LeaseMore() {
-    if (lease_busy || draining || heartbeats < 2) return;
+    if (lease_busy || draining || heartbeats < 3) return;
     size_t low_water = static_cast<size_t>(config.engine.batch_size);
     if (queue.size() + parked.size() >= low_water) return;
     std::vector<uint64_t> ready;
@@ -473,6 +481,7 @@ struct Engine::Impl {
     if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
     if (o.state == "sent") ++sent_total;
     ++outcomes_total;
+    ++outcomes_by_state[o.state];
     outcomes.push_back(std::move(o));
     if (outcomes.size() >= kFlushBatch) Flush();
   }
@@ -500,6 +509,7 @@ struct Engine::Impl {
       // the order between shops stays exactly round robin.
       ratelimit::Decision global = shaper.PeekGlobal(now);
       if (!global.allowed) {
+        ++rate_waits;
         ArmParkTimer(std::chrono::duration_cast<std::chrono::milliseconds>(global.retry_after) + 1ms);
         return;
       }
@@ -521,6 +531,7 @@ struct Engine::Impl {
       }
       ratelimit::Decision d = shaper.TryReserve(item->shaping_key, now);
       if (!d.allowed) {
+        ++rate_waits;
         if (d.retry_after > kParkLimit) {
           // A paused destination: the database keeps it, not our memory.
           Release(*item, clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(d.retry_after));
@@ -551,7 +562,11 @@ struct Engine::Impl {
     SysTime now = clock.Now();
     workers->Submit([this, item, campaign, now]() -> std::function<void()> {
       thread_local render::SystemRandom random;
+      auto t0 = std::chrono::steady_clock::now();
       auto built = std::make_shared<Result<BuiltMessage>>(BuildMessage(*campaign, item->delivery, now, random));
+      build_ns += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+      ++built_messages;
       return [this, item, campaign, built] { OnBuilt(item, campaign, *built); };
     });
   }
@@ -586,6 +601,7 @@ struct Engine::Impl {
                    const smtp::SubmitResult& r) {
     --submitting;
     shaper.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
+    ++replies_by_code[{r.relay, r.reply.code}];
     DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
     double u = std::uniform_real_distribution<double>(0, 1)(rng);
     store::DeliveryOutcome o = OutcomeFor(ctx, r, retry, clock.Now(), u);
@@ -604,6 +620,7 @@ struct Engine::Impl {
   // would fail too. Stop its campaigns here at once; the write-back pauses the
   // domain and its campaigns in the database and records the alert.
   void PauseDomainLocally(uint64_t domain_id, const std::string& reply) {
+    paused_domains.insert(domain_id);
     for (auto& [id, e] : campaigns) {
       if (e.sender_domain_id != domain_id || e.status != CampaignStatus::kReady) continue;
       log::Error("engine", "ALERT sender domain failed authentication at the receiver; pausing its campaigns",
@@ -612,6 +629,51 @@ struct Engine::Impl {
       Deactivate(id, e);
     }
   }
+
+  // ---- metrics (Prometheus text exposition) ---------------------------------------
+
+  std::string MetricsText() const {
+    std::string out;
+    auto line = [&](const std::string& name, const std::string& labels, double value) {
+      out += name;
+      if (!labels.empty()) out += "{" + labels + "}";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %.9g\n", value);
+      out += buf;
+    };
+    auto help = [&](const char* name, const char* type, const char* text) {
+      out += std::string("# HELP ") + name + " " + text + "\n# TYPE " + name + " " + type + "\n";
+    };
+    help("tayori_messages_total", "counter", "Deliveries by the outcome this engine recorded.");
+    for (const auto& [state, n] : outcomes_by_state) line("tayori_messages_total", "outcome=\"" + state + "\"", n);
+    help("tayori_relay_replies_total", "counter", "Final relay replies by relay and SMTP code (0: no reply).");
+    for (const auto& [key, n] : replies_by_code)
+      line("tayori_relay_replies_total", "relay=\"" + key.first + "\",code=\"" + std::to_string(key.second) + "\"", n);
+    help("tayori_queue_depth", "gauge", "Leased deliveries waiting in the fair queue.");
+    line("tayori_queue_depth", "", static_cast<double>(queue.size()));
+    help("tayori_parked", "gauge", "Deliveries waiting for a destination's rate.");
+    line("tayori_parked", "", static_cast<double>(parked.size()));
+    help("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
+    line("tayori_in_flight", "stage=\"build\"", static_cast<double>(building));
+    line("tayori_in_flight", "stage=\"submit\"", static_cast<double>(submitting));
+    help("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
+    line("tayori_leases_held", "", static_cast<double>(in_memory()));
+    help("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
+    line("tayori_build_seconds_total", "", static_cast<double>(build_ns.load()) / 1e9);
+    help("tayori_built_messages_total", "counter", "Messages rendered and signed.");
+    line("tayori_built_messages_total", "", static_cast<double>(built_messages.load()));
+    help("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
+    line("tayori_rate_limit_waits_total", "", static_cast<double>(rate_waits));
+    help("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
+    line("tayori_paused_sender_domains", "", static_cast<double>(paused_domains.size()));
+    help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
+    line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
+    help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
+    line("tayori_database_up", "", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
+    return out;
+  }
+
+  bool Healthy() const { return !draining && db_read && db_read->healthy() && db_write->healthy(); }
 
   // ---- write-back ---------------------------------------------------------------
 

@@ -28,7 +28,6 @@ struct Transfer {
   curl_slist* rcpts = nullptr;
   size_t read_offset = 0;
   bool body_done = false;
-  bool quit_sent = false;
   SmtpStage stage = SmtpStage::kConnect;
   std::vector<std::string> partial_reply;
   std::vector<std::string> last_reply;
@@ -140,8 +139,11 @@ int DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* user
   if (type == CURLINFO_HEADER_OUT) {
     if (StartsWithCommand(data, size, "MAIL FROM")) t->stage = SmtpStage::kEnvelope;
     else if (StartsWithCommand(data, size, "DATA")) t->stage = SmtpStage::kData;
-    else if (StartsWithCommand(data, size, "QUIT")) t->quit_sent = true;
-  } else if (type == CURLINFO_HEADER_IN && !t->quit_sent) {
+  } else if (type == CURLINFO_HEADER_IN) {
+    // libcurl may close another pooled connection (QUIT, 221) in the middle
+    // of this transfer and report it through this handle: a 221 is never a
+    // reply to our transaction, so it must not replace the real last reply.
+    if (size >= 3 && std::strncmp(data, "221", 3) == 0) return 0;
     // One or more reply lines; keep the last complete reply ("NNN " line).
     std::string chunk(data, size);
     size_t start = 0;
@@ -249,7 +251,9 @@ Transfers::Transfers(loop::Loop& loop, PoolOptions options) : impl_(std::make_un
   curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_connections));
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options.max_connections));
-  curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_connections));
+  // A cache a little larger than the cap, so finished connections are not
+  // closed (QUIT) in the middle of other transfers.
+  curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_connections) * 2);
 }
 
 Transfers::~Transfers() {

@@ -38,8 +38,12 @@ class Shaper {
   // Returns a reservation that was not used.
   void Abandon(const std::string& key);
 
-  // Multi-instance share of the global rate (issue: budget coordinated in MySQL).
-  void SetGlobalRate(double per_second, SteadyTime now) { global_.SetRate(per_second, now); }
+  // This instance's share of the global budget when several engines share a
+  // database (the engine divides rate and burst by the live instances).
+  void SetGlobalShare(double per_second, double burst, SteadyTime now) {
+    global_.SetRate(per_second, now);
+    global_.SetBurst(burst, now);
+  }
 
   // For metrics and tests.
   const Destination* Find(const std::string& key) const;

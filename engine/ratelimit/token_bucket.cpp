@@ -42,4 +42,10 @@ void TokenBucket::SetRate(double rate_per_second, SteadyTime now) {
   rate_ = rate_per_second;
 }
 
+void TokenBucket::SetBurst(double burst, SteadyTime now) {
+  Refill(now);
+  burst_ = std::max(1.0, burst);
+  tokens_ = std::min(tokens_, burst_);
+}
+
 }  // namespace tayori::ratelimit

@@ -35,6 +35,8 @@ class TokenBucket {
 
   // Changes the rate (adaptive shaping); tokens accrued so far are kept.
   void SetRate(double rate_per_second, SteadyTime now);
+  // Changes the bucket size (>= 1); tokens above the new size are dropped.
+  void SetBurst(double burst, SteadyTime now);
   double rate() const { return rate_; }
   double burst() const { return burst_; }
   double tokens(SteadyTime now);

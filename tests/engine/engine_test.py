@@ -298,9 +298,12 @@ secret_env = "TAYORI_UNSUB_KEY_K1"
             while ts[i] - ts[j] >= 5.0:
                 j += 1
             worst = max(worst, i - j + 1)
-        # Each instance holds global/instances of the rate once all have
-        # heartbeated; until then an instance may briefly use the whole rate.
-        limit = rate * 5 + burst * 3
+        # Each instance holds global/instances of the rate and of the burst
+        # once all have heartbeated (three polls before the first lease).
+        # Tokens are taken before rendering; the relay's clock sees them up to
+        # a few hundred ms later on a loaded 2-core machine, so the window
+        # allows 0.25 s of that jitter (rate * 0.25).
+        limit = rate * 5 + burst + rate * 0.25
         self.assertLessEqual(worst, limit, f"{worst} messages in 5 s with 3 instances")
         print(f"3 instances: max {worst} messages in any 5 s window (limit {limit:.0f}); owners {owners}")
 

@@ -2,6 +2,8 @@
 // loopback (smtp-sink from scripts/services, and the aiosmtpd fault relay).
 #include "net/transfers.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "testing/child_process.h"
@@ -72,11 +74,17 @@ TEST(TransfersTest, MaxMessagesPerConnectionOpensFreshConnections) {
   std::vector<std::string> rcpts(60, "r@dest.example");
   auto results = SubmitAll(port, rcpts, PoolOptions{2, 10});
   int connections = 0;
+  std::map<long, int> per_port;  // messages per connection (local port; ports are not reused at once)
   for (const auto& r : results) {
     EXPECT_TRUE(r.ok) << r.error;
     connections += r.new_connection;
+    ++per_port[r.local_port];
   }
-  EXPECT_EQ(connections, 6);  // 60 messages, at most 10 per connection
+  // 60 messages at most 10 per connection: at least 6 connections (a busy
+  // machine may see curl open one more while another is closing).
+  EXPECT_GE(connections, 6);
+  EXPECT_LE(connections, 8);
+  for (const auto& [port, n] : per_port) EXPECT_LE(n, 10) << "connection from port " << port;
 }
 
 TEST(TransfersTest, RepliesAndStagesFromTheFaultRelay) {

@@ -67,5 +67,15 @@ TEST(ShaperTest, ThrottledDestinationDoesNotBlockOthers) {
   EXPECT_TRUE(s.TryReserve("example.jp", clock.Steady()).allowed);
 }
 
+TEST(ShaperTest, GlobalShareDividesRateAndBurst) {
+  FakeClock clock;
+  Shaper s(Limits(), clock.Steady());
+  s.SetGlobalShare(5, 2, clock.Steady());  // a third of 15/s with burst 6, say
+  int allowed = 0;
+  for (int d = 0; d < 10; ++d) allowed += s.TryReserve("d" + std::to_string(d) + ".example", clock.Steady()).allowed;
+  EXPECT_EQ(allowed, 2);
+  EXPECT_EQ(s.PeekGlobal(clock.Steady()).retry_after, std::chrono::milliseconds(200));
+}
+
 }  // namespace
 }  // namespace tayori::ratelimit
