@@ -162,7 +162,18 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
   SysTime now = clock_.Now();
   db_.Submit(
       [=](store::Connection& c) -> Status {
-        // Run again after a lost connection, the job must not make a second key.
+        // Several engine instances may tick at once, and a job runs again
+        // after a lost connection: under a per-domain lock, a second run finds
+        // the key the first one made and makes no other.
+        std::string lock = "'tayori_dkim_" + std::to_string(domain_id) + "'";
+        TAYORI_ASSIGN_OR_RETURN(auto got, c.Query("SELECT GET_LOCK(" + lock + ", 10)"));
+        if (got.rows.empty() || got.rows[0][0].value_or("0") != "1")
+          return Permanent("another process is creating a key for this domain");
+        struct Unlock {
+          store::Connection& c;
+          std::string lock;
+          ~Unlock() { (void)c.Query("SELECT RELEASE_LOCK(" + lock + ")"); }
+        } unlock{c, lock};
         TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(c, domain_id));
         for (const auto& k : keys)
           if (k.rotation_of == active_id && (k.state == "pending" || k.state == "published")) return Status::Ok();

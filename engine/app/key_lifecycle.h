@@ -19,7 +19,12 @@
 //
 // Tick() reads every verified domain's keys in one DbWorker job and advances
 // each domain with something to do by one step, domains one after another.
-// A Tick() while the previous pass still runs does nothing. New campaigns
+// A Tick() while the previous pass still runs does nothing. Every engine
+// instance may tick: key creation takes a per-domain MySQL lock, DNS changes
+// are idempotent and each recorded move is guarded by its `from` state, so
+// racing instances change nothing twice. Give the lifecycle a DbWorker of
+// its own ("db-dkim"): key generation runs in its jobs and would otherwise
+// delay lease queries. New campaigns
 // pick the new key once a switch is recorded (store::ActiveDomainKeys); a
 // campaign's cached Signer keeps the old key, which stays published for
 // dkim.grace_days, so campaigns that outlive the grace period need a reload.

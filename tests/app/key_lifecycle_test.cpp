@@ -458,6 +458,28 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
   EXPECT_TRUE(VerifyOurs(m).pass()) << VerifyOurs(m).ToString();
 }
 
+TEST_F(KeyLifecycleTest, TwoInstancesStartingARotationAtOnceMakeOneKey) {
+  AddDelegatedAndVerify(shop_zone_);
+  FakeClock clock(SystemClock::Instance().Now());
+  auto m = MakeMachine(clock);
+  store::DbWorker db2("db-test2", scratch_->settings(), "", m->loop);
+  auto kek = crypto::ParseKek("kek1", kKek);
+  KeyLifecycle second(m->loop, db2, m->provider.get(), *m->resolver, clock, *kek, cfg_.dkim, "test2");
+  int done = 0, progressed = 0;
+  auto cb = [&](Result<StepOutcome> r) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    progressed += r->progressed;
+    if (++done == 2) m->loop.Stop();
+  };
+  m->lifecycle->Step(shop_zone_, true, cb);
+  second.Step(shop_zone_, true, cb);
+  m->loop.Run();
+  EXPECT_EQ(progressed, 1);
+  int rotation_keys = 0;
+  for (const auto& k : Keys(shop_zone_)) rotation_keys += k.rotation_of != 0;
+  EXPECT_EQ(rotation_keys, 1);
+}
+
 TEST_F(KeyLifecycleTest, PrivateKeysNeverAppearInClearInTheDatabaseOrTheLogs) {
   std::string logs = dir_ + "/output.log";
   {
