@@ -1,6 +1,7 @@
 // Flags of the operator commands (ops_commands.h) and of `tayori run`.
 #include "app/cli.h"
 #include "app/ops_commands.h"
+#include "app/send_test.h"
 
 namespace tayori::app {
 
@@ -87,6 +88,15 @@ void AddOpsCommands(CLI::App& app, CliContext& ctx) {
   import->add_option("file", (*s)[2], "CSV file with a header row")->required();
   import->callback([&ctx, s] {
     ctx.run = [&ctx, s] { return RunSubscribersImport(ctx.config_path, (*s)[0], (*s)[1], (*s)[2]); };
+  });
+
+  auto* send_test = app.add_subcommand("send-test", "render, sign and send a campaign to one test address now");
+  auto test_id = std::make_shared<uint64_t>(0);
+  auto test_to = std::make_shared<std::string>();
+  send_test->add_option("--campaign", *test_id, "campaign id")->required();
+  send_test->add_option("--to", *test_to, "test recipient address")->required();
+  send_test->callback([&ctx, test_id, test_to] {
+    ctx.run = [&ctx, test_id, test_to] { return RunSendTest(ctx.config_path, *test_id, *test_to); };
   });
 }
 

@@ -12,12 +12,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "app/http_service.h"
+#include "app/key_lifecycle.h"
 #include "app/message_factory.h"
 #include "app/outcome.h"
 #include "app/worker_pool.h"
 #include "base/log.h"
 #include "loop/loop.h"
+#include "dns/provider.h"
+#include "dns/resolver.h"
 #include "mime/idn.h"
+#include "net/transfers.h"
 #include "ratelimit/fair_queue.h"
 #include "ratelimit/shaper.h"
 #include "render/random_source.h"
@@ -90,8 +95,15 @@ struct Engine::Impl {
   std::unique_ptr<store::DbWorker> db_read;    // polls, leases, loads
   std::unique_ptr<store::DbWorker> db_expand;  // recipient expansion (long jobs)
   std::unique_ptr<store::DbWorker> db_write;   // outcome write-back
+  std::unique_ptr<store::DbWorker> db_dkim;   // key lifecycle (key generation is slow)
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<smtp::Submitter> submitter;
+  std::unique_ptr<HttpService> http;
+  std::unique_ptr<net::Transfers> dns_transfers;
+  std::unique_ptr<dns::Provider> dns_provider;
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<KeyLifecycle> lifecycle;
+  std::unique_ptr<loop::Timer> lifecycle_timer;
   std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
   std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
 
@@ -145,6 +157,31 @@ struct Engine::Impl {
     db_write = std::make_unique<store::DbWorker>("db-write", config.database, db_password, loop);
     workers = std::make_unique<WorkerPool>(loop, config.engine.worker_threads);
     TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config, clock));
+
+    // One-click unsubscribe, /healthz and /metrics on the engine's loop.
+    HttpCallbacks callbacks;
+    callbacks.metrics_text = [this] { return MetricsText(); };
+    callbacks.healthy = [this] { return Healthy(); };
+    callbacks.on_suppressed = [this](const store::SuppressionRow& s) {
+      // Honoured before the next message, without waiting for the next poll.
+      suppressed.insert(SuppressionKey(s.tenant_id, s.list_id, s.email));
+    };
+    http = std::make_unique<HttpService>(loop, config, *db_read, std::move(callbacks));
+    TAYORI_RETURN_IF_ERROR(http->Start().WithContext("HTTP listener"));
+
+    // DKIM key lifecycle: automatic rotation of keys older than
+    // dkim.rotation_age_days, publishing through the DNS provider.
+    db_dkim = std::make_unique<store::DbWorker>("db-dkim", config.database, db_password, loop);
+    dns_transfers = std::make_unique<net::Transfers>(loop, net::PoolOptions{2, 0});
+    TAYORI_ASSIGN_OR_RETURN(dns_provider,
+                            dns::MakeProvider(config.dns, config.dkim.platform_zone, loop, *dns_transfers));
+    dns::ResolverOptions ro;
+    ro.servers = config.dns.resolver;
+    TAYORI_ASSIGN_OR_RETURN(resolver, dns::Resolver::Create(loop, ro));
+    lifecycle = std::make_unique<KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
+                                               secrets.keks.front(), config.dkim, "engine:" + options.instance);
+    lifecycle_timer = std::make_unique<loop::Timer>(loop);
+    lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); }, std::chrono::minutes(1));
     poll_timer = std::make_unique<loop::Timer>(loop);
     flush_timer = std::make_unique<loop::Timer>(loop);
     park_timer = std::make_unique<loop::Timer>(loop);
@@ -157,7 +194,8 @@ struct Engine::Impl {
     progress_timer->Start(5s, [this] { Progress(); }, 5s);
     log::Info("engine", "started",
               {{"instance", options.instance}, {"workers", std::to_string(workers->threads())},
-               {"relays", std::to_string(config.relays.size())}});
+               {"relays", std::to_string(config.relays.size())},
+               {"http", config.http.listen_address + ":" + std::to_string(http->port())}});
     return Status::Ok();
   }
 
@@ -169,6 +207,7 @@ struct Engine::Impl {
     park_timer->Stop();
     drain_timer->Stop();
     progress_timer->Stop();
+    if (lifecycle_timer) lifecycle_timer->Stop();
     loop.Stop();
   }
 
@@ -767,11 +806,18 @@ int Engine::Run() {
   impl_->park_timer.reset();
   impl_->drain_timer.reset();
   impl_->progress_timer.reset();
+  impl_->lifecycle_timer.reset();
+  impl_->lifecycle.reset();
+  impl_->http.reset();
+  impl_->resolver.reset();
+  impl_->dns_provider.reset();
+  impl_->dns_transfers.reset();
   impl_->submitter.reset();
   impl_->workers.reset();
   impl_->db_read.reset();
   impl_->db_expand.reset();
   impl_->db_write.reset();
+  impl_->db_dkim.reset();
   return impl_->exit_code;
 }
 

@@ -140,6 +140,8 @@ active_key_id = "k1"
 [[unsubscribe.keys]]
 id = "k1"
 secret_env = "TAYORI_UNSUB_KEY_K1"
+[http]
+port = 0
 {extra}
 """)
 
