@@ -10,6 +10,10 @@ a missing service fails the test.
 """
 import base64
 import collections
+import hashlib
+import hmac
+import socket
+import urllib.request
 import json
 import os
 import signal
@@ -519,6 +523,63 @@ port = 0
                               f"AND email LIKE '%@gmail.example' AND next_attempt_at > UTC_TIMESTAMP() + INTERVAL 300 SECOND")
         self.assertGreater(int(deferred[0][0]), 0)
         self.assertIn("throttled by receiver", self.engine_log("throttled"))
+
+    @staticmethod
+    def unsubscribe_token(secret, key_id, tenant, lst, subscriber, campaign, scope=1):
+        """The token format of engine/unsubscribe/token.h, written independently."""
+        def varint(n):
+            out = bytearray()
+            while True:
+                b = n & 0x7F
+                n >>= 7
+                out.append(b | (0x80 if n else 0))
+                if not n:
+                    return bytes(out)
+        body = bytes([1, scope]) + varint(tenant) + varint(lst) + varint(subscriber) + varint(campaign)
+        mac = hmac.new(secret, b"tayori-unsubscribe\x00" + key_id.encode() + b"\x00" + body, hashlib.sha256).digest()[:16]
+        return key_id + "." + base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()
+
+    def test_one_click_unsubscribe_on_the_running_engine(self):
+        relay = self.relay()
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.write_config(relay, rate=40.0, burst=5.0, extra=f"")
+        with open(self.config) as f:
+            text = f.read().replace("[http]\nport = 0", f"[http]\nport = {port}")
+            text = text.replace('base_url = "http://127.0.0.1:8025/u/"', f'base_url = "http://127.0.0.1:{port}/u/"')
+        with open(self.config, "w") as f:
+            f.write(text)
+        rcpts = [f"ok{i}@d.example" for i in range(300)]
+        cid = self.shop("upsilon", "upsilon.platform.example", rcpts)
+        self.schedule(cid)
+        p = self.start_engine("http")
+        self.wait_for(lambda: len(relay.accepted()) > 20, 30, "sending started")
+        base = f"http://127.0.0.1:{port}"
+        self.assertEqual(urllib.request.urlopen(base + "/healthz", timeout=5).status, 200)
+        metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        self.assertIn('tayori_messages_total{outcome="sent"}', metrics)
+        self.assertIn("tayori_queue_depth", metrics)
+        tenant, lst = map(int, self.mysql("SELECT tenant_id, list_id FROM campaigns WHERE id = %d" % cid)[0])
+        sent = {m["rcpt"] for m in relay.accepted()}
+        target = [r for r in reversed(rcpts) if r not in sent][0]
+        sub = int(self.mysql(f"SELECT id FROM subscribers WHERE email = '{target}'")[0][0])
+        token = self.unsubscribe_token(self.env["TAYORI_UNSUB_KEY_K1"].encode(), "k1", tenant, lst, sub, cid)
+        # A GET (a link scanner) changes nothing; the one-click POST suppresses.
+        page = urllib.request.urlopen(base + "/u/" + token, timeout=5)
+        self.assertEqual(page.status, 200)
+        self.assertEqual(self.mysql(f"SELECT COUNT(*) FROM suppressions WHERE email = '{target}'")[0][0], "0")
+        req = urllib.request.Request(base + "/u/" + token, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(urllib.request.urlopen(req, timeout=5).status, 200)
+        self.assertEqual(self.mysql(f"SELECT list_id, reason FROM suppressions WHERE email = '{target}'"),
+                         [[str(lst), "unsubscribe"]])
+        self.wait_for(lambda: self.campaign_state(cid)[0] == "sent", 60, "campaign to finish")
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(20), 0)
+        self.assertNotIn(target, {m["rcpt"] for m in relay.accepted()})
+        self.assertEqual(self.mysql(f"SELECT state FROM deliveries WHERE email = '{target}'"), [["suppressed"]])
 
 
 if __name__ == "__main__":
