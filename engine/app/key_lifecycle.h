@@ -13,9 +13,10 @@
 //
 //   // after the loop, a DbWorker, net::Transfers, dns::MakeProvider and
 //   // dns::Resolver exist; all must outlive `lifecycle`:
-//   app::KeyLifecycle lifecycle(loop, db_worker, provider.get(), *resolver, clock,
+//   app::KeyLifecycle lifecycle(loop, db_dkim, provider.get(), *resolver, clock,
 //                               kek, config.dkim, "engine:" + instance);
-//   timer.Start(1min, [&] { lifecycle.Tick(); }, 1min);
+//   auto every = std::chrono::seconds(config.dkim.lifecycle_interval_s);
+//   timer.Start(every, [&] { lifecycle.Tick(); }, every);
 //
 // Tick() reads every verified domain's keys in one DbWorker job and advances
 // each domain with something to do by one step, domains one after another.

@@ -192,6 +192,7 @@ void ReadDkim(TableReader& t, Dkim& d) {
   t.String("platform_zone", &d.platform_zone, CheckHostname);
   t.StringList("selectors", &d.selectors, CheckSelector);
   t.Int("record_ttl_s", &d.record_ttl_s, 1, 86400);
+  t.Int("lifecycle_interval_s", &d.lifecycle_interval_s, 10, 86400);
   t.RejectUnknownKeys();
   if (d.selectors.size() != 2 || d.selectors[0] == d.selectors[1])
     t.problems().Add(t.where(), t.KeyPath("selectors"), "must name exactly two different selectors (rotation)");

@@ -103,6 +103,7 @@ std::string Describe(const Config& c) {
   e.Str("platform_zone", c.dkim.platform_zone);
   e.List("selectors", c.dkim.selectors);
   e.Int("record_ttl_s", c.dkim.record_ttl_s);
+  e.Int("lifecycle_interval_s", c.dkim.lifecycle_interval_s);
   e.Section("unsubscribe");
   e.Str("base_url", c.unsubscribe.base_url);
   e.Str("mailto", c.unsubscribe.mailto);

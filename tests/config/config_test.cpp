@@ -107,6 +107,16 @@ TEST(ConfigTest, ReturnPathPlaceholders) {
             std::string::npos);
 }
 
+TEST(ConfigTest, LifecycleIntervalHasADefaultAndARange) {
+  auto r = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->dkim.lifecycle_interval_s, 300);
+  r = ParseConfig("[dkim]\nlifecycle_interval_s = 60\n", "t.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->dkim.lifecycle_interval_s, 60);
+  EXPECT_NE(ErrorOf("[dkim]\nlifecycle_interval_s = 5\n").find("lifecycle_interval_s"), std::string::npos);
+}
+
 TEST(ConfigTest, SelectorsMustBeTwoDistinctLabels) {
   EXPECT_NE(ErrorOf("[dkim]\nselectors = [\"s1\"]\n").find("exactly two"), std::string::npos);
   EXPECT_NE(ErrorOf("[dkim]\nselectors = [\"s1\", \"s_2\"]\n").find("not a DNS label"), std::string::npos);
