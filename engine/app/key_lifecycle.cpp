@@ -94,7 +94,11 @@ void KeyLifecycle::TickNext(std::shared_ptr<std::vector<std::shared_ptr<Snapshot
   while (i < todo->size()) {
     auto snap = (*todo)[i];
     RotationDecision d = DecideRotation(snap->keys, clock_.Now(), policy_, false);
-    if (!IsWait(d.action)) {
+    // Without a provider nothing could be published: an automatic rotation
+    // would only pile up pending keys (`tayori dkim rotate` says what to do).
+    bool skip = !provider_ && d.action == RotationAction::kCreateKey;
+    if (skip) log::Debug("dkim", "rotation of " + snap->domain.domain + " is due but dns.provider is \"none\"");
+    if (!IsWait(d.action) && !skip) {
       Perform(snap, d, Guard(alive_, [this, todo, i, transitions, done, snap](Result<StepOutcome> r) {
         if (!r.ok())
           log::Warn("dkim", "lifecycle step failed for " + snap->domain.domain, {{"reason", r.status().message()}});

@@ -20,6 +20,7 @@
 //
 // Tick() reads every verified domain's keys in one DbWorker job and advances
 // each domain with something to do by one step, domains one after another.
+// Without a provider (dns.provider = "none") it starts no rotation.
 // A Tick() while the previous pass still runs does nothing. Every engine
 // instance may tick: key creation takes a per-domain MySQL lock, DNS changes
 // are idempotent and each recorded move is guarded by its `from` state, so

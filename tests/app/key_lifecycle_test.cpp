@@ -458,6 +458,35 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
   EXPECT_TRUE(VerifyOurs(m).pass()) << VerifyOurs(m).ToString();
 }
 
+TEST_F(KeyLifecycleTest, WithoutAProviderTheDaemonStartsNoRotation) {
+  AddDelegatedAndVerify(shop_zone_);
+  FakeClock clock(SystemClock::Instance().Now());
+  clock.Advance(std::chrono::hours(24 * 400));
+  auto m = MakeMachine(clock);
+  auto kek = crypto::ParseKek("kek1", kKek);
+  KeyLifecycle manual(m->loop, *m->db, nullptr, *m->resolver, clock, *kek, cfg_.dkim, "test");
+  int transitions = -1;
+  manual.Tick([&](int n) {
+    transitions = n;
+    m->loop.Stop();
+  });
+  m->loop.Run();
+  EXPECT_EQ(transitions, 0);
+  EXPECT_EQ(Keys(shop_zone_).size(), 2u);
+  // Asked for explicitly, the step says what cannot be done.
+  auto made = Step(*m, shop_zone_, true);  // the powerdns machine makes the key
+  ASSERT_TRUE(made.ok());
+  std::optional<Result<StepOutcome>> r;
+  manual.Step(shop_zone_, false, [&](Result<StepOutcome> x) {
+    r.emplace(std::move(x));
+    m->loop.Stop();
+  });
+  m->loop.Run();
+  ASSERT_FALSE(r->ok());
+  EXPECT_NE(r->status().message().find("dns.provider is \"none\""), std::string::npos) << r->status().message();
+  EXPECT_NE(r->status().message().find("publish TXT s2._domainkey."), std::string::npos) << r->status().message();
+}
+
 TEST_F(KeyLifecycleTest, TwoInstancesStartingARotationAtOnceMakeOneKey) {
   AddDelegatedAndVerify(shop_zone_);
   FakeClock clock(SystemClock::Instance().Now());
