@@ -180,8 +180,17 @@ struct Engine::Impl {
     TAYORI_ASSIGN_OR_RETURN(resolver, dns::Resolver::Create(loop, ro));
     lifecycle = std::make_unique<KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
                                                secrets.keks.front(), config.dkim, "engine:" + options.instance);
+    // A switch to a new signing key: campaigns of that domain re-prepare
+    // their Signer (the old key stays published for the grace period, so
+    // messages signed meanwhile still verify).
+    lifecycle->OnTransition([this](const LifecycleTransition& t) {
+      if (t.to != "active") return;
+      for (auto& [id, e] : campaigns)
+        if (e.status == CampaignStatus::kReady && e.prepared && e.prepared->row.domain == t.domain) Load(id, true);
+    });
     lifecycle_timer = std::make_unique<loop::Timer>(loop);
-    lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); }, std::chrono::minutes(1));
+    lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
+                           std::chrono::seconds(config.dkim.lifecycle_interval_s));
     poll_timer = std::make_unique<loop::Timer>(loop);
     flush_timer = std::make_unique<loop::Timer>(loop);
     park_timer = std::make_unique<loop::Timer>(loop);
@@ -376,9 +385,11 @@ struct Engine::Impl {
     (*step_ptr)();
   }
 
-  void Load(uint64_t id) {
+  // Loads and prepares a campaign; with `reload`, a ready campaign keeps
+  // sending with what it has until the new preparation replaces it.
+  void Load(uint64_t id, bool reload = false) {
     CampaignEntry& e = campaigns[id];
-    e.status = CampaignStatus::kLoading;
+    if (!reload) e.status = CampaignStatus::kLoading;
     auto row = std::make_shared<store::CampaignRow>();
     auto keys = std::make_shared<std::vector<store::DomainKeyRow>>();
     db_read->Submit(
