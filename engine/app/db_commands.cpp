@@ -1,6 +1,7 @@
 // `tayori config check`, `tayori db migrate`, `tayori db status`.
 #include <cstdio>
 
+#include "app/command_support.h"
 #include "app/commands.h"
 #include "app/exit_code.h"
 #include "base/log.h"
@@ -15,14 +16,6 @@ Result<std::unique_ptr<store::Connection>> OpenDatabase(const config::Config& cf
   TAYORI_ASSIGN_OR_RETURN(std::string password,
                           config::ResolveSecret(cfg.database.password_env, "database.password_env"));
   return store::Connection::Open(cfg.database, password);
-}
-
-void ApplyLogging(const config::Config& cfg) {
-  log::Level level = log::Level::kInfo;
-  log::Format format = log::Format::kText;
-  log::ParseLevel(cfg.logging.level, &level);
-  log::ParseFormat(cfg.logging.format, &format);
-  log::Configure(level, format);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "app/command_support.h"
 #include "app/suppress_commands.h"
 
 #include <csignal>
@@ -26,14 +27,6 @@ namespace {
 
 constexpr size_t kImportBatch = 500;
 constexpr int kListLimit = 10'000'000;
-
-void ApplyLogging(const config::Config& cfg) {
-  log::Level level = log::Level::kInfo;
-  log::Format format = log::Format::kText;
-  log::ParseLevel(cfg.logging.level, &level);
-  log::ParseFormat(cfg.logging.format, &format);
-  log::Configure(level, format);
-}
 
 struct Scope {
   uint64_t tenant_id = 0;
