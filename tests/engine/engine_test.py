@@ -329,7 +329,11 @@ port = 0
             while ts[i] - ts[j] >= 5.0:
                 j += 1
             worst = max(worst, i - j + 1)
-        self.assertLessEqual(worst, rate * 5 + burst)
+        # The limiter admits at most rate * 5 + burst reservations in any 5 s
+        # (unit-tested exactly in token_bucket_test); the relay sees them after
+        # rendering, signing and the SMTP dialogue, whose latency varies, so
+        # its clock may count up to ~100 ms of extra reservations in a window.
+        self.assertLessEqual(worst, rate * 5 + burst + rate * 0.1)
         self.assertGreater(worst, rate * 5 * 0.7, "far below the configured rate")
         print(f"rate: max {worst} messages in any 5 s window (limit {rate * 5 + burst:.0f})")
 
