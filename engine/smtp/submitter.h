@@ -3,7 +3,7 @@
 // fails at the connection level backs off and its traffic fails over to the
 // others, and every answer is classified by the one table (classify.h).
 //
-// Deliberate choices (see docs/relay.md):
+// Deliberate choices (also in docs/engine.md):
 //  * A pooled connection that turns out dead before any reply (the relay
 //    closed it after its own per-connection cap) is retried once at once on a
 //    fresh connection: nothing was accepted, so this cannot duplicate.

@@ -178,6 +178,29 @@ TEST_F(TlsRelayTest, DeliversWhenVerificationIsOffOrTheCaIsGiven) {
   EXPECT_EQ(r[0].classification.outcome, Outcome::kDelivered) << r[0].transport_error;
 }
 
+TEST(SubmitterTest, AuthenticatesWithThePasswordFromTheEnvironment) {
+  testing::ChildProcess relay(testing::FaultRelayCommand({"--auth", "mailer:s3cret-pw"}));
+  ASSERT_TRUE(relay.ok());
+  config::Relay r = RelayAt("auth", relay.port());
+  r.user = "mailer";
+  r.password_env = "TAYORI_TEST_RELAY_PASSWORD";
+  ::setenv("TAYORI_TEST_RELAY_PASSWORD", "s3cret-pw", 1);
+  auto good = SubmitAll(ConfigWith({r}), {"ok@dest.example"});
+  EXPECT_EQ(good[0].classification.outcome, Outcome::kDelivered) << good[0].reply.ToString() << good[0].transport_error;
+  ::setenv("TAYORI_TEST_RELAY_PASSWORD", "wrong", 1);
+  auto bad = SubmitAll(ConfigWith({r}), {"ok@dest.example"});
+  EXPECT_NE(bad[0].classification.outcome, Outcome::kDelivered);
+  EXPECT_TRUE(bad[0].classification.relay_fault) << bad[0].reply.ToString();
+  EXPECT_EQ(bad[0].reply.ToString().find("wrong"), std::string::npos);
+  ::unsetenv("TAYORI_TEST_RELAY_PASSWORD");
+  config::Relay missing = r;
+  missing.password_env = "TAYORI_TEST_UNSET_RELAY_PASSWORD";
+  loop::Loop loop;
+  auto sub = Submitter::Create(loop, ConfigWith({missing}), SystemClock::Instance());
+  ASSERT_FALSE(sub.ok());
+  EXPECT_NE(sub.status().message().find("TAYORI_TEST_UNSET_RELAY_PASSWORD"), std::string::npos);
+}
+
 TEST(SubmitterTest, NoRelayConfiguredIsAConfigurationError) {
   loop::Loop loop;
   auto sub = Submitter::Create(loop, config::Config{}, SystemClock::Instance());

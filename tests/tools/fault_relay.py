@@ -16,7 +16,7 @@ Anything else is accepted.
 
 Options: --port N (0: pick), --max-per-connection N (close the connection
 right after the Nth accepted message, like relays with a per-connection cap),
---tls CERT KEY (offer STARTTLS), --log FILE (one JSON line per accepted
+--tls CERT KEY (offer STARTTLS), --auth USER:PASSWORD (require AUTH), --log FILE (one JSON line per accepted
 message: rcpt, mail_from, size, data sha256). Prints "READY <port>" when
 listening. Stops on SIGTERM.
 """
@@ -80,6 +80,7 @@ async def main():
     p.add_argument("--max-per-connection", type=int, default=0)
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--log")
+    p.add_argument("--auth", help="USER:PASSWORD: require SMTP AUTH (PLAIN/LOGIN) with these credentials")
     args = p.parse_args()
     handler = Handler(args)
     tls_context = None
@@ -88,10 +89,21 @@ async def main():
         tls_context.load_cert_chain(args.tls[0], args.tls[1])
     loop = asyncio.get_running_loop()
 
+    authenticator = None
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            from aiosmtpd.smtp import AuthResult, LoginPassword
+            ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user \
+                and auth_data.password.decode() == password
+            return AuthResult(success=ok)
+
     def factory():
         return SMTP(handler, hostname="fault-relay.test", tls_context=tls_context,
                     require_starttls=bool(tls_context), data_size_limit=50 * 1024 * 1024,
-                    enable_SMTPUTF8=True, ident="fault-relay")
+                    enable_SMTPUTF8=True, ident="fault-relay", authenticator=authenticator,
+                    auth_required=bool(args.auth), auth_require_tls=False)
 
     server = await loop.create_server(factory, "127.0.0.1", args.port)
     port = server.sockets[0].getsockname()[1]
