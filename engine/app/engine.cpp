@@ -354,8 +354,13 @@ struct Engine::Impl {
     auto total = std::make_shared<int>(0);
     std::string instance = options.instance;
     int lease = lease_s();
+    // The step refers to itself weakly; a pending job's callback holds it
+    // strongly, so it lives exactly as long as the expansion goes on.
     auto step_ptr = std::make_shared<std::function<void()>>();
-    *step_ptr = [this, id, progress, total, instance, lease, step_ptr] {
+    std::weak_ptr<std::function<void()>> weak_step = step_ptr;
+    *step_ptr = [this, id, progress, total, instance, lease, weak_step] {
+      auto step_ptr = weak_step.lock();
+      if (!step_ptr) return;
       db_expand->Submit(
           [=](store::Connection& db) -> Status {
             TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, kExpandChunk));
@@ -373,6 +378,7 @@ struct Engine::Impl {
               log::Info("engine", progress->done ? "campaign expanded" : "expansion paused for drain",
                         {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
               expanding.erase(id);
+              if (draining) MaybeFinishDrain();
               return;
             }
             if (*total % (kExpandChunk * 20) == 0)

@@ -61,7 +61,6 @@ class BodyCanonicalizer {
   bool line_has_content_ = false;
   bool pending_wsp_ = false;  // relaxed: WSP seen, emitted as one SP if content follows
   bool pending_cr_ = false;   // a CR that may start a CRLF
-  bool any_output_ = false;
   size_t written_ = 0;  // bytes already handed to the sink
   size_t used_ = 0;     // bytes in buf_
   char buf_[4096];
