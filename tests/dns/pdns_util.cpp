@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include "pdns_util.h"
 
 #include <cstdio>
@@ -52,10 +53,17 @@ void DeleteZone(const Pdns& p, const std::string& zone) { PdnsApi(p, "DELETE", "
 
 void AddCname(const Pdns& p, const std::string& zone, const std::string& name, const std::string& target) {
   std::string body;
-  int status = PdnsApi(p, "PATCH", "/zones/" + zone + ".",
-                       "{\"rrsets\":[{\"name\":\"" + name + ".\",\"type\":\"CNAME\",\"ttl\":60,\"changetype\":"
-                       "\"REPLACE\",\"records\":[{\"content\":\"" + target + ".\",\"disabled\":false}]}]}",
-                       &body);
+  int status = 0;
+  // The shared test PowerDNS keeps its zones in SQLite: parallel tests can
+  // briefly lock it and the API then answers 500. Retry like a client would.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    status = PdnsApi(p, "PATCH", "/zones/" + zone + ".",
+                     "{\"rrsets\":[{\"name\":\"" + name + ".\",\"type\":\"CNAME\",\"ttl\":60,\"changetype\":"
+                     "\"REPLACE\",\"records\":[{\"content\":\"" + target + ".\",\"disabled\":false}]}]}",
+                     &body);
+    if (status != 500) break;
+    ::usleep(200000);
+  }
   ASSERT_EQ(status, 204) << body;
 }
 
