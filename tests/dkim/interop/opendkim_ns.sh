@@ -10,7 +10,7 @@ set -u
 D=$1 DB=$2 PROBE=$3
 shift 3
 ip link set lo up || exit 1
-printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n' > "$D/resolv.conf"
+printf 'nameserver 127.0.0.1\noptions attempts:3 timeout:5\n' > "$D/resolv.conf"
 mount --bind "$D/resolv.conf" /etc/resolv.conf || exit 1
 pdns_server --no-config --launch=gsqlite3 --gsqlite3-database="$DB" --local-address=127.0.0.1 --local-port=53 \
   --socket-dir="$D" --daemon=no --guardian=no --disable-syslog --security-poll-suffix= --loglevel=3 \
@@ -35,5 +35,11 @@ if [[ $ready != 1 ]]; then
 fi
 for f in "$@"; do
   err=$(opendkim-testmsg < "$f" 2>&1 >/dev/null | tr '\n' ' ')
+  # A lookup that timed out on a loaded machine says nothing about the
+  # signature: ask once more before taking the verdict.
+  if [[ $err == *"Key retrieval failed"* ]]; then
+    sleep 0.5
+    err=$(opendkim-testmsg < "$f" 2>&1 >/dev/null | tr '\n' ' ')
+  fi
   printf '%s\t%s\n' "$f" "${err:-PASS}"
 done
