@@ -1,10 +1,10 @@
 #include "store/admin.h"
 
+#include "store/values.h"
+
 namespace tayori::store {
 namespace {
 
-uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
-std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
 
 }  // namespace
 

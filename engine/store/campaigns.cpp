@@ -1,12 +1,12 @@
 #include "store/campaigns.h"
 
+#include "store/values.h"
+
 #include <algorithm>
 
 namespace tayori::store {
 namespace {
 
-uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
-std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
 
 // Runs `body` inside a transaction; rolls back on any error.
 template <typename F>

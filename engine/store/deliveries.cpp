@@ -1,5 +1,7 @@
 #include "store/deliveries.h"
 
+#include "store/values.h"
+
 #include <map>
 
 #include "store/campaigns.h"
@@ -7,8 +9,6 @@
 namespace tayori::store {
 namespace {
 
-uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
-std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
 std::string Lease(int lease_s) { return "UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND"; }
 
 }  // namespace

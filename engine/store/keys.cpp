@@ -1,12 +1,12 @@
 #include "store/keys.h"
 
+#include "store/values.h"
+
 #include <ctime>
 
 namespace tayori::store {
 namespace {
 
-uint64_t U64(const std::optional<std::string>& v) { return v ? std::stoull(*v) : 0; }
-std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
 
 constexpr const char* kDomainColumns =
     "d.id, d.tenant_id, t.slug, d.domain, d.mode, d.key_host, d.state, COALESCE(d.state_reason, '')";
