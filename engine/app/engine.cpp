@@ -52,6 +52,13 @@ struct Item {
   std::string shaping_key;
 };
 
+// A rendered and signed message waiting for a relay slot.
+struct Ready {
+  std::shared_ptr<Item> item;
+  std::shared_ptr<const PreparedCampaign> campaign;
+  BuiltMessage built;
+};
+
 struct Parked {
   SteadyTime ready_at;
   std::shared_ptr<Item> item;
@@ -120,6 +127,7 @@ struct Engine::Impl {
   std::mt19937_64 rng{std::random_device{}()};
 
   size_t building = 0;      // render+sign jobs on workers
+  std::deque<Ready> ready;  // signed, waiting for a relay slot
   size_t submitting = 0;    // messages with the relays
   size_t writes_pending = 0;
   bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
@@ -139,14 +147,19 @@ struct Engine::Impl {
   Impl(const config::Config& c, EngineOptions o)
       : config(c), options(std::move(o)), shaper(c.rate_limits, SystemClock::Instance().Steady()), retry(c.retry) {}
 
-  size_t max_in_flight() const {
+  // Two windows, so that neither stage waits for the other: the relays get
+  // two messages per connection (one being transferred, the next ready), and
+  // signing runs a few messages per worker ahead of them. With one shared
+  // window the workers sat idle while every slot waited on SMTP round trips
+  // (the engine benchmark showed 15% idle CPU on a saturated machine).
+  size_t submit_window() const {
     size_t conns = 0;
     for (const auto& r : config.relays) conns += static_cast<size_t>(r.max_connections);
-    // Two messages per connection keep every connection busy; the workers get
-    // a few more so signing stays ahead of the network.
-    return std::max<size_t>(4, conns * 2 + static_cast<size_t>(workers->threads()) * 2);
+    return std::max<size_t>(2, conns * 2);
   }
-  size_t in_memory() const { return queue.size() + parked.size() + building + submitting; }
+  size_t build_window() const { return static_cast<size_t>(workers->threads()) * 4; }
+  size_t in_flight() const { return building + ready.size() + submitting; }
+  size_t in_memory() const { return queue.size() + parked.size() + in_flight(); }
   int lease_s() const { return config.engine.lease_s; }
 
   // ---- start / stop -----------------------------------------------------------
@@ -227,7 +240,7 @@ struct Engine::Impl {
     log::Info("engine", "progress",
               {{"sent", std::to_string(sent_total)}, {"rate_per_s", std::to_string(delta / 5)},
                {"queued", std::to_string(queue.size())}, {"parked", std::to_string(parked.size())},
-               {"in_flight", std::to_string(building + submitting)},
+               {"in_flight", std::to_string(in_flight())},
                {"campaigns", std::to_string(campaigns.size())}});
   }
 
@@ -558,9 +571,9 @@ struct Engine::Impl {
       parked.pop();
       queue.Push(item->tenant_id, item->delivery.campaign_id, item);
     }
-    const size_t limit = max_in_flight();
+    const size_t limit = build_window();
     const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
-    while (building + submitting < limit && !queue.empty() && parked.size() < park_limit) {
+    while (building + ready.size() < limit && !queue.empty() && parked.size() < park_limit) {
       // Waiting for the global budget keeps the work in the fair queue, so
       // the order between shops stays exactly round robin.
       ratelimit::Decision global = shaper.PeekGlobal(now);
@@ -645,12 +658,22 @@ struct Engine::Impl {
       Pump();
       return;
     }
-    ++submitting;
-    std::string message_id = built->message_id;
-    smtp::Submission s{item->delivery.id, built->envelope_to, built->data};
-    submitter->Submit(std::move(s), [this, item, campaign, message_id](smtp::SubmitResult r) {
-      OnSubmitted(*item, *campaign, message_id, r);
-    });
+    ready.push_back(Ready{std::move(item), std::move(campaign), std::move(*built)});
+    SubmitReady();
+    Pump();
+  }
+
+  void SubmitReady() {
+    while (submitting < submit_window() && !ready.empty()) {
+      Ready r = std::move(ready.front());
+      ready.pop_front();
+      ++submitting;
+      smtp::Submission s{r.item->delivery.id, r.built.envelope_to, r.built.data};
+      submitter->Submit(std::move(s), [this, item = r.item, campaign = r.campaign,
+                                       message_id = r.built.message_id](smtp::SubmitResult res) {
+        OnSubmitted(*item, *campaign, message_id, res);
+      });
+    }
   }
 
   void OnSubmitted(const Item& item, const PreparedCampaign& campaign, const std::string& message_id,
@@ -668,6 +691,7 @@ struct Engine::Impl {
       log::Info("relay", std::string("delivery ") + std::string(smtp::OutcomeName(r.classification.outcome)),
                 {{"delivery", std::to_string(item.delivery.id)}, {"relay", r.relay}, {"reply", o.reply}});
     Record(item, std::move(o));
+    SubmitReady();
     if (draining) MaybeFinishDrain();
     else Pump();
   }
@@ -711,6 +735,7 @@ struct Engine::Impl {
     line("tayori_parked", "", static_cast<double>(parked.size()));
     help("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
     line("tayori_in_flight", "stage=\"build\"", static_cast<double>(building));
+    line("tayori_in_flight", "stage=\"ready\"", static_cast<double>(ready.size()));
     line("tayori_in_flight", "stage=\"submit\"", static_cast<double>(submitting));
     help("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
     line("tayori_leases_held", "", static_cast<double>(in_memory()));
@@ -766,14 +791,14 @@ struct Engine::Impl {
     park_timer->Stop();
     drain_timer->Start(std::chrono::seconds(config.engine.drain_timeout_s), [this] {
       log::Warn("engine", "drain deadline reached; leases of unfinished messages will expire",
-                {{"in_flight", std::to_string(building + submitting)}});
+                {{"in_flight", std::to_string(in_flight())}});
       Finish();
     });
     MaybeFinishDrain();
   }
 
   void MaybeFinishDrain() {
-    if (building + submitting > 0) return;
+    if (in_flight() > 0) return;
     if (!outcomes.empty()) Flush();
     if (writes_pending > 0 || !expanding.empty()) return;
     Finish();

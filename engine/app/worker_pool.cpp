@@ -1,11 +1,15 @@
 #include "app/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace tayori::app {
 
 WorkerPool::WorkerPool(loop::Loop& loop, int threads) : loop_(loop) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
+      LowerPriority();
       for (;;) {
         Job job;
         {
@@ -18,6 +22,16 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads) : loop_(loop) {
         loop_.Post(job());
       }
     });
+  }
+}
+
+// Signing is throughput work; the loop thread (and, on a shared machine, the
+// relay and the database) is latency work: every SMTP command waits for it.
+// Workers that outrank nothing let the loop answer a relay at once and fill
+// the remaining CPU with signatures. Linux applies a nice value per thread.
+void WorkerPool::LowerPriority() {
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice) != 0) {
+    // Not fatal: only the share of CPU between our threads changes.
   }
 }
 

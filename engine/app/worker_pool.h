@@ -29,6 +29,9 @@ class WorkerPool {
   int threads() const { return static_cast<int>(threads_.size()); }
 
  private:
+  static constexpr int kWorkerNice = 10;
+  static void LowerPriority();
+
   loop::Loop& loop_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
