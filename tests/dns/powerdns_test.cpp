@@ -1,5 +1,7 @@
 // Integration: the PowerDNS provider and the c-ares resolver against the real
 // pdns_server of scripts/services.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "dns/powerdns.h"
@@ -10,7 +12,9 @@
 namespace tayori::dns {
 namespace {
 
-const std::string kZone = "dnstest-platform.test";
+// ctest runs each test case as its own process, several at once: a zone per
+// process keeps one test's TearDown from deleting another's zone.
+const std::string kZone = "dnstest-" + std::to_string(getpid()) + ".platform.test";
 
 // Applies `changes` through a PowerDnsProvider on a private loop.
 Status ApplyAll(const testing::Pdns& p, const std::string& zone, std::vector<RecordChange> changes,
