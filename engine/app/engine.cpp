@@ -124,6 +124,9 @@ struct Engine::Impl {
   uint64_t suppression_cursor = 0;
   std::set<uint64_t> expanding;
   std::vector<store::DeliveryOutcome> outcomes;
+  // Every lease this engine holds, with when it was taken or last renewed:
+  // only these are renewed, so a lease it lost track of expires.
+  std::unordered_map<uint64_t, SteadyTime> leases_held;
   std::mt19937_64 rng{std::random_device{}()};
 
   size_t building = 0;      // render+sign jobs on workers
@@ -271,6 +274,8 @@ struct Engine::Impl {
       if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
     std::string instance = options.instance;
     int lease = lease_s();
+    std::vector<uint64_t> renew;
+    if (housekeeping) renew = LeasesToRenew();
     uint64_t cursor = suppression_cursor;
     double alive_window = std::max(3.0 * config.engine.poll_interval_ms / 1000.0 * 5, 10.0);
     db_read->Submit(
@@ -280,7 +285,7 @@ struct Engine::Impl {
           if (housekeeping) {
             TAYORI_ASSIGN_OR_RETURN(r->live_instances,
                                     store::Heartbeat(db, instance, "", getpid(), "running", static_cast<int>(alive_window)));
-            TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease));
+            TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease, renew));
             TAYORI_ASSIGN_OR_RETURN(r->taken_over, store::TakeOverExpiredLeases(db, 5000));
             TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
           }
@@ -313,6 +318,20 @@ struct Engine::Impl {
           }
           ApplyPoll(*r, housekeeping);
         });
+  }
+
+  // Leases held for a third of their term get renewed (a throttled
+  // destination, a long queue); the rest are fresh.
+  std::vector<uint64_t> LeasesToRenew() {
+    SteadyTime now = clock.Steady();
+    auto due = std::chrono::seconds(std::max(1, lease_s() / 3));
+    std::vector<uint64_t> ids;
+    for (auto& [id, since] : leases_held) {
+      if (now - since < due) continue;
+      ids.push_back(id);
+      since = now;
+    }
+    return ids;
   }
 
   void ApplyPoll(const PollResult& r, bool housekeeping) {
@@ -470,24 +489,30 @@ struct Engine::Impl {
     lease_busy = true;
     int per_campaign = std::max(20, config.engine.batch_size / static_cast<int>(ready.size()));
     auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
+    auto next = std::make_shared<size_t>(0);
     std::string instance = options.instance;
     int lease = lease_s();
     db_read->Submit(
         [=](store::Connection& db) -> Status {
-          leased->clear();
-          for (uint64_t id : ready) {
-            TAYORI_ASSIGN_OR_RETURN(auto batch, store::LeaseDeliveries(db, id, instance, lease, per_campaign));
+          // Each campaign's lease commits on its own; a retried job (a
+          // deadlock, a lost connection) goes on from the campaign that
+          // failed and keeps what the earlier ones leased.
+          for (; *next < ready.size(); ++*next) {
+            TAYORI_ASSIGN_OR_RETURN(auto batch,
+                                    store::LeaseDeliveries(db, ready[*next], instance, lease, per_campaign));
             leased->insert(leased->end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
           }
           return Status::Ok();
         },
         [this, leased](Status st) {
           lease_busy = false;
+          // What was leased before a failure is ours: queue it either way.
+          for (auto& d : *leased) Enqueue(std::move(d));
           if (!st.ok()) {
             log::Warn("engine", "leasing failed", {{"reason", st.message()}});
+            Pump();
             return;
           }
-          for (auto& d : *leased) Enqueue(std::move(d));
           Pump();
           // Keep the queue topped up while there is work.
           if (!leased->empty()) LeaseMore();
@@ -501,6 +526,7 @@ struct Engine::Impl {
     auto domain = mime::DomainToALabel(d.dest_domain);
     item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
     item->delivery = std::move(d);
+    leases_held[item->delivery.id] = clock.Steady();
     if (it != campaigns.end()) ++it->second.in_memory;
     queue.Push(item->tenant_id, item->delivery.campaign_id, item);
   }
@@ -546,6 +572,7 @@ struct Engine::Impl {
   }
 
   void Record(const Item& item, store::DeliveryOutcome o) {
+    leases_held.erase(item.delivery.id);
     auto it = campaigns.find(item.delivery.campaign_id);
     if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
     if (o.state == "sent") ++sent_total;

@@ -36,9 +36,10 @@ struct LeasedDelivery {
 Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
                                                     int lease_s, int limit);
 
-// Pushes the expiry of every lease `owner` holds (a heartbeat for work that
-// waits on a throttled destination).
-Status RenewLeases(Connection& db, const std::string& owner, int lease_s);
+// Pushes the expiry of the given leases of `owner` (work that has waited a
+// while, e.g. on a throttled destination). Only what the engine still holds
+// is renewed: a lease it lost track of expires and is taken over.
+Status RenewLeases(Connection& db, const std::string& owner, int lease_s, const std::vector<uint64_t>& ids);
 
 // Gives leases back unstarted (drain, pause): state 'queued' again.
 // Empty `ids` releases every lease of `owner`.

@@ -1,0 +1,206 @@
+// Integration: leasing and the batched outcome write-back against the private
+// MariaDB of scripts/services. The write-back is what every delivery's final
+// state goes through, so each column and counter is checked row by row.
+#include "store/deliveries.h"
+
+#include <gtest/gtest.h>
+
+#include "store/migrations.h"
+#include "testing/scratch_db.h"
+
+namespace tayori::store {
+namespace {
+
+class DeliveriesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = scratch_.Connect();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(Migrate(*db_).ok());
+    Exec("INSERT INTO tenants (slug, name, sender_id) VALUES ('shop', 'Shop', 'shop-x')");
+    Exec("INSERT INTO lists (tenant_id, slug, name) VALUES (1, 'news', 'News')");
+    Exec("INSERT INTO sender_domains (tenant_id, domain, mode, key_host, state) "
+         "VALUES (1, 'shop.example', 'hosted', 'shop.example', 'verified')");
+    for (int c = 1; c <= 2; ++c)
+      Exec("INSERT INTO campaigns (tenant_id, list_id, sender_domain_id, from_address, subject_template, state) "
+           "VALUES (1, 1, 1, 'news@shop.example', 'Hi', 'sending')");
+    for (int i = 1; i <= 10; ++i) {
+      std::string email = "r" + std::to_string(i) + "@dest.example";
+      Exec("INSERT INTO subscribers (tenant_id, email) VALUES (1, '" + email + "')");
+      // Deliveries 1-6 in campaign 1, 7-10 in campaign 2.
+      Exec("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain) VALUES (" +
+           std::string(i <= 6 ? "1" : "2") + ", " + std::to_string(i) + ", '" + email + "', 'dest.example')");
+    }
+  }
+
+  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
+
+  std::string Value(const std::string& sql) {
+    auto r = db_->Query(sql);
+    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+    if (!r.ok() || r->rows.empty()) return "<none>";
+    return r->rows[0][0].value_or("NULL");
+  }
+
+  std::vector<LeasedDelivery> LeaseAll(uint64_t campaign, const std::string& owner) {
+    auto leased = LeaseDeliveries(*db_, campaign, owner, 600, 100);
+    EXPECT_TRUE(leased.ok()) << leased.status().ToString();
+    return leased.ok() ? *leased : std::vector<LeasedDelivery>{};
+  }
+
+  static DeliveryOutcome Sent(uint64_t id, uint64_t campaign, const std::string& queue_id) {
+    DeliveryOutcome o;
+    o.delivery_id = id;
+    o.campaign_id = campaign;
+    o.state = "sent";
+    o.code = 250;
+    o.enhanced = "2.0.0";
+    o.reply = "250 2.0.0 Ok: queued as " + queue_id;
+    o.message_id = "<m" + std::to_string(id) + "@shop.example>";
+    o.relay = "sink";
+    o.queue_id = queue_id;
+    return o;
+  }
+
+  testing::ScratchDatabase scratch_{"deliveries"};
+  std::unique_ptr<Connection> db_;
+};
+
+TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {
+  ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
+  ASSERT_EQ(LeaseAll(2, "a").size(), 4u);
+
+  std::vector<DeliveryOutcome> out;
+  out.push_back(Sent(1, 1, "Q1"));
+  out.push_back(Sent(2, 1, "Q2"));
+  DeliveryOutcome deferred;
+  deferred.delivery_id = 3;
+  deferred.campaign_id = 1;
+  deferred.state = "deferred";
+  deferred.next_attempt_unix = 2000000000;  // 2033-05-18T03:33:20Z
+  deferred.code = 451;
+  deferred.enhanced = "4.3.0";
+  deferred.reply = "451 4.3.0 try later";
+  out.push_back(deferred);
+  DeliveryOutcome released;  // never reached a relay: no attempt, no reply
+  released.delivery_id = 4;
+  released.campaign_id = 1;
+  released.state = "queued";
+  released.counts_attempt = false;
+  released.next_attempt_unix = 1000000000;
+  out.push_back(released);
+  DeliveryOutcome bounce;  // side effect: suppression + event
+  bounce.delivery_id = 5;
+  bounce.campaign_id = 1;
+  bounce.state = "bounced";
+  bounce.code = 550;
+  bounce.enhanced = "5.1.1";
+  bounce.reply = "550 5.1.1 no such user";
+  bounce.suppress_address = true;
+  bounce.tenant_id = 1;
+  bounce.email = "r5@dest.example";
+  out.push_back(bounce);
+  DeliveryOutcome unknown;
+  unknown.delivery_id = 6;
+  unknown.campaign_id = 1;
+  unknown.state = "unknown";
+  unknown.reply = "connection lost after the final dot";
+  out.push_back(unknown);
+  out.push_back(Sent(7, 2, "Q7"));
+  DeliveryOutcome failed;
+  failed.delivery_id = 8;
+  failed.campaign_id = 2;
+  failed.state = "failed";
+  failed.counts_attempt = false;
+  failed.reply = "not sent: header injection in name";
+  out.push_back(failed);
+  // Reversed, so the write-back has to sort them itself.
+  std::reverse(out.begin(), out.end());
+
+  auto r = WriteOutcomes(*db_, "a", out);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->written, 8);
+
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, attempts, last_code, last_enhanced, last_reply, message_id, relay, "
+                  "relay_queue_id, IFNULL(lease_owner, '-'), IFNULL(lease_expires_at, '-')) FROM deliveries WHERE id = 1"),
+            "sent|1|250|2.0.0|250 2.0.0 Ok: queued as Q1|<m1@shop.example>|sink|Q1|-|-");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, attempts, last_code, last_reply, next_attempt_at, "
+                  "IFNULL(message_id, '-')) FROM deliveries WHERE id = 3"),
+            "deferred|1|451|451 4.3.0 try later|2033-05-18 03:33:20.000000|-");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, attempts, IFNULL(last_code, '-'), IFNULL(last_reply, '-'), "
+                  "next_attempt_at) FROM deliveries WHERE id = 4"),
+            "queued|0|-|-|2001-09-09 01:46:40.000000");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, attempts, last_code) FROM deliveries WHERE id = 5"), "bounced|1|550");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, IFNULL(last_code, '-'), last_reply) FROM deliveries WHERE id = 6"),
+            "unknown|-|connection lost after the final dot");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, attempts) FROM deliveries WHERE id = 8"), "failed|0");
+  // Not in the batch: still leased by "a".
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, lease_owner) FROM deliveries WHERE id = 9"), "leased|a");
+
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', sent_count, failed_count, bounced_count, suppressed_count, expired_count, "
+                  "unknown_count, cancelled_count) FROM campaigns WHERE id = 1"),
+            "2|0|1|0|0|1|0");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', sent_count, failed_count, bounced_count, unknown_count) FROM campaigns "
+                  "WHERE id = 2"),
+            "1|1|0|0");
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', reason, source, campaign_id) FROM suppressions "
+                  "WHERE email = 'r5@dest.example'"),
+            "bounce|smtp 5.1.1|1");
+}
+
+TEST_F(DeliveriesTest, AnOutcomeWhoseLeaseWasLostChangesNothing) {
+  ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
+  // Delivery 2's lease expired and another instance took it over.
+  Exec("UPDATE deliveries SET lease_owner = 'b' WHERE id = 2");
+  auto r = WriteOutcomes(*db_, "a", {Sent(1, 1, "Q1"), Sent(2, 1, "Q2")});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->written, 1);
+  EXPECT_EQ(Value("SELECT CONCAT_WS('|', state, lease_owner, IFNULL(relay_queue_id, '-')) FROM deliveries WHERE id = 2"),
+            "leased|b|-");
+  EXPECT_EQ(Value("SELECT sent_count FROM campaigns WHERE id = 1"), "1");
+
+  // Writing the same outcome again (a retried flush) moves nothing twice.
+  r = WriteOutcomes(*db_, "a", {Sent(1, 1, "Q1")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->written, 0);
+  EXPECT_EQ(Value("SELECT sent_count FROM campaigns WHERE id = 1"), "1");
+}
+
+TEST_F(DeliveriesTest, ManyFlushesOnOneConnectionAndQuotesInReplies) {
+  ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
+  for (uint64_t id = 1; id <= 6; ++id) {
+    DeliveryOutcome o = Sent(id, 1, "Q'" + std::to_string(id));
+    o.reply = "250 it's \"queued\" \\ 日本語";
+    auto r = WriteOutcomes(*db_, "a", {o});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->written, 1);
+  }
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries WHERE state = 'sent' AND last_reply = "
+                  "'250 it\\'s \"queued\" \\\\ 日本語'"),
+            "6");
+  EXPECT_EQ(Value("SELECT relay_queue_id FROM deliveries WHERE id = 4"), "Q'4");
+  EXPECT_EQ(Value("SELECT sent_count FROM campaigns WHERE id = 1"), "6");
+}
+
+
+TEST_F(DeliveriesTest, OnlyTheLeasesNamedAreRenewedSoForgottenOnesExpire) {
+  ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
+  Exec("UPDATE deliveries SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND");
+  ASSERT_TRUE(RenewLeases(*db_, "a", 600, {1, 2, 7}).ok());   // 7: not leased by "a"
+  ASSERT_TRUE(RenewLeases(*db_, "b", 600, {3}).ok());         // not b's lease
+  EXPECT_EQ(Value("SELECT GROUP_CONCAT(id ORDER BY id) FROM deliveries WHERE lease_expires_at > UTC_TIMESTAMP(6)"),
+            "1,2");
+  auto taken = TakeOverExpiredLeases(*db_, 100);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(*taken, 4);
+  EXPECT_EQ(Value("SELECT GROUP_CONCAT(id ORDER BY id) FROM deliveries WHERE campaign_id = 1 AND state = 'queued'"),
+            "3,4,5,6");
+  // Leasing again hands out exactly the four that expired.
+  auto again = LeaseAll(1, "b");
+  ASSERT_EQ(again.size(), 4u);
+  EXPECT_EQ(again.front().id, 3u);
+  EXPECT_EQ(again.front().email, "r3@dest.example");
+}
+
+}  // namespace
+}  // namespace tayori::store
