@@ -155,12 +155,9 @@ struct Engine::Impl {
   // signing runs a few messages per worker ahead of them. With one shared
   // window the workers sat idle while every slot waited on SMTP round trips
   // (the engine benchmark showed 15% idle CPU on a saturated machine).
-  size_t submit_window() const {
-    size_t conns = 0;
-    for (const auto& r : config.relays) conns += static_cast<size_t>(r.max_connections);
-    return std::max<size_t>(2, conns * 2);
-  }
-  size_t build_window() const { return static_cast<size_t>(workers->threads()) * 4; }
+  // Both fixed at start (the configuration does not change while running).
+  size_t submit_window = 0;
+  size_t build_window = 0;
   size_t in_flight() const { return building + ready.size() + submitting; }
   size_t in_memory() const { return queue.size() + parked.size() + in_flight(); }
   int lease_s() const { return config.engine.lease_s; }
@@ -172,6 +169,10 @@ struct Engine::Impl {
     db_expand = std::make_unique<store::DbWorker>("db-expand", config.database, db_password, loop);
     db_write = std::make_unique<store::DbWorker>("db-write", config.database, db_password, loop);
     workers = std::make_unique<WorkerPool>(loop, config.engine.worker_threads);
+    size_t connections = 0;
+    for (const auto& r : config.relays) connections += static_cast<size_t>(r.max_connections);
+    submit_window = std::max<size_t>(2, connections * 2);
+    build_window = static_cast<size_t>(workers->threads()) * 4;
     TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config, clock));
 
     // One-click unsubscribe, /healthz and /metrics on the engine's loop.
@@ -508,14 +509,10 @@ struct Engine::Impl {
           lease_busy = false;
           // What was leased before a failure is ours: queue it either way.
           for (auto& d : *leased) Enqueue(std::move(d));
-          if (!st.ok()) {
-            log::Warn("engine", "leasing failed", {{"reason", st.message()}});
-            Pump();
-            return;
-          }
           Pump();
+          if (!st.ok()) log::Warn("engine", "leasing failed", {{"reason", st.message()}});
           // Keep the queue topped up while there is work.
-          if (!leased->empty()) LeaseMore();
+          else if (!leased->empty()) LeaseMore();
         });
   }
 
@@ -598,9 +595,8 @@ struct Engine::Impl {
       parked.pop();
       queue.Push(item->tenant_id, item->delivery.campaign_id, item);
     }
-    const size_t limit = build_window();
     const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
-    while (building + ready.size() < limit && !queue.empty() && parked.size() < park_limit) {
+    while (building + ready.size() < build_window && !queue.empty() && parked.size() < park_limit) {
       // Waiting for the global budget keeps the work in the fair queue, so
       // the order between shops stays exactly round robin.
       ratelimit::Decision global = shaper.PeekGlobal(now);
@@ -691,7 +687,7 @@ struct Engine::Impl {
   }
 
   void SubmitReady() {
-    while (submitting < submit_window() && !ready.empty()) {
+    while (submitting < submit_window && !ready.empty()) {
       Ready r = std::move(ready.front());
       ready.pop_front();
       ++submitting;

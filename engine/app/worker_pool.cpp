@@ -29,11 +29,8 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads) : loop_(loop) {
 // relay and the database) is latency work: every SMTP command waits for it.
 // Workers that outrank nothing let the loop answer a relay at once and fill
 // the remaining CPU with signatures. Linux applies a nice value per thread.
-void WorkerPool::LowerPriority() {
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice) != 0) {
-    // Not fatal: only the share of CPU between our threads changes.
-  }
-}
+// A failure is not fatal: only the share of CPU between our threads changes.
+void WorkerPool::LowerPriority() { (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice); }
 
 WorkerPool::~WorkerPool() {
   {

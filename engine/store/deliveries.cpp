@@ -3,7 +3,7 @@
 #include "store/values.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_set>
 
 #include "store/campaigns.h"
 
@@ -113,34 +113,12 @@ namespace {
 
 std::string Nullable(Connection& db, const std::string& v) { return v.empty() ? "NULL" : db.Quote(v); }
 
-std::string UpdateStatement(Connection& db, const std::string& owner, const DeliveryOutcome& o) {
-  std::string sql = "UPDATE deliveries SET state = " + db.Quote(o.state == "queued" ? "queued" : o.state) +
-                    ", lease_owner = NULL, lease_expires_at = NULL";
-  if (o.counts_attempt) sql += ", attempts = attempts + 1";
-  if (o.state == "deferred" || o.state == "queued")
-    sql += ", next_attempt_at = FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")";
-  if (o.code || !o.reply.empty()) {
-    sql += ", last_code = " + (o.code ? std::to_string(o.code) : std::string("NULL")) +
-           ", last_enhanced = " + Nullable(db, o.enhanced) + ", last_reply = " +
-           Nullable(db, o.reply.substr(0, 512));
-  }
-  if (!o.message_id.empty()) sql += ", message_id = " + db.Quote(o.message_id);
-  if (!o.relay.empty()) sql += ", relay = " + db.Quote(o.relay);
-  if (!o.queue_id.empty()) sql += ", relay_queue_id = " + db.Quote(o.queue_id);
-  sql += " WHERE id = " + std::to_string(o.delivery_id) + " AND state = 'leased' AND lease_owner = " + db.Quote(owner);
-  return sql;
-}
-
-const char* CounterFor(const std::string& state) {
-  if (state == "sent") return "sent_count";
-  if (state == "failed") return "failed_count";
-  if (state == "bounced") return "bounced_count";
-  if (state == "suppressed") return "suppressed_count";
-  if (state == "expired") return "expired_count";
-  if (state == "unknown") return "unknown_count";
-  if (state == "cancelled") return "cancelled_count";
-  return nullptr;  // deferred / queued: not final
-}
+// Terminal states and the campaign counter each one moves ('deferred' and
+// 'queued' are not final and move none).
+constexpr std::pair<const char*, const char*> kCounters[] = {
+    {"sent", "sent_count"},         {"failed", "failed_count"},   {"bounced", "bounced_count"},
+    {"suppressed", "suppressed_count"}, {"expired", "expired_count"}, {"unknown", "unknown_count"},
+    {"cancelled", "cancelled_count"}};
 
 Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
   if (o.suppress_address && o.tenant_id) {
@@ -181,12 +159,12 @@ Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
 
 }  // namespace
 
-// The plain outcomes of a flush (no side effects: by far the most) go to the
-// database as one multi-row INSERT into a per-connection temporary table and
-// one UPDATE joined to it, instead of one UPDATE per delivery: per-statement
-// work was most of MariaDB's share of the CPU in the engine benchmark. The
-// temporary table is MEMORY (never written to disk, not transactional): it
-// is emptied before each use, so what a failed flush left there is harmless.
+// A flush goes to the database as one multi-row INSERT into a per-connection
+// temporary table and one UPDATE joined to it, instead of one UPDATE per
+// delivery: per-statement work was most of MariaDB's share of the CPU in the
+// engine benchmark. The temporary table is MEMORY (never written to disk, not
+// transactional): it is emptied before each use, so what a failed flush left
+// there is harmless.
 namespace {
 
 constexpr const char* kBatchTable = "tayori_outcome_batch";
@@ -220,12 +198,34 @@ std::string BatchRow(Connection& db, const DeliveryOutcome& o) {
   return row;
 }
 
-// Applies the rows in the batch table whose delivery this owner still
+// Fills the batch table, one row per delivery in id order (the join then
+// locks deliveries in ascending id order, which keeps deadlocks between
+// instances rare). A second outcome for one delivery would be a bug
+// upstream; the first wins.
+Status FillBatch(Connection& db, const std::vector<DeliveryOutcome>& outcomes) {
+  std::vector<const DeliveryOutcome*> sorted;
+  sorted.reserve(outcomes.size());
+  for (const auto& o : outcomes) sorted.push_back(&o);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const DeliveryOutcome* a, const DeliveryOutcome* b) { return a->delivery_id < b->delivery_id; });
+  TAYORI_RETURN_IF_ERROR(PrepareBatchTable(db));
+  std::string insert = std::string("INSERT INTO ") + kBatchTable +
+                       " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, last_code, "
+                       "last_enhanced, last_reply, message_id, relay, relay_queue_id) VALUES ";
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0 && sorted[i]->delivery_id == sorted[i - 1]->delivery_id) continue;
+    if (i > 0) insert += ",";
+    insert += BatchRow(db, *sorted[i]);
+  }
+  return db.Execute(insert);
+}
+
+// Applies the rows of the batch table whose delivery this owner still
 // leases, marks them applied, and moves the campaigns' counters by exactly
-// those rows. Returns how many were applied.
-Result<int> ApplyBatch(Connection& db, const std::string& owner) {
-  // A column keeps its value where the outcome has none (as the per-delivery
-  // statement does); each assignment reads only its own column's old value.
+// those rows.
+Status ApplyBatch(Connection& db, const std::string& owner) {
+  // A column keeps its value where the outcome has none; each assignment
+  // reads only its own column's old value.
   TAYORI_RETURN_IF_ERROR(db.Execute(
       std::string("UPDATE deliveries d JOIN ") + kBatchTable + " b ON b.id = d.id SET b.applied = 1, "
       "d.state = b.state, d.lease_owner = NULL, d.lease_expires_at = NULL, "
@@ -237,18 +237,13 @@ Result<int> ApplyBatch(Connection& db, const std::string& owner) {
       "d.message_id = COALESCE(b.message_id, d.message_id), d.relay = COALESCE(b.relay, d.relay), "
       "d.relay_queue_id = COALESCE(b.relay_queue_id, d.relay_queue_id) "
       "WHERE d.state = 'leased' AND d.lease_owner = " + db.Quote(owner)));
-  TAYORI_RETURN_IF_ERROR(db.Execute(
-      std::string("UPDATE campaigns c JOIN (SELECT campaign_id, SUM(state = 'sent') AS sent, "
-                  "SUM(state = 'failed') AS failed, SUM(state = 'bounced') AS bounced, "
-                  "SUM(state = 'suppressed') AS suppressed, SUM(state = 'expired') AS expired, "
-                  "SUM(state = 'unknown') AS unknown, SUM(state = 'cancelled') AS cancelled FROM ") +
-      kBatchTable + " WHERE applied = 1 GROUP BY campaign_id) x ON x.campaign_id = c.id SET "
-      "c.sent_count = c.sent_count + x.sent, c.failed_count = c.failed_count + x.failed, "
-      "c.bounced_count = c.bounced_count + x.bounced, c.suppressed_count = c.suppressed_count + x.suppressed, "
-      "c.expired_count = c.expired_count + x.expired, c.unknown_count = c.unknown_count + x.unknown, "
-      "c.cancelled_count = c.cancelled_count + x.cancelled"));
-  TAYORI_ASSIGN_OR_RETURN(Rows n, db.Query(std::string("SELECT COUNT(*) FROM ") + kBatchTable + " WHERE applied = 1"));
-  return static_cast<int>(U64(n.rows.at(0).at(0)));
+  std::string sums, sets;
+  for (const auto& [state, counter] : kCounters) {
+    sums += std::string(", SUM(state = '") + state + "') AS " + state;
+    sets += std::string(sets.empty() ? "" : ", ") + "c." + counter + " = c." + counter + " + x." + state;
+  }
+  return db.Execute("UPDATE campaigns c JOIN (SELECT campaign_id" + sums + " FROM " + kBatchTable +
+                    " WHERE applied = 1 GROUP BY campaign_id) x ON x.campaign_id = c.id SET " + sets);
 }
 
 }  // namespace
@@ -257,59 +252,34 @@ Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
                                       const std::vector<DeliveryOutcome>& outcomes) {
   WriteBackResult result;
   if (outcomes.empty()) return result;
-  // Rows in id order: the join then locks deliveries in ascending id order,
-  // which keeps deadlocks between instances rare.
-  std::vector<const DeliveryOutcome*> plain;
-  for (const auto& o : outcomes)
-    if (!o.suppress_address && !o.pause_sender_domain) plain.push_back(&o);
-  std::stable_sort(plain.begin(), plain.end(),
-                   [](const DeliveryOutcome* a, const DeliveryOutcome* b) { return a->delivery_id < b->delivery_id; });
-  if (!plain.empty()) {
-    TAYORI_RETURN_IF_ERROR(PrepareBatchTable(db));
-    std::string insert = std::string("INSERT INTO ") + kBatchTable +
-                         " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, last_code, "
-                         "last_enhanced, last_reply, message_id, relay, relay_queue_id) VALUES ";
-    for (size_t i = 0; i < plain.size(); ++i) {
-      // One outcome per delivery: a second one would be a bug upstream; the
-      // first wins, as it did with one statement per delivery.
-      if (i > 0 && plain[i]->delivery_id == plain[i - 1]->delivery_id) continue;
-      if (i > 0) insert += ",";
-      insert += BatchRow(db, *plain[i]);
-    }
-    TAYORI_RETURN_IF_ERROR(db.Execute(insert));
-  }
+  TAYORI_RETURN_IF_ERROR(FillBatch(db, outcomes));
   TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
   auto fail = [&](Status s) -> Result<WriteBackResult> {
     (void)db.Execute("ROLLBACK");
     return s;
   };
-  // Outcomes with side effects (a hard bounce suppresses the address, an
-  // authentication failure pauses the domain) go one by one.
-  std::map<std::pair<uint64_t, std::string>, int> counters;  // (campaign, counter) → rows changed
-  for (const auto& o : outcomes) {
-    if (!o.suppress_address && !o.pause_sender_domain) continue;
-    Status s = db.Execute(UpdateStatement(db, owner, o));
-    if (!s.ok()) return fail(s);
-    if (db.affected_rows() == 0) continue;  // lease lost: another instance owns it now
-    ++result.written;
-    if (const char* c = CounterFor(o.state)) ++counters[{o.campaign_id, c}];
-    s = ApplySideEffects(db, o);
-    if (!s.ok()) return fail(s);
-  }
-  std::map<uint64_t, std::string> per_campaign;
-  for (const auto& [key, n] : counters) {
-    std::string& set = per_campaign[key.first];
-    if (!set.empty()) set += ", ";
-    set += key.second + " = " + key.second + " + " + std::to_string(n);
-  }
-  for (const auto& [cid, set] : per_campaign) {
-    Status s = db.Execute("UPDATE campaigns SET " + set + " WHERE id = " + std::to_string(cid));
-    if (!s.ok()) return fail(s);
-  }
-  if (!plain.empty()) {
-    auto applied = ApplyBatch(db, owner);
-    if (!applied.ok()) return fail(applied.status());
-    result.written += *applied;
+  Status st = ApplyBatch(db, owner);
+  if (!st.ok()) return fail(st);
+  auto applied = db.Query(std::string("SELECT COUNT(*) FROM ") + kBatchTable + " WHERE applied = 1");
+  if (!applied.ok()) return fail(applied.status());
+  result.written = static_cast<int>(U64(applied->rows.at(0).at(0)));
+  // A hard bounce suppresses the address, an authentication failure pauses
+  // the domain: only for outcomes that applied (a lost lease is another
+  // instance's business now). Rare, so asked for only when present.
+  std::vector<uint64_t> with_effects;
+  for (const auto& o : outcomes)
+    if (o.suppress_address || o.pause_sender_domain) with_effects.push_back(o.delivery_id);
+  if (!with_effects.empty()) {
+    auto rows = db.Query(std::string("SELECT id FROM ") + kBatchTable + " WHERE applied = 1 AND id IN (" +
+                         IdList(with_effects) + ")");
+    if (!rows.ok()) return fail(rows.status());
+    std::unordered_set<uint64_t> ids;
+    for (const auto& r : rows->rows) ids.insert(U64(r[0]));
+    for (const auto& o : outcomes) {
+      if (!(o.suppress_address || o.pause_sender_domain) || !ids.contains(o.delivery_id)) continue;
+      st = ApplySideEffects(db, o);
+      if (!st.ok()) return fail(st);
+    }
   }
   TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
   return result;
