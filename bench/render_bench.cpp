@@ -3,6 +3,8 @@
 // compiled once and rendered per recipient, one core. Goal: >= 50,000
 // messages/s. Reported as items_per_second (= messages/s).
 //
+// Also: HtmlToText on hostile input (issue 12).
+//
 //   build/bin/render_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "render/campaign.h"
+#include "render/html_to_text.h"
 #include "render/preview.h"
 
 namespace tayori::render {
@@ -76,6 +79,20 @@ void BM_CompileCampaign(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CompileCampaign);
+
+// HtmlToText (the text part of an HTML-only campaign, once per recipient) on
+// hostile runs of N KB: '&', "&amp" and '&' + letters. Linear means
+// bytes_per_second stays flat as N grows; a quadratic one falls with N.
+void BM_HtmlToTextAmpersandRuns(benchmark::State& state) {
+  size_t n = static_cast<size_t>(state.range(0)) * 1000;
+  std::string runs[] = {std::string(n, '&'), {}, "&" + std::string(n - 1, 'a')};
+  while (runs[1].size() < n) runs[1] += "&amp";
+  for (auto _ : state) {
+    for (const auto& html : runs) benchmark::DoNotOptimize(HtmlToText(html).size());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(3 * n));
+}
+BENCHMARK(BM_HtmlToTextAmpersandRuns)->Arg(50)->Arg(200);
 
 }  // namespace
 }  // namespace tayori::render

@@ -1,7 +1,10 @@
 #include "render/html_to_text.h"
 
 #include <algorithm>
-#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "render/html_entities.h"
 
 namespace tayori::render {
 namespace {
@@ -10,63 +13,30 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+// Whether `needle` occurs in `haystack`, in O(n + m) time whatever the
+// input (Knuth-Morris-Pratt): std::string::find may compare O(n * m) bytes,
+// and a link's label and target are both page content.
+bool Contains(std::string_view haystack, std::string_view needle) {
+  if (needle.empty()) return true;
+  if (needle.size() > haystack.size()) return false;
+  std::vector<size_t> fail(needle.size(), 0);
+  for (size_t i = 1, k = 0; i < needle.size(); ++i) {
+    while (k > 0 && needle[i] != needle[k]) k = fail[k - 1];
+    if (needle[i] == needle[k]) ++k;
+    fail[i] = k;
   }
+  for (size_t i = 0, k = 0; i < haystack.size(); ++i) {
+    while (k > 0 && haystack[i] != needle[k]) k = fail[k - 1];
+    if (haystack[i] == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
 }
 
-struct Named {
-  std::string_view name;
-  uint32_t cp;
-};
-constexpr Named kNamed[] = {{"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
-                            {"apos", '\''},    {"nbsp", ' '},     {"copy", 0xA9},    {"reg", 0xAE},
-                            {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
-                            {"yen", 0xA5},     {"euro", 0x20AC},  {"laquo", 0xAB},   {"raquo", 0xBB},
-                            {"middot", 0xB7},  {"times", 0xD7},   {"rarr", 0x2192},  {"larr", 0x2190}};
-
-// Decodes the character reference at s[i] == '&'; returns the bytes consumed
-// (0 when it is not a reference we know, and the '&' stays as text).
-size_t DecodeEntity(std::string_view s, size_t i, std::string& out) {
-  size_t semi = s.find(';', i);
-  if (semi == std::string_view::npos || semi - i > 12) return 0;
-  std::string_view name = s.substr(i + 1, semi - i - 1);
-  if (!name.empty() && name[0] == '#') {
-    uint32_t cp = 0;
-    bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
-    std::string_view digits = name.substr(hex ? 2 : 1);
-    if (digits.empty()) return 0;
-    for (char c : digits) {
-      int d = (c >= '0' && c <= '9') ? c - '0' : (hex && Lower(c) >= 'a' && Lower(c) <= 'f') ? Lower(c) - 'a' + 10 : -1;
-      if (d < 0) return 0;
-      cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
-      if (cp > 0x10FFFF) cp = 0x110000;
-    }
-    AppendUtf8(out, cp);
-    return semi - i + 1;
-  }
-  for (const auto& n : kNamed) {
-    if (n.name == name) {
-      AppendUtf8(out, n.cp);
-      return semi - i + 1;
-    }
-  }
-  return 0;
-}
+// A no-break space from "&nbsp;" (U+00A0, C2 A0 in UTF-8): written as a
+// plain space, so it collapses like one in the text part (spacer cells
+// hold nothing but "&nbsp;").
+constexpr std::string_view kNoBreakSpace = "\xC2\xA0";
 
 class Converter {
  public:
@@ -79,13 +49,13 @@ class Converter {
       if (c == '<') {
         i = Tag(i);
       } else if (c == '&') {
-        std::string decoded;
-        size_t used = DecodeEntity(html_, i, decoded);
+        ref_.clear();
+        size_t used = DecodeCharacterReference(html_, i, ReferenceContext::kText, ref_);
         if (used == 0) {
           Text("&");
           ++i;
         } else {
-          Text(decoded);
+          Text(ref_ == kNoBreakSpace ? std::string_view(" ") : std::string_view(ref_));
           i += used;
         }
       } else {
@@ -133,8 +103,10 @@ class Converter {
   void FlushBreaks() {
     if (breaks_ == 0) return;
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
+    // Counting stops at breaks_: a <pre> may leave a long run of newlines
+    // behind, and a <br> after each of them must not recount it.
     int have = 0;
-    for (size_t k = out_.size(); k > 0 && out_[k - 1] == '\n'; --k) ++have;
+    for (size_t k = out_.size(); k > 0 && out_[k - 1] == '\n' && have < breaks_; --k) ++have;
     for (int k = have; k < breaks_; ++k) out_ += '\n';
     breaks_ = 0;
     pending_space_ = false;
@@ -167,7 +139,7 @@ class Converter {
       if (key == name) {
         std::string decoded;
         for (size_t k = 0; k < value.size();) {
-          size_t used = value[k] == '&' ? DecodeEntity(value, k, decoded) : 0;
+          size_t used = value[k] == '&' ? DecodeCharacterReference(value, k, ReferenceContext::kAttribute, decoded) : 0;
           if (used == 0) decoded += value[k++];
           else k += used;
         }
@@ -241,7 +213,7 @@ class Converter {
         std::string shown = href_;
         if (shown.rfind("mailto:", 0) == 0) shown = shown.substr(7);
         // Write the target unless the label already shows it.
-        if (!href_.empty() && href_[0] != '#' && link_text_.find(shown) == std::string::npos) {
+        if (!href_.empty() && href_[0] != '#' && !Contains(link_text_, shown)) {
           std::string target = "<" + shown + ">";
           bool had_text = !link_text_.empty();
           in_link_ = false;
@@ -262,6 +234,7 @@ class Converter {
   bool in_link_ = false;
   std::string href_;
   std::string link_text_;
+  std::string ref_;  // the decoded character reference, reused
 };
 
 }  // namespace
