@@ -3,7 +3,7 @@
 // compiled once and rendered per recipient, one core. Goal: >= 50,000
 // messages/s. Reported as items_per_second (= messages/s).
 //
-// Also: HtmlToText on hostile input (issue 12).
+// Also: HtmlToText and template compilation on hostile input (issue 12).
 //
 //   build/bin/render_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -16,6 +16,7 @@
 #include "render/campaign.h"
 #include "render/html_to_text.h"
 #include "render/preview.h"
+#include "render/template.h"
 
 namespace tayori::render {
 namespace {
@@ -93,6 +94,24 @@ void BM_HtmlToTextAmpersandRuns(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(3 * n));
 }
 BENCHMARK(BM_HtmlToTextAmpersandRuns)->Arg(50)->Arg(200);
+
+// Refusing the issue's hostile template (16,000 nested sections) costs one
+// scan; compiling the largest template allowed (all line breaks) is the
+// parser's worst case under the limits.
+void BM_CompileHostileTemplates(benchmark::State& state) {
+  TemplateVariables vars;
+  vars.AddSlot("s", 0);
+  std::string nested;
+  for (int i = 0; i < 16000; ++i) nested += "{{#s}}";
+  nested += "x";
+  for (int i = 0; i < 16000; ++i) nested += "{{/s}}";
+  std::string breaks(kMaxTemplateBytes, '\n');
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(CompiledTemplate::Compile({"html", nested}, vars, Escaping::kHtml).ok());
+    benchmark::DoNotOptimize(CompiledTemplate::Compile({"html", breaks}, vars, Escaping::kHtml).ok());
+  }
+}
+BENCHMARK(BM_CompileHostileTemplates);
 
 }  // namespace
 }  // namespace tayori::render

@@ -21,6 +21,7 @@
 #include "mime/header_safety.h"
 #include "mime/idn.h"
 #include "mime/utf8.h"
+#include "render/template.h"
 #include "store/admin.h"
 #include "store/campaigns.h"
 #include "store/keys.h"
@@ -210,6 +211,12 @@ int RunCampaignCreate(const std::string& config_path, const CampaignCreateOption
     if (c.subject_template.empty()) return InvalidInput("a subject is required (--subject or --template)");
     if (c.text_template.empty() && c.html_template.empty())
       return InvalidInput("a text or HTML body is required (--text, --html or --template)");
+    // The size and nesting limits the engine checks when it claims the
+    // campaign, checked here too (same names, same errors) so a template
+    // that could never compile is refused before it is stored.
+    TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"subject", c.subject_template}));
+    if (!c.text_template.empty()) TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"text", c.text_template}));
+    if (!c.html_template.empty()) TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"html", c.html_template}));
     TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::CreateCampaign(db, c));
     std::printf("campaign %llu created (draft)\n", static_cast<unsigned long long>(id));
     if (o.schedule || !o.at.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <string>
 
 namespace tayori::render {
 namespace km = kainjow::mustache;
@@ -112,7 +113,78 @@ void RemoveStandaloneLines(std::vector<Token>& tokens) {
   }
 }
 
+// kainjow's trim() and delimiter rules, repeated here so the scan sees the
+// tags the parser will see (std::isspace in the C locale).
+bool IsTagSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsTagSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsTagSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// "=<% %>=" -> begin "<%", end "%>"; false when the parser would refuse it.
+bool ParseSetDelimiter(std::string_view contents, std::string& begin, std::string& end) {
+  if (contents.size() < 5 || contents.back() != '=') return false;
+  std::string_view inner = Trim(contents.substr(1, contents.size() - 2));
+  size_t space = inner.find(' ');
+  if (space == std::string_view::npos) return false;
+  size_t next = inner.find_first_not_of(' ', space + 1);
+  if (next == std::string_view::npos) return false;
+  std::string_view b = inner.substr(0, space), e = inner.substr(next);
+  auto valid = [](std::string_view d) {
+    return std::none_of(d.begin(), d.end(), [](char c) { return c == '=' || IsTagSpace(c); });
+  };
+  if (!valid(b) || !valid(e)) return false;
+  begin = b;
+  end = e;
+  return true;
+}
+
 }  // namespace
+
+Status CheckTemplateLimits(const TemplateSource& src) {
+  std::string_view text = src.text;
+  size_t bytes = text.size() - static_cast<size_t>(std::count(text.begin(), text.end(), '\r'));
+  if (bytes > kMaxTemplateBytes)
+    return InvalidInput(src.name + ": template is " + std::to_string(bytes) + " bytes; the limit is " +
+                        std::to_string(kMaxTemplateBytes) + " bytes");
+
+  // Tags as kainjow's parser finds them: the next begin delimiter, then the
+  // end delimiter ("}}}" after "{{{"), contents trimmed. The scan stops where
+  // the parser would stop with an error, having seen the same tags up to it.
+  std::string begin = "{{", end = "}}";
+  size_t depth = 0;
+  size_t pos = 0;
+  while ((pos = text.find(begin, pos)) != std::string_view::npos) {
+    const size_t tag = pos;
+    size_t contents = pos + begin.size();
+    bool braces = begin == "{{" && end == "}}";
+    bool triple = braces && contents < text.size() && text[contents] == '{';
+    if (triple) ++contents;
+    std::string_view close = triple ? std::string_view("}}}") : std::string_view(end);
+    size_t close_at = text.find(close, contents);
+    if (close_at == std::string_view::npos) break;  // "unclosed tag"
+    std::string_view body = Trim(text.substr(contents, close_at - contents));
+    pos = close_at + close.size();
+    if (body.empty()) continue;
+    if (body[0] == '=') {  // checked before "{{{": the parser does so too
+      if (!ParseSetDelimiter(body, begin, end)) break;  // "invalid set delimiter tag"
+      if (begin.size() > kMaxDelimiterBytes || end.size() > kMaxDelimiterBytes)
+        return ErrorAt(src, tag, "a delimiter is longer than " + std::to_string(kMaxDelimiterBytes) + " bytes");
+    } else if (triple) {
+      continue;  // an unescaped variable, whatever it starts with
+    } else if (body[0] == '#' || body[0] == '^') {
+      if (++depth > kMaxSectionDepth)
+        return ErrorAt(src, tag, "sections nested " + std::to_string(depth) + " deep; the limit is " +
+                                     std::to_string(kMaxSectionDepth));
+    } else if (body[0] == '/') {
+      if (depth == 0) break;  // "unopened section"
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
 
 void TemplateVariables::AddConstant(std::string name, std::string value) {
   vars_[std::move(name)] = Binding{false, 0, std::move(value)};
@@ -157,6 +229,7 @@ class TemplateBuilder {
  public:
   static Result<CompiledTemplate> Build(const TemplateSource& src, const TemplateVariables& vars,
                                         Escaping escaping) {
+    TAYORI_RETURN_IF_ERROR(CheckTemplateLimits(src));
     km::component<std::string> root;
     std::string error;
     // kainjow reports errors through `error`, but it is not noexcept

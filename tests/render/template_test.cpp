@@ -69,6 +69,67 @@ TEST(TemplateTest, ErrorsNameTemplateAndLine) {
   EXPECT_NE(Error("{{=<% =}}").find("syntax error"), std::string::npos);
 }
 
+std::string Repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Issue 12, item 8: 16,000 nested sections made the parser take 3.4 GB and
+// 12 s. The limits are checked by a scan before the parser runs.
+TEST(TemplateTest, DeepNestingRefusedBeforeParsing) {
+  std::string hostile = Repeat("{{#a}}", 16000) + "x" + Repeat("{{/a}}", 16000);
+  ASSERT_LT(hostile.size(), kMaxTemplateBytes);
+  EXPECT_EQ(Error(hostile), "html.mustache:1: sections nested 33 deep; the limit is 32");
+  // Inverted sections count too, and the line is the one of the section
+  // that goes too deep.
+  std::string lines = Repeat("{{#subscriber.vip}}\n", 20) + Repeat("{{^subscriber.name}}\n", 13) + "x\n" +
+                      Repeat("{{/subscriber.name}}\n", 13) + Repeat("{{/subscriber.vip}}\n", 20);
+  EXPECT_EQ(Error(lines), "html.mustache:33: sections nested 33 deep; the limit is 32");
+}
+
+TEST(TemplateTest, NestingUpToTheLimitCompiles) {
+  std::string t =
+      Repeat("{{#subscriber.vip}}", kMaxSectionDepth) + "VIP" + Repeat("{{/subscriber.vip}}", kMaxSectionDepth);
+  EXPECT_EQ(Render(t, Escaping::kNone, {"", "1"}), "VIP");
+  EXPECT_EQ(Render(t, Escaping::kNone, {"", ""}), "");
+  // Closed sections free their level: siblings never add up.
+  EXPECT_EQ(Render(Repeat("{{#subscriber.vip}}v{{/subscriber.vip}}", 1000), Escaping::kNone, {"", "1"}),
+            std::string(1000, 'v'));
+}
+
+TEST(TemplateTest, NestingHiddenBehindDelimiterChangesIsCounted) {
+  EXPECT_EQ(Error("{{=<% %>=}}\n" + Repeat("<%#a%>", 33)), "html.mustache:2: sections nested 33 deep; the limit is 32");
+  EXPECT_EQ(Error("{{=[[ ]]=}}" + Repeat("[[#a]]", 20) + "[[={{ }}=]]" + Repeat("{{ ^a }}", 13)),
+            "html.mustache:1: sections nested 33 deep; the limit is 32");
+  // "{{{#a}}}" is an unescaped variable named "#a", not a section.
+  EXPECT_NE(Error(Repeat("{{{#a}}}", 40)).find("unknown variable '#a'"), std::string::npos);
+  // Text after a tag the parser refuses is never parsed, so it is not counted.
+  EXPECT_NE(Error("{{/a}}" + Repeat("{{#a}}", 40)).find("unopened section"), std::string::npos);
+}
+
+TEST(TemplateTest, LongDelimitersRefused) {
+  EXPECT_EQ(Error("x\n{{=<%%%%%%%% %>=}}"), "html.mustache:2: a delimiter is longer than 8 bytes");
+  EXPECT_EQ(Render("{{=<%%%%%%% %%%%%%%>=}}<%%%%%%% subscriber.name %%%%%%%>", Escaping::kNone, {"Ann"}), "Ann");
+}
+
+TEST(TemplateTest, OversizedTemplateRefusedBeforeParsing) {
+  std::string big(kMaxTemplateBytes + 1, 'x');
+  auto t = CompiledTemplate::Compile({"text", big}, Vars(), Escaping::kNone);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "text: template is 262145 bytes; the limit is 262144 bytes");
+  EXPECT_EQ(CheckTemplateLimits({"subject", big}).message(),
+            "subject: template is 262145 bytes; the limit is 262144 bytes");
+  // CR bytes do not count: the CRLF form of a file weighs what the file does.
+  std::string lines = Repeat("abcdefg\n", kMaxTemplateBytes / 8);
+  std::string crlf = Repeat("abcdefg\r\n", kMaxTemplateBytes / 8);
+  EXPECT_TRUE(CheckTemplateLimits({"text", lines}).ok());
+  EXPECT_TRUE(CheckTemplateLimits({"text", crlf}).ok());
+  EXPECT_TRUE(CompiledTemplate::Compile({"text", crlf}, Vars(), Escaping::kNone).ok());
+  EXPECT_FALSE(CheckTemplateLimits({"text", crlf + "x"}).ok());
+}
+
 TEST(TemplateTest, ConstantDetection) {
   auto c = CompiledTemplate::Compile({"s", "Hi {{shop.name}}"}, Vars(), Escaping::kNone);
   EXPECT_TRUE(c->IsConstant());
