@@ -395,6 +395,12 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
     line("tayori_http_connections_total", "", s.connections_total);
     help("tayori_http_connections_refused_total", "counter", "Connections closed at once: http.max_connections reached.");
     line("tayori_http_connections_refused_total", "", s.connections_refused);
+    help("tayori_http_connections_refused_per_ip_total", "counter",
+         "Connections closed at once: http.max_connections_per_ip reached for the client's address.");
+    line("tayori_http_connections_refused_per_ip_total", "", s.connections_refused_per_ip);
+    help("tayori_http_requests_past_deadline_total", "counter",
+         "Requests cut (or answered 503) at http.request_deadline_s.");
+    line("tayori_http_requests_past_deadline_total", "", s.requests_past_deadline);
     help("tayori_unsubscribes_total", "counter", "New suppressions written by the unsubscribe endpoint.");
     line("tayori_unsubscribes_total", "source=\"one-click\"", counters.suppressed_one_click);
     line("tayori_unsubscribes_total", "source=\"confirm-page\"", counters.suppressed_confirm_page);
@@ -435,7 +441,9 @@ Status HttpService::Start() {
   o.port = impl_->config.http.port;
   o.max_body_bytes = static_cast<size_t>(impl_->config.http.max_body_bytes);
   o.request_timeout_s = impl_->config.http.request_timeout_s;
+  o.request_deadline_s = impl_->config.http.request_deadline_s;
   o.max_connections = impl_->config.http.max_connections;
+  o.max_connections_per_ip = impl_->config.http.max_connections_per_ip;
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<http::Server>(
       impl_->loop, o, [impl](http::Request req, http::Reply reply) { impl->Handle(std::move(req), std::move(reply)); });

@@ -260,8 +260,13 @@ void ReadHttp(TableReader& t, Http& h) {
   t.Int("port", &h.port, 0, 65535);
   t.Int("max_body_bytes", &h.max_body_bytes, 64, 1 << 20);
   t.Int("request_timeout_s", &h.request_timeout_s, 1, 600);
+  t.Int("request_deadline_s", &h.request_deadline_s, 1, 3600);
   t.Int("max_connections", &h.max_connections, 1, 100000);
+  t.Int("max_connections_per_ip", &h.max_connections_per_ip, 0, 100000);
   t.RejectUnknownKeys();
+  if (h.request_deadline_s < h.request_timeout_s)
+    t.problems().Add(t.where(), t.KeyPath("request_deadline_s"),
+                     "must not be smaller than request_timeout_s (the idle limit within it)");
 }
 
 void ReadLogging(TableReader& t, Logging& l) {

@@ -137,8 +137,10 @@ struct Http {
   std::string listen_address = "127.0.0.1";
   int port = 8025;
   int max_body_bytes = 16384;
-  int request_timeout_s = 10;
+  int request_timeout_s = 10;         // idle limit
+  int request_deadline_s = 10;        // absolute limit per request (http/server.h)
   int max_connections = 1024;
+  int max_connections_per_ip = 16;    // 0: no per-address limit
 };
 
 struct Logging {

@@ -131,7 +131,9 @@ std::string Describe(const Config& c) {
   e.Int("port", c.http.port);
   e.Int("max_body_bytes", c.http.max_body_bytes);
   e.Int("request_timeout_s", c.http.request_timeout_s);
+  e.Int("request_deadline_s", c.http.request_deadline_s);
   e.Int("max_connections", c.http.max_connections);
+  e.Int("max_connections_per_ip", c.http.max_connections_per_ip);
   e.Section("logging");
   e.Str("level", c.logging.level);
   e.Str("format", c.logging.format);

@@ -3,12 +3,15 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/log.h"
@@ -25,6 +28,35 @@ struct Reply::Exchange {
 };
 
 namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// What MHD keeps for one connection in its socket context, from the STARTED
+// to the CLOSED notification: what the deadline sweep and the per-IP count
+// need.
+struct Conn {
+  MHD_Connection* connection = nullptr;
+  int fd = -1;                               // MHD's; only ever shut down here, never closed
+  std::string ip;                            // the raw address bytes (per-IP count key)
+  SteadyTime since;                          // the current request's deadline counts from here
+  Reply::Exchange* exchange = nullptr;       // the request in the handler, if any
+  bool cut = false;                          // shut down at the deadline; MHD closes it
+};
+
+// The per-IP key of a client address: its raw bytes, so an IPv4 client and
+// the same address mapped into IPv6 count apart (the listener has one family).
+std::string AddressKey(const sockaddr* addr) {
+  if (!addr) return {};
+  if (addr->sa_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(addr);
+    return std::string(reinterpret_cast<const char*>(&sin->sin_addr), sizeof sin->sin_addr);
+  }
+  if (addr->sa_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    return std::string(reinterpret_cast<const char*>(&sin6->sin6_addr), sizeof sin6->sin6_addr);
+  }
+  return {};
+}
 
 // What MHD keeps for one request in *con_cls, from the first call of the
 // access handler to the completed notification.
@@ -66,10 +98,110 @@ struct Server::Impl {
   MHD_Daemon* daemon = nullptr;
   std::unique_ptr<loop::FdWatcher> watcher;
   std::unique_ptr<loop::Timer> timer;
+  std::unique_ptr<loop::Timer> deadline_timer;  // armed for the earliest request deadline
   int port = 0;
   ServerStats stats;
   std::unordered_set<Reply::Exchange*> live;  // every request MHD has not completed
+  std::unordered_set<Conn*> conns;            // every connection MHD has not closed
+  std::unordered_map<std::string, int> per_ip;
   bool in_run = false;
+
+  std::chrono::seconds deadline() const { return std::chrono::seconds(options.request_deadline_s); }
+
+  static Conn* ConnOf(MHD_Connection* c) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? static_cast<Conn*>(info->socket_context) : nullptr;
+  }
+
+  void Opened(MHD_Connection* c, void** socket_context) {
+    auto* conn = new Conn;
+    conn->connection = c;
+    if (const MHD_ConnectionInfo* fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD))
+      conn->fd = fd->connect_fd;
+    if (const MHD_ConnectionInfo* a = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS))
+      conn->ip = AddressKey(a->client_addr);
+    conn->since = std::chrono::steady_clock::now();
+    *socket_context = conn;
+    conns.insert(conn);
+    ++per_ip[conn->ip];
+    ++stats.connections_open;
+    ++stats.connections_total;
+    // Deadlines only ever move later, so an armed timer is early enough.
+    if (!deadline_timer->active()) deadline_timer->Start(deadline(), [this] { Sweep(); });
+  }
+
+  void Closed(void** socket_context) {
+    auto* conn = static_cast<Conn*>(*socket_context);
+    if (!conn) return;
+    *socket_context = nullptr;
+    conns.erase(conn);
+    if (auto it = per_ip.find(conn->ip); it != per_ip.end() && --it->second <= 0) per_ip.erase(it);
+    if (stats.connections_open > 0) --stats.connections_open;
+    delete conn;
+  }
+
+  // The accept policy: both connection limits, counted. The per-IP limit is
+  // kept here beside the global one rather than given to MHD
+  // (MHD_OPTION_PER_IP_CONNECTION_LIMIT) so that each refusal is counted
+  // for /metrics and both limits behave alike in external-epoll mode.
+  bool Admit(const sockaddr* addr) {
+    if (stats.connections_open >= static_cast<uint64_t>(options.max_connections)) {
+      ++stats.connections_refused;
+      return false;
+    }
+    if (options.max_connections_per_ip > 0) {
+      auto it = per_ip.find(AddressKey(addr));
+      if (it != per_ip.end() && it->second >= options.max_connections_per_ip) {
+        ++stats.connections_refused_per_ip;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Ends every request past its deadline and re-arms the timer for the next
+  // one. MHD's idle timeout cannot do this: any byte restarts it.
+  void Sweep() {
+    if (!daemon) return;
+    SteadyTime now = std::chrono::steady_clock::now();
+    std::optional<SteadyTime> next;
+    for (Conn* conn : conns) {
+      SteadyTime due = conn->since + deadline();
+      if (due > now) {
+        if (!next || due < *next) next = due;
+      } else if (!conn->cut) {
+        Expire(*conn, now);
+        if (!conn->cut) {  // answered 503: it has one second to take it
+          due = conn->since + deadline();
+          if (!next || due < *next) next = due;
+        }
+      }
+    }
+    if (next)
+      deadline_timer->Start(std::chrono::ceil<std::chrono::milliseconds>(*next - now), [this] { Sweep(); });
+    Kick();
+  }
+
+  void Expire(Conn& conn, SteadyTime now) {
+    ++stats.requests_past_deadline;
+    Reply::Exchange* ex = conn.exchange;
+    if (ex && ex->suspended && !ex->sent) {
+      // The handler is still working (e.g. waiting for the database): answer
+      // for it, as Reply::Send would; its own Send becomes a no-op.
+      ex->suspended = false;
+      ex->sent = true;
+      Response r = Response::Text(503, "request deadline exceeded\n");
+      r.headers.emplace_back("Connection", "close");
+      ex->response = std::move(r);
+      MHD_resume_connection(conn.connection);
+      conn.since = now - deadline() + std::chrono::seconds(1);
+      return;
+    }
+    // Reading headers or a body, or writing a response: a shut-down socket
+    // reads as end of file, so MHD closes the connection on its next run.
+    if (conn.fd >= 0) ::shutdown(conn.fd, SHUT_RDWR);
+    conn.cut = true;
+  }
 
   // Lets MHD do all the work it can now, then arms the timer for its next
   // deadline. MHD in epoll mode keeps its own list of ready connections, so
@@ -110,6 +242,7 @@ struct Server::Impl {
       p->exchange->connection = c;
       live.insert(p->exchange.get());
       *con_cls = p;
+      if (Conn* conn = ConnOf(c)) conn->exchange = p->exchange.get();
       // Decide what the headers alone decide, before reading any body.
       auto path = DecodePath(url ? url : "");
       if (!path.ok()) {
@@ -169,9 +302,14 @@ struct Server::Impl {
     return MHD_YES;
   }
 
-  void Completed(void** con_cls) {
+  void Completed(MHD_Connection* c, void** con_cls) {
     auto* p = static_cast<Pending*>(*con_cls);
     if (!p) return;
+    // The next request on a kept-alive connection gets a deadline of its own.
+    if (Conn* conn = c ? ConnOf(c) : nullptr) {
+      conn->exchange = nullptr;
+      conn->since = std::chrono::steady_clock::now();
+    }
     p->exchange->connection = nullptr;
     p->exchange->server = nullptr;
     live.erase(p->exchange.get());
@@ -222,6 +360,7 @@ Server::~Server() {
   MHD_run(impl_->daemon);
   impl_->watcher.reset();
   impl_->timer.reset();
+  impl_->deadline_timer.reset();
   for (Reply::Exchange* ex : impl_->live) ex->server = nullptr;
   MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
@@ -252,29 +391,25 @@ Status Server::Start() {
                                         const char*, const char* data, size_t* size, void** con_cls) {
     return static_cast<Impl*>(cls)->Access(c, url, method, data, size, con_cls);
   };
-  MHD_RequestCompletedCallback completed = [](void* cls, MHD_Connection*, void** con_cls,
+  MHD_RequestCompletedCallback completed = [](void* cls, MHD_Connection* c, void** con_cls,
                                               MHD_RequestTerminationCode) {
-    static_cast<Impl*>(cls)->Completed(con_cls);
+    static_cast<Impl*>(cls)->Completed(c, con_cls);
   };
-  MHD_NotifyConnectionCallback notify = [](void* cls, MHD_Connection*, void**, MHD_ConnectionNotificationCode code) {
-    ServerStats& s = static_cast<Impl*>(cls)->stats;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      ++s.connections_open;
-      ++s.connections_total;
-    } else if (s.connections_open > 0) {
-      --s.connections_open;
-    }
+  MHD_NotifyConnectionCallback notify = [](void* cls, MHD_Connection* c, void** socket_context,
+                                           MHD_ConnectionNotificationCode code) {
+    auto* impl = static_cast<Impl*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+      impl->Opened(c, socket_context);
+    else
+      impl->Closed(socket_context);
   };
-  // The connection limit is enforced here rather than with MHD's
-  // MHD_OPTION_CONNECTION_LIMIT: in external-epoll mode MHD 0.9.75 stops
+  // The connection limits are enforced here (Impl::Admit) rather than with
+  // MHD's MHD_OPTION_CONNECTION_LIMIT: in external-epoll mode MHD 0.9.75 stops
   // accepting for good once it has turned a connection away at its own limit.
   // Refused connections are accepted and closed at once; MHD's own limit is
   // set above ours so it never engages.
-  MHD_AcceptPolicyCallback admit = [](void* cls, const sockaddr*, socklen_t) -> MHD_Result {
-    auto* impl = static_cast<Impl*>(cls);
-    if (impl->stats.connections_open < static_cast<uint64_t>(impl->options.max_connections)) return MHD_YES;
-    ++impl->stats.connections_refused;
-    return MHD_NO;
+  MHD_AcceptPolicyCallback admit = [](void* cls, const sockaddr* addr, socklen_t) -> MHD_Result {
+    return static_cast<Impl*>(cls)->Admit(addr) ? MHD_YES : MHD_NO;
   };
   // The path reaches the handler exactly as sent; DecodePath() decodes it
   // strictly, where MHD's own decoder would pass NUL and bad escapes through.
@@ -300,6 +435,7 @@ Status Server::Start() {
   impl->port = info ? info->port : o.port;
   int efd = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
   impl->timer = std::make_unique<loop::Timer>(impl->loop);
+  impl->deadline_timer = std::make_unique<loop::Timer>(impl->loop);
   impl->watcher = std::make_unique<loop::FdWatcher>(impl->loop, efd);
   impl->watcher->Watch(true, false, [impl](bool, bool, bool) { impl->Kick(); });
   impl->Kick();

@@ -5,10 +5,20 @@
 //
 // The server enforces the transport limits before a handler sees a request:
 // bodies over max_body_bytes get 413 (at once when Content-Length says so),
-// paths that are not valid percent-encoded UTF-8 get 400, clients slower than
+// paths that are not valid percent-encoded UTF-8 get 400, clients idle for
 // request_timeout_s are disconnected, and connections beyond max_connections
-// are refused. Memory per connection is bounded by MHD's connection memory
-// limit (headers) plus max_body_bytes.
+// (in all) or max_connections_per_ip (from one address) are refused. Memory
+// per connection is bounded by MHD's connection memory limit (headers) plus
+// max_body_bytes.
+//
+// The idle timeout alone does not bound a connection: a client sending one
+// byte just inside it keeps its connection forever, and enough of them hold
+// every slot. So each request also has an absolute deadline,
+// request_deadline_s, counted from the accept (or, on a kept-alive
+// connection, from the end of the previous response) to the last byte of its
+// response. At the deadline a request still waiting for its handler is
+// answered 503 with "Connection: close" (one second to take it); any other
+// connection is shut down.
 //
 // Thread-safety: none; use from the loop thread only.
 #pragma once
@@ -32,7 +42,9 @@ struct ServerOptions {
   int port = 0;                               // 0: the kernel picks one; see Server::port()
   size_t max_body_bytes = 16384;
   int request_timeout_s = 10;                 // idle time before MHD drops a connection
+  int request_deadline_s = 10;                // absolute time for one request (see above)
   int max_connections = 1024;
+  int max_connections_per_ip = 16;            // from one client address; 0: no limit
 };
 
 struct Header {
@@ -86,7 +98,9 @@ struct ServerStats {
   std::array<uint64_t, 600> responses_by_status{};  // index: HTTP status
   uint64_t connections_open = 0;
   uint64_t connections_total = 0;
-  uint64_t connections_refused = 0;  // over max_connections
+  uint64_t connections_refused = 0;         // over max_connections
+  uint64_t connections_refused_per_ip = 0;  // over max_connections_per_ip
+  uint64_t requests_past_deadline = 0;      // cut (or answered 503) at request_deadline_s
 };
 
 class Server {

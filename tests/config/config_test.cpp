@@ -142,5 +142,23 @@ TEST(ConfigTest, ResolveSecretNamesTheKey) {
             "environment variable TAYORI_TEST_UNSET_VAR (named by database.password_env) is not set");
 }
 
+TEST(ConfigTest, HttpDeadlineAndPerAddressLimit) {
+  auto r = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->http.request_deadline_s, 10);
+  EXPECT_EQ(r->http.max_connections_per_ip, 16);
+  r = ParseConfig("[http]\nrequest_timeout_s = 5\nrequest_deadline_s = 30\nmax_connections_per_ip = 0\n", "t.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->http.request_deadline_s, 30);
+  EXPECT_EQ(r->http.max_connections_per_ip, 0);
+  EXPECT_EQ(ErrorOf("[http]\nrequest_deadline_s = 0\n"),
+            "t.toml:2:22: http.request_deadline_s: 0 is out of range 1..3600");
+  EXPECT_EQ(ErrorOf("[http]\nmax_connections_per_ip = -1\n"),
+            "t.toml:2:26: http.max_connections_per_ip: -1 is out of range 0..100000");
+  EXPECT_NE(ErrorOf("[http]\nrequest_timeout_s = 20\nrequest_deadline_s = 10\n")
+                .find("http.request_deadline_s: must not be smaller than request_timeout_s"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tayori::config

@@ -24,8 +24,20 @@ struct RawResponse {
   std::string raw;
 };
 
-inline int ConnectLoopback(int port) {
+// Connects to 127.0.0.1:port; with `source` (another 127.x.y.z address),
+// from that address, so a test can be several clients as the server counts
+// them (all of 127.0.0.0/8 is loopback on Linux).
+inline int ConnectLoopback(int port, const char* source = nullptr) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(static_cast<uint16_t>(port));
@@ -77,8 +89,8 @@ inline RawResponse ParseRawResponse(std::string raw) {
 }
 
 // Sends `request` as is and reads the answer until the server closes.
-inline RawResponse SendRaw(int port, std::string_view request, int timeout_ms = 10000) {
-  int fd = ConnectLoopback(port);
+inline RawResponse SendRaw(int port, std::string_view request, int timeout_ms = 10000, const char* source = nullptr) {
+  int fd = ConnectLoopback(port, source);
   if (fd < 0) return {};
   size_t off = 0;
   while (off < request.size()) {
