@@ -1,5 +1,6 @@
 #include "app/engine.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "app/outcome.h"
 #include "app/worker_pool.h"
 #include "base/log.h"
+#include "base/utf8_text.h"
 #include "loop/loop.h"
 #include "dns/provider.h"
 #include "dns/resolver.h"
@@ -32,6 +34,7 @@
 #include "store/db_worker.h"
 #include "store/deliveries.h"
 #include "store/instances.h"
+#include "store/privileges.h"
 #include "store/keys.h"
 #include "store/suppressions.h"
 
@@ -44,6 +47,13 @@ constexpr int kExpandChunk = 5000;
 constexpr size_t kFlushBatch = 500;
 constexpr auto kFlushInterval = 100ms;
 constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back to the database
+// Rows per write-back transaction: larger batches catch up faster after a
+// slow write; the MEMORY batch table and one multi-row INSERT stay small.
+constexpr size_t kMaxWriteBatch = 2000;
+// A failed outcome write is tried again after 1 s, doubling to this cap.
+constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
+// How long the last write at shutdown may take before the process exits anyway.
+constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
 
 // A leased delivery on its way through the pipeline.
 struct Item {
@@ -75,6 +85,7 @@ struct CampaignEntry {
   uint64_t sender_domain_id = 0;
   size_t in_memory = 0;  // items queued, parked or in flight
   bool seen = true;      // still 'sending' at the last poll
+  std::string key_version;  // store::SigningKeyVersions of its domain when prepared
 };
 
 std::string DefaultInstanceName() {
@@ -123,16 +134,44 @@ struct Engine::Impl {
   std::unordered_set<std::string> suppressed;
   uint64_t suppression_cursor = 0;
   std::set<uint64_t> expanding;
-  std::vector<store::DeliveryOutcome> outcomes;
-  // Every lease this engine holds, with when it was taken or last renewed:
-  // only these are renewed, so a lease it lost track of expires.
-  std::unordered_map<uint64_t, SteadyTime> leases_held;
+  // Outcomes not yet committed, in the order they were recorded. A write
+  // that fails puts its batch back at the front: an outcome is never
+  // dropped, since a dropped one would let its delivery be sent again.
+  std::deque<store::DeliveryOutcome> outcomes;
+  // Every lease this engine holds, from the lease until its outcome is
+  // committed, with when it was taken or last renewed: only these are
+  // renewed (a lease it lost track of is released, see the poll).
+  struct Held {
+    SteadyTime leased_at;
+    SteadyTime renewed_at;
+  };
+  std::unordered_map<uint64_t, Held> leases_held;
+  // Items being rendered and signed: a drain deadline gives them back.
+  std::unordered_map<uint64_t, std::shared_ptr<Item>> building_items;
   std::mt19937_64 rng{std::random_device{}()};
 
   size_t building = 0;      // render+sign jobs on workers
   std::deque<Ready> ready;  // signed, waiting for a relay slot
   size_t submitting = 0;    // messages with the relays
   size_t writes_pending = 0;
+  // Outcome writes that failed (not a transient error the DbWorker retries
+  // by itself): retried with backoff; no new work is leased meanwhile.
+  int write_failures = 0;           // consecutive
+  uint64_t write_failures_total = 0;
+  SteadyTime write_alert_at{};
+  std::string write_error;
+  std::unique_ptr<loop::Timer> write_retry_timer;
+  bool write_retry_armed = false;
+  int poll_failures = 0;  // consecutive
+  SteadyTime poll_failure_logged_at{};
+  bool finishing = false;
+  double write_seconds_total = 0;
+  // Since when the database has answered every housekeeping poll without a
+  // gap: only after a full heartbeat window of it may this instance judge
+  // another one dead and take its leases (after an outage every instance
+  // first needs the chance to beat and renew).
+  SteadyTime connected_since{};
+  store::InstanceIdentity self;
   bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
   int exit_code = 0;
   int polls = 0;
@@ -161,6 +200,14 @@ struct Engine::Impl {
   size_t in_flight() const { return building + ready.size() + submitting; }
   size_t in_memory() const { return queue.size() + parked.size() + in_flight(); }
   int lease_s() const { return config.engine.lease_s; }
+  // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
+  // polls; an instance is alive while it beat within three of those (and
+  // never less than 10 s, so a busy loop is not mistaken for a dead one).
+  static constexpr int kHousekeepingPolls = 5;
+  int alive_window_s() const {
+    return std::max(10, (3 * kHousekeepingPolls * config.engine.poll_interval_ms + 999) / 1000);
+  }
+  bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
 
   // ---- start / stop -----------------------------------------------------------
 
@@ -197,14 +244,9 @@ struct Engine::Impl {
     TAYORI_ASSIGN_OR_RETURN(resolver, dns::Resolver::Create(loop, ro));
     lifecycle = std::make_unique<KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
                                                secrets.keks.front(), config.dkim, "engine:" + options.instance);
-    // A switch to a new signing key: campaigns of that domain re-prepare
-    // their Signer (the old key stays published for the grace period, so
-    // messages signed meanwhile still verify).
-    lifecycle->OnTransition([this](const LifecycleTransition& t) {
-      if (t.to != "active") return;
-      for (auto& [id, e] : campaigns)
-        if (e.status == CampaignStatus::kReady && e.prepared && e.prepared->row.domain == t.domain) Load(id, true);
-    });
+    // A switch to a new signing key, made here, by another instance or by
+    // `tayori dkim rotate`, reaches running campaigns through the poll
+    // (SigningKeyVersions), one path for all three.
     lifecycle_timer = std::make_unique<loop::Timer>(loop);
     lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
                            std::chrono::seconds(config.dkim.lifecycle_interval_s));
@@ -213,6 +255,8 @@ struct Engine::Impl {
     park_timer = std::make_unique<loop::Timer>(loop);
     drain_timer = std::make_unique<loop::Timer>(loop);
     progress_timer = std::make_unique<loop::Timer>(loop);
+    write_retry_timer = std::make_unique<loop::Timer>(loop);
+    connected_since = clock.Steady();
     sigterm = std::make_unique<loop::SignalWatcher>(loop, SIGTERM, [this] { BeginDrain("SIGTERM"); });
     sigint = std::make_unique<loop::SignalWatcher>(loop, SIGINT, [this] { BeginDrain("SIGINT"); });
     poll_timer->Start(0ms, [this] { Poll(); }, std::chrono::milliseconds(config.engine.poll_interval_ms));
@@ -233,6 +277,7 @@ struct Engine::Impl {
     park_timer->Stop();
     drain_timer->Stop();
     progress_timer->Stop();
+    write_retry_timer->Stop();
     if (lifecycle_timer) lifecycle_timer->Stop();
     loop.Stop();
   }
@@ -258,36 +303,79 @@ struct Engine::Impl {
     int live_instances = 1;
     std::vector<uint64_t> finished;
     std::vector<store::CampaignState> known_states;  // of campaigns we hold
-    int taken_over = 0;
+    std::map<uint64_t, std::string> key_versions;    // of the domains we send for
+    store::TakeOver taken_over;
+    int forgotten = 0;      // own leases we had lost track of, released
+    bool was_away = false;  // the database (or this process) was away: everything was renewed
+    bool name_lost = false;
+    std::string name_lost_reason;
   };
 
   void Poll() {
-    if (poll_busy || draining) return;
-    poll_busy = true;
+    if (poll_busy || stopped || finishing) return;
     ++polls;
-    auto r = std::make_shared<PollResult>();
     // The first three polls all heartbeat: instances started together see
     // each other before any of them leases work (global rate share).
-    bool housekeeping = polls <= 3 || polls % 5 == 1;
-    std::vector<uint64_t> idle_campaigns, known;
+    bool housekeeping = polls <= 3 || polls % kHousekeepingPolls == 1;
+    // While draining only the housekeeping runs: alive, and renewing what
+    // is still in flight.
+    bool drain = draining;
+    if (drain && !housekeeping) return;
+    poll_busy = true;
+    auto r = std::make_shared<PollResult>();
+    std::vector<uint64_t> idle_campaigns, known, domains;
     for (auto& [id, e] : campaigns) known.push_back(id);
-    for (auto& [id, e] : campaigns)
+    for (auto& [id, e] : campaigns) {
       if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
+      if (e.status == CampaignStatus::kReady) domains.push_back(e.sender_domain_id);
+    }
     std::string instance = options.instance;
+    store::InstanceIdentity who = self;
     int lease = lease_s();
+    int alive_window = alive_window_s();
     std::vector<uint64_t> renew;
-    if (housekeeping) renew = LeasesToRenew();
+    auto held = std::make_shared<std::vector<uint64_t>>();
+    if (housekeeping) {
+      renew = LeasesToRenew();
+      held->reserve(leases_held.size());
+      for (const auto& [id, h] : leases_held) held->push_back(id);
+      std::sort(held->begin(), held->end());
+    }
+    SteadyTime now = clock.Steady();
+    bool may_take_over = now - connected_since >= std::chrono::seconds(alive_window);
+    // A housekeeping gap longer than this means we (or the database) were away.
+    double away_after_s = 3.0 * kHousekeepingPolls * config.engine.poll_interval_ms / 1000.0 + 1.0;
+    const Clock* steady = &clock;
     uint64_t cursor = suppression_cursor;
-    double alive_window = std::max(3.0 * config.engine.poll_interval_ms / 1000.0 * 5, 10.0);
     db_read->Submit(
         [=](store::Connection& db) -> Status {
           // Housekeeping first, so a campaign finished here is not also listed
           // as sending below.
           if (housekeeping) {
-            TAYORI_ASSIGN_OR_RETURN(r->live_instances,
-                                    store::Heartbeat(db, instance, "", getpid(), "running", static_cast<int>(alive_window)));
-            TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease, renew));
-            TAYORI_ASSIGN_OR_RETURN(r->taken_over, store::TakeOverExpiredLeases(db, 5000));
+            SteadyTime t0 = steady->Steady();
+            auto beat = store::Heartbeat(db, who, drain ? "draining" : "running", alive_window);
+            if (!beat.ok()) {
+              if (beat.status().error_class() == ErrorClass::kPermanent) {
+                r->name_lost = true;
+                r->name_lost_reason = beat.status().message();
+                return Status::Ok();
+              }
+              return beat.status();
+            }
+            r->live_instances = beat->live_instances;
+            // Away: this job waited (a retry after a lost connection, a
+            // frozen server) or our previous beat is old. Then every lease
+            // we hold may be close to expiry: renew them all before anything
+            // else, and judge nobody dead this round.
+            r->was_away = steady->Steady() - now > std::chrono::seconds(1) ||
+                          steady->Steady() - t0 > std::chrono::seconds(1) || beat->gap_s > away_after_s;
+            TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease, r->was_away ? *held : renew));
+            if (drain) return Status::Ok();
+            TAYORI_ASSIGN_OR_RETURN(r->forgotten, store::ReleaseForgottenLeases(db, instance, *held));
+            if (may_take_over && !r->was_away) {
+              TAYORI_ASSIGN_OR_RETURN(r->taken_over,
+                                      store::TakeOverExpiredLeases(db, instance, beat->beat_at, alive_window, 5000));
+            }
             TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
           }
           TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, 10));
@@ -300,6 +388,7 @@ struct Engine::Impl {
                                                             "AND scheduled_at <= UTC_TIMESTAMP(6)"));
           r->due_or_sending = !r->sending.empty() || due.rows[0][0].value_or("0") != "0";
           TAYORI_ASSIGN_OR_RETURN(r->known_states, store::CampaignStates(db, known));
+          TAYORI_ASSIGN_OR_RETURN(r->key_versions, store::SigningKeyVersions(db, domains));
           uint64_t from = cursor;
           if (from == 0) {
             // First poll: suppressions so far are applied by expansion and
@@ -311,47 +400,101 @@ struct Engine::Impl {
           }
           return Status::Ok();
         },
-        [this, r, housekeeping](Status st) {
+        [this, r, housekeeping, drain, renew](Status st) {
           poll_busy = false;
-          if (!st.ok()) {
-            log::Warn("engine", "poll failed", {{"reason", st.message()}});
+          if (r->name_lost) {
+            // Another process took our name: our leases are no longer ours,
+            // and writing anything under the name could touch its work.
+            log::Error("engine", "ALERT stopping at once: " + r->name_lost_reason);
+            exit_code = 1;
+            Stop();
             return;
           }
-          ApplyPoll(*r, housekeeping);
+          if (!st.ok()) {
+            // Once, then once a minute while it goes on (a read-only
+            // database fails every poll for as long as it lasts).
+            SteadyTime now = clock.Steady();
+            ++poll_failures;
+            if (poll_failures == 1 || now - poll_failure_logged_at >= std::chrono::seconds(60)) {
+              poll_failure_logged_at = now;
+              log::Warn("engine", "poll failed", {{"reason", st.message()}, {"failures", std::to_string(poll_failures)}});
+            }
+            // Those renewals may not have happened: due again next time.
+            for (uint64_t id : renew)
+              if (auto it = leases_held.find(id); it != leases_held.end()) it->second.renewed_at = SteadyTime{};
+            return;
+          }
+          if (poll_failures > 0) {
+            log::Info("engine", "polls succeed again", {{"failed_polls", std::to_string(poll_failures)}});
+            poll_failures = 0;
+          }
+          ApplyPoll(*r, housekeeping, drain);
         });
   }
 
   // Leases held for a third of their term get renewed (a throttled
-  // destination, a long queue); the rest are fresh.
+  // destination, a long queue, an outcome waiting to be written); the rest
+  // are fresh.
   std::vector<uint64_t> LeasesToRenew() {
     SteadyTime now = clock.Steady();
     auto due = std::chrono::seconds(std::max(1, lease_s() / 3));
     std::vector<uint64_t> ids;
-    for (auto& [id, since] : leases_held) {
-      if (now - since < due) continue;
+    for (auto& [id, held] : leases_held) {
+      if (now - held.renewed_at < due) continue;
       ids.push_back(id);
-      since = now;
+      held.renewed_at = now;
     }
     return ids;
   }
 
-  void ApplyPoll(const PollResult& r, bool housekeeping) {
+  void ApplyPoll(const PollResult& r, bool housekeeping, bool drain) {
+    if (drain) {
+      if (r.was_away) {
+        connected_since = clock.Steady();
+        for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+      }
+      return;
+    }
     for (const auto& s : r.suppressions) {
       suppression_cursor = std::max(suppression_cursor, s.id);
       if (s.tenant_id) suppressed.insert(SuppressionKey(s.tenant_id, s.list_id, s.email));
     }
     if (housekeeping) {
       ++heartbeats;
+      if (r.was_away) {
+        connected_since = clock.Steady();
+        // Every held lease was renewed just now.
+        for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+        log::Warn("engine", "database was away: renewed every lease held, taking no one's leases for a while",
+                  {{"leases", std::to_string(leases_held.size())},
+                   {"wait_s", std::to_string(alive_window_s())}});
+      }
       shaper.SetGlobalShare(config.rate_limits.global_per_second / r.live_instances,
                             config.rate_limits.global_burst / r.live_instances, clock.Steady());
-      if (r.taken_over > 0)
-        log::Warn("engine", "took over expired leases", {{"deliveries", std::to_string(r.taken_over)}});
+      if (r.taken_over.requeued > 0 || r.taken_over.cancelled > 0)
+        log::Warn("engine", "took over expired leases of dead instances",
+                  {{"requeued", std::to_string(r.taken_over.requeued)},
+                   {"cancelled", std::to_string(r.taken_over.cancelled)}});
+      if (r.forgotten > 0)
+        log::Warn("engine", "released own leases it had lost track of",
+                  {{"deliveries", std::to_string(r.forgotten)}});
       for (uint64_t id : r.finished) {
         log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
         campaigns.erase(id);
       }
     }
     for (uint64_t id : r.to_expand) Expand(id);
+    // A signing key switched (a rotation step anywhere, a revoked key) or
+    // the domain changed state: re-prepare with what the database says now.
+    for (auto& [id, e] : campaigns) {
+      if (e.status != CampaignStatus::kReady) continue;
+      auto v = r.key_versions.find(e.sender_domain_id);
+      if (v == r.key_versions.end() || v->second == e.key_version) continue;
+      log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
+                {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}});
+      e.key_version = v->second;
+      Load(id, true);
+    }
     std::set<uint64_t> sending(r.sending.begin(), r.sending.end());
     for (auto& [id, e] : campaigns) e.seen = sending.contains(id);
     for (uint64_t id : sending)
@@ -407,6 +550,16 @@ struct Engine::Impl {
               return;
             }
             *total += progress->inserted;
+            if (progress->stopped) {
+              // Paused, cancelled or taken by another instance meanwhile:
+              // expansion ends here (resumed by whoever sends it again).
+              log::Info("engine", "expansion stopped",
+                        {{"campaign", std::to_string(id)}, {"reason", progress->stop_reason},
+                         {"deliveries", std::to_string(*total)}});
+              expanding.erase(id);
+              if (draining) MaybeFinishDrain();
+              return;
+            }
             if (progress->done || draining) {
               log::Info("engine", progress->done ? "campaign expanded" : "expansion paused for drain",
                         {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
@@ -431,20 +584,32 @@ struct Engine::Impl {
     if (!reload) e.status = CampaignStatus::kLoading;
     auto row = std::make_shared<store::CampaignRow>();
     auto keys = std::make_shared<std::vector<store::DomainKeyRow>>();
+    auto version = std::make_shared<std::string>();
     db_read->Submit(
         [=](store::Connection& db) -> Status {
           TAYORI_ASSIGN_OR_RETURN(*row, store::LoadCampaign(db, id));
+          // The version first: a switch right after it is seen at the next poll.
+          TAYORI_ASSIGN_OR_RETURN(auto versions, store::SigningKeyVersions(db, {row->sender_domain_id}));
+          *version = versions[row->sender_domain_id];
           TAYORI_ASSIGN_OR_RETURN(*keys, store::ActiveDomainKeys(db, row->sender_domain_id));
           return Status::Ok();
         },
-        [this, id, row, keys](Status st) {
+        [this, id, row, keys, version](Status st) {
           auto it = campaigns.find(id);
           if (it == campaigns.end()) return;
           if (!st.ok()) {
+            if (st.error_class() == ErrorClass::kPermanent) {
+              // E.g. the campaign points at another shop's list: never send
+              // it; pause it with the reason for the operator.
+              BlockCampaign(id, it->second, st.message());
+              return;
+            }
             log::Warn("engine", "cannot load campaign", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
-            campaigns.erase(it);  // tried again at the next poll
+            if (it->second.status == CampaignStatus::kLoading && it->second.in_memory == 0)
+              campaigns.erase(it);  // tried again at the next poll
             return;
           }
+          it->second.key_version = *version;
           it->second.tenant_id = row->tenant_id;
           it->second.list_id = row->list_id;
           it->second.sender_domain_id = row->sender_domain_id;
@@ -461,16 +626,7 @@ struct Engine::Impl {
     auto it = campaigns.find(id);
     if (it == campaigns.end()) return;
     if (!result.ok()) {
-      // The campaign cannot send as it is: record why and pause it, so an
-      // operator sees the reason in `tayori campaign status`.
-      it->second.status = CampaignStatus::kBlocked;
-      std::string reason = result.status().message();
-      log::Error("engine", "campaign cannot send, pausing it", {{"campaign", std::to_string(id)}, {"reason", reason}});
-      db_write->Submit(
-          [id, reason](store::Connection& db) -> Status {
-            return store::MoveCampaign(db, id, {"sending"}, "paused", reason, "engine").status();
-          },
-          [](Status) {});
+      BlockCampaign(id, it->second, result.status().message());
       return;
     }
     it->second.status = CampaignStatus::kReady;
@@ -479,8 +635,26 @@ struct Engine::Impl {
     LeaseMore();
   }
 
+  // The campaign cannot send as it is: record why and pause it, so an
+  // operator sees the reason in `tayori campaign status`. What we hold of it
+  // goes back unstarted.
+  void BlockCampaign(uint64_t id, CampaignEntry& e, const std::string& reason) {
+    e.status = CampaignStatus::kBlocked;
+    log::Error("engine", "campaign cannot send, pausing it", {{"campaign", std::to_string(id)}, {"reason", reason}});
+    Deactivate(id, e);
+    db_read->Submit(
+        [id, reason](store::Connection& db) -> Status {
+          return store::MoveCampaign(db, id, {"sending"}, "paused", ScrubUtf8(reason, 500), "engine").status();
+        },
+        [id](Status st) {
+          if (!st.ok())
+            log::Warn("engine", "pausing a campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+        });
+  }
+
   void LeaseMore() {
-    if (lease_busy || draining || heartbeats < 3) return;
+    // While outcome writes fail, new work would only add to what is waiting.
+    if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
     size_t low_water = static_cast<size_t>(config.engine.batch_size);
     if (queue.size() + parked.size() >= low_water) return;
     std::vector<uint64_t> ready;
@@ -523,7 +697,8 @@ struct Engine::Impl {
     auto domain = mime::DomainToALabel(d.dest_domain);
     item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
     item->delivery = std::move(d);
-    leases_held[item->delivery.id] = clock.Steady();
+    SteadyTime now = clock.Steady();
+    leases_held[item->delivery.id] = Held{now, now};
     if (it != campaigns.end()) ++it->second.in_memory;
     queue.Push(item->tenant_id, item->delivery.campaign_id, item);
   }
@@ -568,8 +743,8 @@ struct Engine::Impl {
     Record(item, std::move(o));
   }
 
+  // The lease stays held (and renewed) until the outcome is committed.
   void Record(const Item& item, store::DeliveryOutcome o) {
-    leases_held.erase(item.delivery.id);
     auto it = campaigns.find(item.delivery.campaign_id);
     if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
     if (o.state == "sent") ++sent_total;
@@ -589,6 +764,12 @@ struct Engine::Impl {
 
   void Pump() {
     if (stopped) return;
+    // While outcomes cannot be written, sending more would only grow what a
+    // crash could send twice: what is queued waits (its leases renewed).
+    if (writes_failing() && !draining) {
+      ArmParkTimer(std::chrono::milliseconds(500));
+      return;
+    }
     SteadyTime now = clock.Steady();
     while (!parked.empty() && parked.top().ready_at <= now) {
       auto item = parked.top().item;
@@ -651,6 +832,7 @@ struct Engine::Impl {
 
   void Build(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign) {
     ++building;
+    building_items[item->delivery.id] = item;
     SysTime now = clock.Now();
     workers->Submit([this, item, campaign, now]() -> std::function<void()> {
       thread_local render::SystemRandom random;
@@ -666,6 +848,12 @@ struct Engine::Impl {
   void OnBuilt(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign,
                Result<BuiltMessage>& built) {
     --building;
+    if (building_items.erase(item->delivery.id) == 0) {
+      // Given back at the drain deadline while it was being built.
+      shaper.Abandon(item->shaping_key);
+      if (draining) MaybeFinishDrain();
+      return;
+    }
     if (!built.ok()) {
       // This recipient's data cannot make a valid message (bad address,
       // header injection attempt): fail it with the reason, never send it.
@@ -761,7 +949,7 @@ struct Engine::Impl {
     line("tayori_in_flight", "stage=\"ready\"", static_cast<double>(ready.size()));
     line("tayori_in_flight", "stage=\"submit\"", static_cast<double>(submitting));
     help("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
-    line("tayori_leases_held", "", static_cast<double>(in_memory()));
+    line("tayori_leases_held", "", static_cast<double>(leases_held.size()));
     help("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
     line("tayori_build_seconds_total", "", static_cast<double>(build_ns.load()) / 1e9);
     help("tayori_built_messages_total", "counter", "Messages rendered and signed.");
@@ -774,28 +962,79 @@ struct Engine::Impl {
     line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
     help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
     line("tayori_database_up", "", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
+    help("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
+    line("tayori_writeback_failing", "", writes_failing() ? 1 : 0);
+    help("tayori_writeback_failures_total", "counter", "Outcome write transactions that failed and were retried.");
+    line("tayori_writeback_failures_total", "", static_cast<double>(write_failures_total));
+    help("tayori_outcomes_unwritten", "gauge", "Outcomes recorded but not yet committed (their leases are kept).");
+    line("tayori_outcomes_unwritten", "", static_cast<double>(outcomes.size()));
+    help("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");
+    line("tayori_writeback_seconds_total", "", write_seconds_total);
     return out;
   }
 
-  bool Healthy() const { return !draining && db_read && db_read->healthy() && db_write->healthy(); }
+  // Not healthy while draining, while the database is unreachable, or while
+  // outcome writes fail (the engine then sends nothing new).
+  bool Healthy() const {
+    return !draining && db_read && db_read->healthy() && db_write->healthy() && !writes_failing();
+  }
 
   // ---- write-back ---------------------------------------------------------------
 
+  // One write at a time, oldest outcomes first; a write that fails keeps its
+  // outcomes (and their leases) and is tried again after a backoff.
   void Flush() {
-    if (outcomes.empty()) return;
-    auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(std::move(outcomes));
-    outcomes.clear();
+    if (outcomes.empty() || writes_pending > 0 || write_retry_armed || finishing) return;
+    size_t n = std::min(outcomes.size(), kMaxWriteBatch);
+    auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(
+        std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.begin() + static_cast<std::ptrdiff_t>(n)));
+    outcomes.erase(outcomes.begin(), outcomes.begin() + static_cast<std::ptrdiff_t>(n));
     ++writes_pending;
     std::string instance = options.instance;
+    auto started = clock.Steady();
     db_write->Submit([batch, instance](store::Connection& db) { return store::WriteOutcomes(db, instance, *batch).status(); },
-                     [this, batch](Status st) {
+                     [this, batch, started](Status st) {
                        --writes_pending;
-                       if (!st.ok())
-                         log::Error("engine", "writing outcomes failed; their leases will expire and be retried",
-                                    {{"outcomes", std::to_string(batch->size())}, {"reason", st.message()}});
-                       if (draining) MaybeFinishDrain();
-                       else LeaseMore();
+                       if (st.ok()) OnWritten(*batch, started);
+                       else OnWriteFailed(batch, st);
                      });
+  }
+
+  void OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started) {
+    for (const auto& o : batch) leases_held.erase(o.delivery_id);
+    write_seconds_total += std::chrono::duration<double>(clock.Steady() - started).count();
+    if (write_failures > 0) {
+      log::Info("engine", "outcome writes recovered; leasing resumes",
+                {{"failed_attempts", std::to_string(write_failures)}});
+      write_failures = 0;
+    }
+    if (!outcomes.empty()) Flush();
+    if (draining) MaybeFinishDrain();
+    else LeaseMore();
+  }
+
+  void OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st) {
+    // Back in front, in order: the next attempt writes them first.
+    outcomes.insert(outcomes.begin(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
+    ++write_failures;
+    ++write_failures_total;
+    write_error = st.message();
+    auto delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(500 << std::min(write_failures, 6)),
+                                                     kMaxWriteBackoff);
+    SteadyTime now = clock.Steady();
+    if (write_failures == 1 || now - write_alert_at >= std::chrono::seconds(60)) {
+      write_alert_at = now;
+      log::Error("engine", "ALERT writing outcomes failed; keeping them and their leases, leasing no new work until "
+                           "a write succeeds",
+                 {{"outcomes_waiting", std::to_string(outcomes.size())}, {"attempt", std::to_string(write_failures)},
+                  {"retry_in_ms", std::to_string(delay.count())}, {"reason", st.message()}});
+    }
+    write_retry_armed = true;
+    write_retry_timer->Start(delay, [this] {
+      write_retry_armed = false;
+      Flush();
+    });
+    if (draining) MaybeFinishDrain();
   }
 
   // ---- drain --------------------------------------------------------------------
@@ -804,7 +1043,8 @@ struct Engine::Impl {
     if (draining) return;
     draining = true;
     log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
-    poll_timer->Stop();
+    // Polls go on, housekeeping only: the heartbeat says we are alive and
+    // the leases of what is still in flight stay renewed.
     // Unstarted work goes back to the database at once.
     while (!queue.empty()) Release(**queue.Pop());
     while (!parked.empty()) {
@@ -813,34 +1053,86 @@ struct Engine::Impl {
     }
     park_timer->Stop();
     drain_timer->Start(std::chrono::seconds(config.engine.drain_timeout_s), [this] {
-      log::Warn("engine", "drain deadline reached; leases of unfinished messages will expire",
-                {{"in_flight", std::to_string(in_flight())}});
+      log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "
+                          "leases until they expire",
+                {{"in_flight", std::to_string(in_flight())}, {"outcomes_unwritten", std::to_string(outcomes.size())}});
       Finish();
     });
+    Flush();
     MaybeFinishDrain();
   }
 
   void MaybeFinishDrain() {
-    if (in_flight() > 0) return;
-    if (!outcomes.empty()) Flush();
+    if (finishing || in_flight() > 0) return;
+    if (!outcomes.empty()) {
+      Flush();
+      return;
+    }
     if (writes_pending > 0 || !expanding.empty()) return;
     Finish();
   }
 
+  // The last write: what is unstarted goes back to 'queued', every outcome
+  // still waiting is written, and the instance is marked stopped. A message
+  // still with a relay keeps its lease: it may be delivered yet, so it is
+  // taken over only once that lease expires (the documented duplicate bound),
+  // never released at once for another instance to send right away.
   void Finish() {
+    if (finishing) return;
+    finishing = true;
+    drain_timer->Stop();
+    write_retry_timer->Stop();
+    poll_timer->Stop();
+    for (auto& r : ready) Release(*r.item);
+    ready.clear();
+    for (auto& [id, item] : building_items) Release(*item);
+    building_items.clear();
+    auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(std::make_move_iterator(outcomes.begin()),
+                                                                      std::make_move_iterator(outcomes.end()));
+    outcomes.clear();
+    // Held leases without an outcome here are with a relay.
+    std::unordered_set<uint64_t> in_batch;
+    for (const auto& o : *batch) in_batch.insert(o.delivery_id);
+    auto with_relay = std::make_shared<std::vector<uint64_t>>();
+    for (const auto& [id, h] : leases_held)
+      if (!in_batch.contains(id)) with_relay->push_back(id);
+    auto unwritten = std::make_shared<size_t>(0);
     std::string instance = options.instance;
+    store::InstanceIdentity who = self;
     ++writes_pending;
     db_write->Submit(
-        [instance](store::Connection& db) -> Status {
-          TAYORI_RETURN_IF_ERROR(store::ReleaseLeases(db, instance, {}).status());
-          return store::Heartbeat(db, instance, "", getpid(), "stopped", 1).status();
+        [instance, who, batch, with_relay, unwritten](store::Connection& db) -> Status {
+          std::vector<uint64_t> keep = *with_relay;
+          if (!batch->empty()) {
+            auto written = store::WriteOutcomes(db, instance, *batch);
+            if (!written.ok()) {
+              // Their leases stay: a sent message's outcome must not become
+              // 'queued' by a blanket release.
+              *unwritten = batch->size();
+              for (const auto& o : *batch) keep.push_back(o.delivery_id);
+              log::Error("engine", "ALERT final outcome write failed; those deliveries keep their leases and are "
+                                   "taken over when they expire",
+                         {{"outcomes", std::to_string(batch->size())}, {"reason", written.status().message()}});
+            }
+          }
+          std::sort(keep.begin(), keep.end());
+          TAYORI_RETURN_IF_ERROR(store::ReleaseLeasesExcept(db, instance, keep).status());
+          return store::Heartbeat(db, who, "stopped", 1).status();
         },
-        [this](Status st) {
+        [this, with_relay](Status st) {
           --writes_pending;
           if (!st.ok()) log::Warn("engine", "final release failed", {{"reason", st.message()}});
-          log::Info("engine", "stopped", {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)}});
+          log::Info("engine", "stopped",
+                    {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)},
+                     {"left_with_relays", std::to_string(with_relay->size())}});
           Stop();
         });
+    // A database that does not answer must not keep the process alive.
+    drain_timer->Start(kFinalWriteTimeout, [this] {
+      log::Error("engine", "final write did not finish; exiting without it (leases expire and are taken over)");
+      exit_code = 1;
+      Stop();
+    });
   }
 };
 
@@ -853,9 +1145,20 @@ Result<std::unique_ptr<Engine>> Engine::Create(const config::Config& config, Eng
   auto impl = std::make_unique<Impl>(config, std::move(options));
   TAYORI_ASSIGN_OR_RETURN(impl->secrets, LoadFactorySecrets(config));
   TAYORI_ASSIGN_OR_RETURN(impl->db_password, config::ResolveSecret(config.database.password_env, "database.password_env"));
-  // Fail fast on a wrong database before starting any thread.
+  // Fail fast on a wrong database, a missing privilege or a name in use,
+  // before starting any thread.
   {
     TAYORI_ASSIGN_OR_RETURN(auto db, store::Connection::Open(config.database, impl->db_password));
+    TAYORI_RETURN_IF_ERROR(store::CheckEnginePrivileges(*db, config.database.user));
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    impl->self = store::InstanceIdentity{impl->options.instance, host, static_cast<int>(getpid())};
+    auto pid_alive = [](int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); };
+    TAYORI_ASSIGN_OR_RETURN(auto claim,
+                            store::ClaimInstanceName(*db, impl->self, impl->alive_window_s(), pid_alive));
+    if (claim.released_leases > 0)
+      log::Warn("engine", "a previous process of this instance name died holding leases; released them",
+                {{"instance", impl->options.instance}, {"deliveries", std::to_string(claim.released_leases)}});
   }
   TAYORI_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -871,6 +1174,7 @@ int Engine::Run() {
   impl_->park_timer.reset();
   impl_->drain_timer.reset();
   impl_->progress_timer.reset();
+  impl_->write_retry_timer.reset();
   impl_->lifecycle_timer.reset();
   impl_->lifecycle.reset();
   impl_->http.reset();

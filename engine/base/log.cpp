@@ -1,5 +1,7 @@
 #include "base/log.h"
 
+#include "base/utf8_text.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -42,7 +44,7 @@ void AppendTextValue(std::string& out, std::string_view v) {
     if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) plain = false;
   }
   if (plain) {
-    out += v;
+    out += ScrubUtf8(v, std::string_view::npos);
   } else {
     out += '"';
     out += JsonEscape(v);
@@ -75,7 +77,10 @@ bool ParseFormat(std::string_view name, Format* out) {
 
 bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
 
-std::string JsonEscape(std::string_view s) {
+std::string JsonEscape(std::string_view raw) {
+  // A log line is UTF-8 whatever a relay or a peer sent us (Latin-1 replies
+  // exist): invalid bytes become U+FFFD instead of breaking log readers.
+  std::string s = ScrubUtf8(raw, std::string_view::npos);
   std::string out;
   out.reserve(s.size() + 8);
   for (unsigned char c : s) {

@@ -131,6 +131,9 @@ bool StartsWithCommand(const char* data, size_t size, const char* cmd) {
   return true;
 }
 
+constexpr size_t kMaxReplyLine = 1024;
+constexpr size_t kMaxReplyLines = 32;
+
 // The only way to see SMTP reply text with libcurl: the debug callback, which
 // runs only with CURLOPT_VERBOSE. Nothing from here is logged: outgoing lines
 // include AUTH credentials.
@@ -152,9 +155,14 @@ int DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* user
       if (end == std::string::npos) end = chunk.size();
       std::string line = chunk.substr(start, end - start);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) {
+      // A hostile or broken relay cannot make us keep an unbounded reply:
+      // RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; we keep up to
+      // kMaxReplyLine of each and the first kMaxReplyLines continuation lines.
+      if (line.size() > kMaxReplyLine) line.resize(kMaxReplyLine);
+      bool final_line = line.size() < 4 || line[3] != '-';
+      if (!line.empty() && (final_line || t->partial_reply.size() < kMaxReplyLines)) {
         t->partial_reply.push_back(line);
-        if (line.size() < 4 || line[3] != '-') {
+        if (final_line) {
           t->last_reply = std::move(t->partial_reply);
           t->partial_reply.clear();
         }

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/utf8_text.h"
+
 namespace tayori::smtp {
 namespace {
 
@@ -69,7 +71,9 @@ Reply ParseReply(const std::vector<std::string>& lines) {
       r.text += rest;
     }
   }
-  if (r.text.size() > 500) r.text.resize(500);  // fits deliveries.last_reply with the code
+  // Valid UTF-8 from here on (a relay may answer in Latin-1), and at most
+  // 500 bytes, cut between characters: it is stored, logged and classified.
+  r.text = ScrubUtf8(r.text, 500, 500);
   if (r.code / 100 == 2) r.queue_id = FindQueueId(r.text);
   return r;
 }

@@ -32,6 +32,26 @@ std::string IdList(const std::vector<uint64_t>& ids) {
   return out.empty() ? "NULL" : out;
 }
 
+Result<std::string> OwnershipProblem(Connection& db, uint64_t campaign_id) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT c.tenant_id, c.list_id, l.tenant_id, c.sender_domain_id, "
+                                              "d.tenant_id FROM campaigns c LEFT JOIN lists l ON l.id = c.list_id "
+                                              "LEFT JOIN sender_domains d ON d.id = c.sender_domain_id WHERE c.id = " +
+                                              std::to_string(campaign_id)));
+  if (rows.rows.empty()) return NotFound("campaign " + std::to_string(campaign_id) + " does not exist");
+  const auto& r = rows.rows[0];
+  std::string shop = Str(r[0]);
+  auto check = [&](const char* what, const std::optional<std::string>& id, const std::optional<std::string>& owner)
+      -> std::string {
+    if (!owner) return std::string(what) + " " + Str(id) + " does not exist";
+    if (*owner != shop)
+      return std::string(what) + " " + Str(id) + " belongs to shop " + *owner + ", not to the campaign's shop " + shop;
+    return "";
+  };
+  std::string problem = check("list", r[1], r[2]);
+  if (problem.empty()) problem = check("sender domain", r[3], r[4]);
+  return problem;
+}
+
 Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::string& instance, int lease_s, int limit) {
   return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
     TAYORI_ASSIGN_OR_RETURN(Rows rows,
@@ -39,7 +59,22 @@ Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::strin
                                      "ORDER BY scheduled_at LIMIT " + std::to_string(limit) +
                                      " FOR UPDATE SKIP LOCKED"));
     std::vector<uint64_t> ids;
-    for (const auto& r : rows.rows) ids.push_back(U64(r[0]));
+    for (const auto& r : rows.rows) {
+      uint64_t id = U64(r[0]);
+      TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, id));
+      if (problem.empty()) {
+        ids.push_back(id);
+        continue;
+      }
+      // Never send it: pause with the reason, so the operator sees it.
+      std::string reason = "refused by the engine: " + problem;
+      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
+                                        " WHERE id = " + std::to_string(id)));
+      TAYORI_RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+          "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("scheduled -> paused: " + reason) +
+          " FROM campaigns WHERE id = " + std::to_string(id)));
+    }
     if (ids.empty()) return ids;
     TAYORI_RETURN_IF_ERROR(db.Execute(
         "UPDATE campaigns SET state = 'sending', state_reason = NULL, claimed_by = " + db.Quote(instance) +
@@ -82,9 +117,14 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
                "l.slug, l.name, d.domain, d.state, COALESCE(d.state_reason, ''), c.from_address, c.from_name, "
                "COALESCE(c.reply_to, ''), c.subject_template, COALESCE(c.text_template, ''), "
                "COALESCE(c.html_template, ''), c.mail_type, c.expanded, COALESCE(t.fields, ''), COALESCE(c.fields, '') "
-               "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id JOIN lists l ON l.id = c.list_id "
-               "JOIN sender_domains d ON d.id = c.sender_domain_id WHERE c.id = " + std::to_string(id)));
-  if (rows.rows.empty()) return NotFound("campaign " + std::to_string(id) + " does not exist");
+               "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id "
+               "JOIN lists l ON l.id = c.list_id AND l.tenant_id = c.tenant_id "
+               "JOIN sender_domains d ON d.id = c.sender_domain_id AND d.tenant_id = c.tenant_id WHERE c.id = " + std::to_string(id)));
+  if (rows.rows.empty()) {
+    TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, id));
+    if (!problem.empty()) return Permanent("campaign " + std::to_string(id) + " refused: " + problem);
+    return NotFound("campaign " + std::to_string(id) + " does not exist");
+  }
   const auto& r = rows.rows[0];
   CampaignRow c;
   c.id = U64(r[0]);
@@ -121,9 +161,32 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
                                              "FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
     if (c.rows.empty()) return NotFound("campaign " + cid + " does not exist");
     ExpandResult out;
-    if (Str(c.rows[0][3]) != instance || Str(c.rows[0][4]) == "1" || Str(c.rows[0][5]) != "sending") {
-      out.done = Str(c.rows[0][4]) == "1";
-      return out;  // not ours (anymore), or nothing to do
+    if (Str(c.rows[0][4]) == "1") {
+      out.done = true;
+      return out;
+    }
+    if (Str(c.rows[0][5]) != "sending") {
+      out.stopped = true;
+      out.stop_reason = "campaign is " + Str(c.rows[0][5]);
+      return out;
+    }
+    if (Str(c.rows[0][3]) != instance) {
+      out.stopped = true;
+      out.stop_reason = "expansion claimed by " + (c.rows[0][3] ? *c.rows[0][3] : std::string("nobody"));
+      return out;
+    }
+    TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, campaign_id));
+    if (!problem.empty()) {
+      std::string reason = "refused by the engine: " + problem;
+      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
+                                        ", claimed_by = NULL, claimed_until = NULL WHERE id = " + cid));
+      TAYORI_RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+          "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("sending -> paused: " + reason) +
+          " FROM campaigns WHERE id = " + cid));
+      out.stopped = true;
+      out.stop_reason = reason;
+      return out;
     }
     std::string list_id = Str(c.rows[0][0]), tenant_id = Str(c.rows[0][1]), cursor = Str(c.rows[0][2]);
     // The upper bound of this chunk, so the cursor moves exactly over it.
@@ -145,7 +208,7 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
         "SELECT " + cid + ", s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
         "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = " + tenant_id +
         " AND x.email = s.email AND x.list_id IN (0, " + list_id + ")), 'suppressed', 'queued'), UTC_TIMESTAMP(6) "
-        "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id "
+        "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = " + tenant_id + " "
         "WHERE m.list_id = " + list_id + " AND m.state = 'subscribed' AND m.subscriber_id > " + cursor +
         " AND m.subscriber_id <= " + upto));
     out.inserted = static_cast<int>(db.affected_rows());
@@ -159,6 +222,17 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
         ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND WHERE id = " + cid));
     return out;
   });
+}
+
+Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const std::vector<uint64_t>& domain_ids) {
+  std::map<uint64_t, std::string> out;
+  if (domain_ids.empty()) return out;
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT d.id, CONCAT(d.state, '|', COALESCE(GROUP_CONCAT(k.id ORDER BY k.id), '')) FROM "
+                          "sender_domains d LEFT JOIN domain_keys k ON k.sender_domain_id = d.id AND k.state = 'active' "
+                          "WHERE d.id IN (" + IdList(domain_ids) + ") GROUP BY d.id, d.state"));
+  for (const auto& r : rows.rows) out[U64(r[0])] = Str(r[1]);
+  return out;
 }
 
 Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct CampaignRow {
 
 // Moves up to `limit` due campaigns (scheduled, scheduled_at <= now) to
 // `sending` and claims their expansion for `instance` until now + lease_s.
+// A due campaign whose list or domain belongs to another shop is moved to
+// `paused` with the reason instead, and is not returned.
 // Uses SELECT … FOR UPDATE SKIP LOCKED so instances never block each other.
 Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::string& instance, int lease_s, int limit);
 
@@ -40,12 +43,25 @@ Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::strin
 Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std::string& instance, int lease_s,
                                                        int limit);
 
+// Loads a campaign with its shop, list and author domain. The list and the
+// domain must belong to the campaign's shop: a row the web app wrote pointing
+// at another shop's list would mail that shop's subscribers under that shop's
+// key, so it is refused (kPermanent, with the reason; see OwnershipProblem).
 Result<CampaignRow> LoadCampaign(Connection& db, uint64_t campaign_id);
+
+// "" when the campaign's list and sender domain belong to its shop; else the
+// reason, e.g. "list 7 belongs to shop 2, not to the campaign's shop 1".
+Result<std::string> OwnershipProblem(Connection& db, uint64_t campaign_id);
 
 struct ExpandResult {
   int inserted = 0;    // new deliveries (queued or suppressed)
   int suppressed = 0;  // of which suppressed at expansion
   bool done = false;   // the whole list is expanded
+  // Expansion must not go on: the campaign is no longer 'sending' (paused,
+  // cancelled), another instance holds the claim, or the campaign was found
+  // pointing at another shop's list or domain (then it is paused here).
+  bool stopped = false;
+  std::string stop_reason;
 };
 
 // Expands the next `chunk` list members after the campaign's cursor into
@@ -71,6 +87,13 @@ Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std
 // records an event. Returns false when the campaign was not in a `from` state.
 Result<bool> MoveCampaign(Connection& db, uint64_t campaign_id, const std::vector<std::string>& from,
                           const std::string& to, const std::string& reason, const std::string& actor);
+
+// A version of what each author domain signs with: its active keys and its
+// state, as text that changes whenever a rotation step (by any instance or
+// the CLI) switches the signing key or the domain is paused. The engine
+// compares it every poll and re-prepares a campaign whose version changed,
+// so a key switch reaches campaigns already sending.
+Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const std::vector<uint64_t>& domain_ids);
 
 // "x, y" → "'x','y'" for IN lists of known-safe identifiers.
 std::string IdList(const std::vector<uint64_t>& ids);

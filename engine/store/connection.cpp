@@ -53,21 +53,45 @@ Result<std::unique_ptr<Connection>> Connection::Open(const config::Database& db,
   return std::unique_ptr<Connection>(new Connection(std::move(impl), where));
 }
 
-Status Connection::Error(const std::string& what) {
-  unsigned err = mysql_errno(impl_->mysql);
-  std::string msg = what + ": " + mysql_error(impl_->mysql) + " (" + std::to_string(err) + ")";
+// Errors that say nothing about the statement itself: the server went away,
+// restarted, is failing over (read-only), timed a statement out, ran out of
+// room, or picked this session as a deadlock victim. A retry on a fresh
+// session can succeed once the server recovers, so callers retry them with
+// backoff instead of giving up on the work (an outcome write given up would
+// let the delivery be sent again).
+static bool IsTransientServerError(unsigned err) {
   switch (err) {
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case ER_LOCK_DEADLOCK:
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_SERVER_SHUTDOWN:
-      return Transient(msg);
+    case ER_CON_COUNT_ERROR:                        // too many connections
+    case ER_CONNECTION_KILLED:                      // KILL, or wait_timeout
+    case ER_QUERY_INTERRUPTED:
+    case ER_OPTION_PREVENTS_STATEMENT:              // 1290: --read-only during a failover
+    case ER_READ_ONLY_MODE:
+    case ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION:
+    case ER_STATEMENT_TIMEOUT:                      // 1969: max_statement_time
+    case ER_RECORD_FILE_FULL:                       // 1114: table full
+    case ER_DISK_FULL:
+    case ER_ERROR_DURING_COMMIT:
+    case ER_ERROR_DURING_ROLLBACK:
+    case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT (MariaDB 10.5+; older headers name 4031 differently)
+      return true;
     default:
-      return Internal(msg);
+      return false;
   }
+}
+
+Status Connection::Error(const std::string& what) {
+  unsigned err = mysql_errno(impl_->mysql);
+  std::string msg = what + ": " + mysql_error(impl_->mysql) + " (" + std::to_string(err) + ")";
+  if (IsTransientServerError(err)) return Transient(msg);
+  return Internal(msg);
 }
 
 Status Connection::Execute(const std::string& sql) {

@@ -69,8 +69,10 @@ void DbWorker::Run() {
         status = item.first(*conn);
         if (!status.transient()) {
           backoff = std::chrono::milliseconds(200);
+          retrying_ = false;
           break;
         }
+        retrying_ = true;
         conn.reset();  // start over on a fresh session; the server rolled back
       }
       if (connect_failed) {
@@ -84,7 +86,7 @@ void DbWorker::Run() {
         status = Transient("shutting down: " + status.message());
         break;
       }
-      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(10));
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(2));
     }
     loop_.Post([done = std::move(item.second), status] { done(status); });
   }

@@ -3,8 +3,10 @@
 // a job here and gets its Status back through Loop::Post.
 //
 // Transient failures (the server restarted, a deadlock, a lost connection)
-// are retried with backoff on a fresh connection until the job succeeds or
-// the worker stops; so a job must be safe to run again after a failure —
+// are retried with backoff (200 ms doubling to 2 s: short, so a live engine
+// is back and renewing its leases well within the heartbeat window other
+// instances wait before they take leases over) on a fresh connection until
+// the job succeeds or the worker stops; so a job must be safe to run again after a failure —
 // one transaction, or statements guarded so a second run changes nothing.
 #pragma once
 
@@ -41,6 +43,10 @@ class DbWorker {
   // Whether the last attempt reached the server (for /healthz and for
   // throttling new work while the database is away).
   bool healthy() const { return healthy_.load(); }
+  // Whether the job in progress has failed at least once and is being
+  // retried (the server answers, but e.g. is read-only or out of space):
+  // the engine stops taking new work while its writes do not commit.
+  bool retrying() const { return retrying_.load(); }
   size_t queue_depth() const;
 
  private:
@@ -55,6 +61,7 @@ class DbWorker {
   std::deque<std::pair<Job, Done>> queue_;
   bool stopping_ = false;
   std::atomic<bool> healthy_{true};
+  std::atomic<bool> retrying_{false};
   std::thread thread_;
 };
 

@@ -3,7 +3,10 @@
 #include "store/values.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_set>
+
+#include "base/utf8_text.h"
 
 #include "store/campaigns.h"
 
@@ -102,16 +105,94 @@ Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::v
   return static_cast<int>(db.affected_rows());
 }
 
-Result<int> TakeOverExpiredLeases(Connection& db, int limit) {
-  TAYORI_RETURN_IF_ERROR(db.Execute(
-      "UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
-      "WHERE state = 'leased' AND lease_expires_at < UTC_TIMESTAMP(6) LIMIT " + std::to_string(limit)));
-  return static_cast<int>(db.affected_rows());
+Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, const std::string& my_beat_at,
+                                       int alive_window_s, int limit) {
+  TakeOver out;
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status s) -> Result<TakeOver> {
+    (void)db.Execute("ROLLBACK");
+    return s;
+  };
+  std::string alive_since = "TIMESTAMP(" + db.Quote(my_beat_at) + ") - INTERVAL " + std::to_string(alive_window_s) +
+                            " SECOND";
+  auto rows = db.Query(
+      "SELECT d.id, d.campaign_id, c.state IN ('cancelled','failed') FROM deliveries d JOIN campaigns c ON "
+      "c.id = d.campaign_id WHERE d.state = 'leased' AND d.lease_expires_at < UTC_TIMESTAMP(6) AND d.lease_owner <> " +
+      db.Quote(me) + " AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.name = d.lease_owner AND "
+      "i.state <> 'stopped' AND i.heartbeat_at >= " + alive_since + ") ORDER BY d.id LIMIT " + std::to_string(limit) +
+      " FOR UPDATE SKIP LOCKED");
+  if (!rows.ok()) return fail(rows.status());
+  std::vector<uint64_t> requeue, cancel;
+  std::map<uint64_t, int> cancelled_per_campaign;
+  for (const auto& r : rows->rows) {
+    if (Str(r[2]) == "1") {
+      cancel.push_back(U64(r[0]));
+      ++cancelled_per_campaign[U64(r[1])];
+    } else {
+      requeue.push_back(U64(r[0]));
+    }
+  }
+  if (!requeue.empty()) {
+    Status st = db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
+                           "WHERE state = 'leased' AND id IN (" + IdList(requeue) + ")");
+    if (!st.ok()) return fail(st);
+    out.requeued = static_cast<int>(db.affected_rows());
+  }
+  if (!cancel.empty()) {
+    Status st = db.Execute("UPDATE deliveries SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL "
+                           "WHERE state = 'leased' AND id IN (" + IdList(cancel) + ")");
+    if (!st.ok()) return fail(st);
+    out.cancelled = static_cast<int>(db.affected_rows());
+    // Rows are locked FOR UPDATE above, so each moved: counters by campaign.
+    for (const auto& [campaign, n] : cancelled_per_campaign) {
+      st = db.Execute("UPDATE campaigns SET cancelled_count = cancelled_count + " + std::to_string(n) +
+                      " WHERE id = " + std::to_string(campaign));
+      if (!st.ok()) return fail(st);
+    }
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return out;
+}
+
+Result<int> ReleaseLeasesExcept(Connection& db, const std::string& owner, const std::vector<uint64_t>& keep) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = " +
+                                              db.Quote(owner)));
+  std::vector<uint64_t> release;
+  for (const auto& r : rows.rows) {
+    uint64_t id = U64(r[0]);
+    if (!std::binary_search(keep.begin(), keep.end(), id)) release.push_back(id);
+  }
+  int n = 0;
+  for (size_t i = 0; i < release.size(); i += 1000) {
+    std::vector<uint64_t> chunk(release.begin() + static_cast<std::ptrdiff_t>(i),
+                                release.begin() + static_cast<std::ptrdiff_t>(std::min(release.size(), i + 1000)));
+    TAYORI_ASSIGN_OR_RETURN(int k, ReleaseLeases(db, owner, chunk));
+    n += k;
+  }
+  return n;
+}
+
+Result<int> ReleaseForgottenLeases(Connection& db, const std::string& me, const std::vector<uint64_t>& held) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = " +
+                                              db.Quote(me) + " AND lease_expires_at < UTC_TIMESTAMP(6) LIMIT 5000"));
+  std::vector<uint64_t> forgotten;
+  for (const auto& r : rows.rows) {
+    uint64_t id = U64(r[0]);
+    if (!std::binary_search(held.begin(), held.end(), id)) forgotten.push_back(id);
+  }
+  if (forgotten.empty()) return 0;
+  return ReleaseLeases(db, me, forgotten);
 }
 
 namespace {
 
-std::string Nullable(Connection& db, const std::string& v) { return v.empty() ? "NULL" : db.Quote(v); }
+// Text that came from a relay or a message on its way into a column of
+// `chars` characters: valid UTF-8, cut on a character boundary (a relay may
+// answer in Latin-1, or a long multibyte reply may be cut anywhere).
+std::string Column(Connection& db, const std::string& v, size_t chars) { return db.Quote(ScrubUtf8(v, chars)); }
+std::string NullableColumn(Connection& db, const std::string& v, size_t chars) {
+  return v.empty() ? "NULL" : Column(db, v, chars);
+}
 
 // Terminal states and the campaign counter each one moves ('deferred' and
 // 'queued' are not final and move none).
@@ -125,18 +206,18 @@ Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
     TAYORI_RETURN_IF_ERROR(db.Execute(
         "INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) VALUES (" +
         std::to_string(o.tenant_id) + ", " + db.Quote(o.email) + ", 0, 'bounce', " +
-        db.Quote(("smtp " + o.enhanced).substr(0, 64)) + ", " + std::to_string(o.campaign_id) + ")"));
+        Column(db, "smtp " + o.enhanced, 64) + ", " + std::to_string(o.campaign_id) + ")"));
     if (db.affected_rows() > 0) {
       TAYORI_RETURN_IF_ERROR(db.Execute(
           "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
           std::to_string(o.tenant_id) + ", 'suppression', LAST_INSERT_ID(), 'suppressed', 'engine', " +
-          db.Quote("hard bounce from campaign " + std::to_string(o.campaign_id) + ": " + o.reply.substr(0, 200)) + ")"));
+          Column(db, "hard bounce from campaign " + std::to_string(o.campaign_id) + ": " + o.reply, 300) + ")"));
     }
   }
   if (o.pause_sender_domain && o.sender_domain_id) {
     std::string did = std::to_string(o.sender_domain_id);
-    std::string reason = "authentication failure reported by receiver: " + std::to_string(o.code) + " " + o.enhanced +
-                         " " + o.reply.substr(0, 300);
+    std::string reason = ScrubUtf8("authentication failure reported by receiver: " + std::to_string(o.code) + " " +
+                                       o.enhanced + " " + o.reply, 400);
     TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = 'paused', paused_at = UTC_TIMESTAMP(6), "
                                       "state_reason = " + db.Quote(reason) + " WHERE id = " + did +
                                       " AND state <> 'paused'"));
@@ -150,7 +231,7 @@ Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
           "'campaign', id, 'state_change', 'engine', " + db.Quote("-> paused: sender domain paused") +
           " FROM campaigns WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
       TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " +
-                                        db.Quote("sender domain paused: " + reason.substr(0, 400)) +
+                                        Column(db, "sender domain paused: " + reason, 512) +
                                         " WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
     }
   }
@@ -189,12 +270,13 @@ std::string BatchRow(Connection& db, const DeliveryOutcome& o) {
                     (reschedules ? "FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")" : "NULL") + "," +
                     (has_reply ? "1" : "0") + ",";
   if (has_reply) {
-    row += (o.code ? std::to_string(o.code) : std::string("NULL")) + "," + Nullable(db, o.enhanced) + "," +
-           Nullable(db, o.reply.substr(0, 512)) + ",";
+    row += (o.code ? std::to_string(o.code) : std::string("NULL")) + "," + NullableColumn(db, o.enhanced, 16) + "," +
+           NullableColumn(db, o.reply, 512) + ",";
   } else {
     row += "NULL,NULL,NULL,";
   }
-  row += Nullable(db, o.message_id) + "," + Nullable(db, o.relay) + "," + Nullable(db, o.queue_id) + ")";
+  row += NullableColumn(db, o.message_id, 255) + "," + NullableColumn(db, o.relay, 64) + "," +
+         NullableColumn(db, o.queue_id, 64) + ")";
   return row;
 }
 

@@ -45,10 +45,31 @@ Status RenewLeases(Connection& db, const std::string& owner, int lease_s, const 
 // Empty `ids` releases every lease of `owner`.
 Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::vector<uint64_t>& ids);
 
-// Leases whose holder stopped renewing them go back to 'queued'. Their
-// message may have been submitted before the holder died: that is the
-// documented duplicate bound.
-Result<int> TakeOverExpiredLeases(Connection& db, int limit);
+// Leases whose holder is dead go back to 'queued' — or become 'cancelled'
+// when their campaign was cancelled meanwhile. A holder is dead when its
+// lease expired AND it has no heartbeat (state other than 'stopped') within
+// `alive_window_s` before `my_beat_at` (this instance's own last beat, as
+// the database wrote it, which the caller just made): measuring against our
+// own beat instead of the server's clock means a statement that sat in a
+// frozen server never judges a live holder dead. Never touches `me`'s own
+// leases (see ReleaseForgottenLeases). Their message may have been
+// submitted before the holder died: that is the documented duplicate bound.
+struct TakeOver {
+  int requeued = 0;
+  int cancelled = 0;
+};
+Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, const std::string& my_beat_at,
+                                       int alive_window_s, int limit);
+
+// Gives back every lease of `owner` except the sorted `keep` ids (at
+// shutdown: everything but the messages still with a relay).
+Result<int> ReleaseLeasesExcept(Connection& db, const std::string& owner, const std::vector<uint64_t>& keep);
+
+// Own leases that expired although this instance is alive are leases it
+// lost track of (a lease transaction whose COMMIT reply was lost): those not
+// in `held` (sorted ids the instance still holds) go back to 'queued'.
+// Call it right after renewing every due lease, so nothing held is expired.
+Result<int> ReleaseForgottenLeases(Connection& db, const std::string& me, const std::vector<uint64_t>& held);
 
 // What became of one leased delivery.
 struct DeliveryOutcome {

@@ -88,6 +88,12 @@ class EngineTest(unittest.TestCase):
             self.mysql(f"DROP DATABASE IF EXISTS {self.db}", db="mysql")
         except Exception:
             pass
+        if os.environ.get("TAYORI_KEEP_TEST_DIR"):  # debugging: keep logs and configs
+            import shutil
+            kept = f"/tmp/kept-{self._testMethodName}"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(self.dir, kept)
+            print("kept", kept)
         self.tmp.cleanup()
 
     def mysql(self, sql, db=None):
@@ -103,14 +109,14 @@ class EngineTest(unittest.TestCase):
         return r
 
     def write_config(self, relay, rate=2000.0, burst=500.0, dest_rate=1000.0, dest_burst=500.0, lease_s=5,
-                     poll_ms=200, extra=""):
+                     poll_ms=200, extra="", drain_s=10, db_user="root", db_password_env="", http_port=0):
         self.config = os.path.join(self.dir, "tayori.toml")
         with open(self.config, "w") as f:
             f.write(f"""
 [database]
 socket = "{self.socket}"
-user = "root"
-password_env = ""
+user = "{db_user}"
+password_env = "{db_password_env}"
 name = "{self.db}"
 [[relays]]
 name = "fault"
@@ -137,7 +143,7 @@ max_backoff_s = 2
 poll_interval_ms = {poll_ms}
 lease_s = {lease_s}
 batch_size = 100
-drain_timeout_s = 10
+drain_timeout_s = {drain_s}
 [unsubscribe]
 base_url = "http://127.0.0.1:8025/u/"
 active_key_id = "k1"
@@ -145,7 +151,7 @@ active_key_id = "k1"
 id = "k1"
 secret_env = "TAYORI_UNSUB_KEY_K1"
 [http]
-port = 0
+port = {http_port}
 {extra}
 """)
 
@@ -585,6 +591,219 @@ port = 0
         self.assertNotIn(target, {m["rcpt"] for m in relay.accepted()})
         self.assertEqual(self.mysql(f"SELECT state FROM deliveries WHERE email = '{target}'"), [["suppressed"]])
 
+    # ---- failure paths (issue 12) ------------------------------------------------
+
+    def free_port(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    def http_get(self, port, path):
+        try:
+            r = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+            return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_relay_replies_that_break_utf8_never_cause_a_resend(self):
+        # Latin-1 replies and 600-byte multibyte replies once made the outcome
+        # write fail; the outcome was dropped and the message sent again
+        # every lease_s, forever.
+        relay = self.relay()
+        self.write_config(relay, lease_s=5)
+        rcpts = ([f"ok{i}@d.example" for i in range(40)] + [f"latin{i}@d.example" for i in range(3)] +
+                 [f"long{i}@d.example" for i in range(3)] + [f"dlatin{i}@d.example" for i in range(10)] +
+                 [f"dlong{i}@d.example" for i in range(10)])
+        cid = self.shop("utf", "utf.platform.example", rcpts)
+        self.schedule(cid)
+        p = self.start_engine("utf8", idle_exit=True)
+        self.assertEqual(p.wait(90), 0, self.engine_log("utf8"))
+        self.assert_all_terminal(cid, len(rcpts))
+        self.assertEqual(self.states(cid), {"sent": 60, "bounced": 6})
+        got = collections.Counter(m["rcpt"] for m in relay.accepted())
+        self.assertEqual(len(got), 60)
+        self.assertEqual(max(got.values()), 1, f"sent twice: {[r for r, c in got.items() if c > 1]}")
+        reply = self.mysql(f"SELECT last_reply FROM deliveries WHERE email = 'latin0@d.example'")[0][0]
+        self.assertIn("d\ufffdsol\ufffd", reply)
+        longest = self.mysql(f"SELECT MAX(CHAR_LENGTH(last_reply)) FROM deliveries WHERE campaign_id = {cid}")[0][0]
+        self.assertLessEqual(int(longest), 512)
+        self.assertNotIn("writing outcomes failed", self.engine_log("utf8"))
+
+    def test_failed_outcome_writes_keep_outcomes_and_stop_sending(self):
+        relay = self.relay()
+        user = f"eng{os.getpid()}"
+        self.env["TAYORI_TEST_ENGINE_DB_PW"] = "pw-" + base64.b16encode(os.urandom(8)).decode()
+        self.mysql(f"DROP USER IF EXISTS '{user}'@'localhost'; CREATE USER '{user}'@'localhost' IDENTIFIED BY "
+                   f"'{self.env['TAYORI_TEST_ENGINE_DB_PW']}'", db="mysql")
+        self.addCleanup(lambda: self.mysql(f"DROP USER IF EXISTS '{user}'@'localhost'", db="mysql"))
+        port = self.free_port()
+        self.write_config(relay, rate=100.0, burst=10.0, http_port=port)
+        n = 500
+        cid = self.shop("wfail", "wfail.platform.example", [f"ok{i}@d{i % 3}.example" for i in range(n)])
+        # Table-level UPDATE grants take effect at the next statement, so the
+        # running engine loses (and regains) the right to write deliveries.
+        self.mysql(f"GRANT SELECT, INSERT, DELETE, CREATE TEMPORARY TABLES ON {self.db}.* TO '{user}'@'localhost'")
+        for (table,) in self.mysql("SHOW TABLES"):
+            self.mysql(f"GRANT UPDATE ON {self.db}.{table} TO '{user}'@'localhost'")
+        self.write_config(relay, rate=100.0, burst=10.0, http_port=port, db_user=user,
+                          db_password_env="TAYORI_TEST_ENGINE_DB_PW")
+        self.schedule(cid)
+        p = self.start_engine("wfail", idle_exit=True)
+        self.wait_for(lambda: len(relay.accepted()) > 60, 30, "sending started")
+        self.mysql(f"REVOKE UPDATE ON {self.db}.deliveries FROM '{user}'@'localhost'")
+        self.wait_for(lambda: "\ntayori_writeback_failing 1\n" in self.http_get(port, "/metrics")[1], 20,
+                      "the engine to report failing writes")
+        self.assertNotEqual(self.http_get(port, "/healthz")[0], 200)
+        at_alert = len(relay.accepted())
+        time.sleep(8)  # longer than lease_s: nothing may be taken over or resent meanwhile
+        during = len(relay.accepted()) - at_alert
+        # Only what was already with a relay or signing may finish (2 x 4
+        # connections + 4 x workers); nothing new is leased or started.
+        self.assertLessEqual(during, 8 + 4 * os.cpu_count(), f"{during} messages sent while writes failed")
+        self.assertIn("ALERT writing outcomes failed", self.engine_log("wfail"))
+        self.mysql(f"GRANT UPDATE ON {self.db}.deliveries TO '{user}'@'localhost'")
+        self.assertEqual(p.wait(120), 0, self.engine_log("wfail"))
+        self.assertIn("outcome writes recovered", self.engine_log("wfail"))
+        self.assert_all_terminal(cid, n)
+        got = collections.Counter(m["rcpt"] for m in relay.accepted())
+        self.assertEqual(len(got), n)
+        self.assertEqual(max(got.values()), 1, "a delivery was sent twice")
+        self.assertEqual(self.states(cid), {"sent": n})
+
+    def test_an_account_without_the_engines_privileges_is_refused_at_start(self):
+        relay = self.relay()
+        user = f"weak{os.getpid()}"
+        self.env["TAYORI_TEST_ENGINE_DB_PW"] = "pw-weak"
+        self.mysql(f"DROP USER IF EXISTS '{user}'@'localhost'; CREATE USER '{user}'@'localhost' IDENTIFIED BY "
+                   f"'pw-weak'", db="mysql")
+        self.addCleanup(lambda: self.mysql(f"DROP USER IF EXISTS '{user}'@'localhost'", db="mysql"))
+        self.write_config(relay)
+        self.tayori("db", "migrate")
+        self.mysql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {self.db}.* TO '{user}'@'localhost'")
+        self.write_config(relay, db_user=user, db_password_env="TAYORI_TEST_ENGINE_DB_PW")
+        out = subprocess.run([TAYORI, "-c", self.config, "run", "--instance", "weak"], capture_output=True, text=True,
+                             env=self.env, timeout=30)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("lacks privileges the engine needs", out.stderr)
+        self.assertIn("CREATE TEMPORARY TABLES", out.stderr)
+
+    def test_database_frozen_longer_than_a_lease_sends_nothing_twice(self):
+        # SIGSTOP the server while messages are queued and parked in two
+        # engines: once it runs again every lease looks expired, and each
+        # engine must renew its own before judging anybody dead.
+        run_dir = env_required("TAYORI_RUN_DIR")
+        with open(os.path.join(run_dir, "mariadb", "pid")) as f:
+            mariadbd = int(f.read().strip())
+        relay = self.relay()
+        self.write_config(relay, rate=500.0, burst=20.0, dest_rate=12.0, dest_burst=4.0, lease_s=5)
+        n = 600
+        cid = self.shop("frozen", "frozen.platform.example", [f"ok{i}@d{i % 2}.example" for i in range(n)])
+        self.schedule(cid)
+        procs = [self.start_engine(f"frz{i}", idle_exit=True) for i in range(2)]
+        self.wait_for(lambda: len(relay.accepted()) > 40, 30, "sending started")
+        os.kill(mariadbd, signal.SIGSTOP)
+        try:
+            time.sleep(13)  # longer than lease_s (5 s) and the heartbeat window (10 s)
+        finally:
+            os.kill(mariadbd, signal.SIGCONT)
+        for i, p in enumerate(procs):
+            self.assertEqual(p.wait(180), 0, self.engine_log(f"frz{i}"))
+        self.assert_all_terminal(cid, n)
+        got = collections.Counter(m["rcpt"] for m in relay.accepted())
+        self.assertEqual(len(got), n)
+        duplicates = sum(c - 1 for c in got.values())
+        self.assertEqual(duplicates, 0, f"sent twice: {[r for r, c in got.items() if c > 1][:10]}")
+        self.assertIn("renewed every lease held", self.engine_log("frz0") + self.engine_log("frz1"))
+
+    def test_drain_deadline_gives_back_only_unstarted_work(self):
+        relay = self.relay()
+        self.write_config(relay, rate=30.0, burst=5.0, lease_s=30, drain_s=2)
+        rcpts = ["stall0@s.example", "stall1@s.example"] + [f"ok{i}@d.example" for i in range(200)]
+        cid = self.shop("dd", "dd.platform.example", rcpts)
+        self.schedule(cid)
+        p = self.start_engine("deadline")
+        stalled = lambda: sorted(self.mysql(f"SELECT email, state FROM deliveries WHERE campaign_id = {cid} "
+                                            f"AND email LIKE 'stall%'"))
+        self.wait_for(lambda: stalled() == [["stall0@s.example", "leased"], ["stall1@s.example", "leased"]], 30,
+                      "the stalling messages to be with the relay")
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(30), 0, self.engine_log("deadline"))
+        self.assertIn("drain deadline reached", self.engine_log("deadline"))
+        # What was with the relay at the deadline may yet be delivered: it
+        # keeps its lease (taken over only when that expires), while the
+        # unstarted work went back at once.
+        leased = [e for (e,) in self.mysql(f"SELECT email FROM deliveries WHERE campaign_id = {cid} AND state = 'leased'")]
+        self.assertTrue(leased, "the messages still with the relay keep their leases")
+        self.assertTrue(all(e.startswith("stall") for e in leased), f"only what was with the relay: {leased}")
+        other = self.states(cid)
+        self.assertGreater(other.get("queued", 0), 0, other)
+        self.assertEqual(other.get("sent", 0), len(relay.accepted()))
+
+    def test_a_campaign_pointing_at_another_shops_list_is_paused_not_sent(self):
+        relay = self.relay()
+        self.write_config(relay)
+        cid = self.shop("own", "own.platform.example", [f"ok{i}@own-readers.example" for i in range(5)])
+        self.shop("victim", "victim.platform.example", [f"ok{i}@victim-readers.example" for i in range(5)])
+        victim_list = self.mysql("SELECT l.id FROM lists l JOIN tenants t ON t.id = l.tenant_id WHERE t.slug = 'victim'")[0][0]
+        self.schedule(cid)
+        # The web app writes campaign rows: one points at another shop's list.
+        self.mysql(f"UPDATE campaigns SET list_id = {victim_list} WHERE id = {cid}")
+        p = self.start_engine("owner-check", idle_exit=True)
+        self.assertEqual(p.wait(60), 0, self.engine_log("owner-check"))
+        state, reason = self.campaign_state(cid)
+        self.assertEqual(state, "paused")
+        self.assertIn(f"list {victim_list} belongs to shop", reason)
+        self.assertEqual(relay.accepted(), [])
+        self.assertEqual(self.mysql(f"SELECT COUNT(*) FROM deliveries WHERE campaign_id = {cid}")[0][0], "0")
+
+    def test_one_instance_name_one_process(self):
+        relay = self.relay()
+        self.write_config(relay)
+        self.shop("solo", "solo.platform.example", ["ok0@d.example"])
+        first = self.start_engine("unique")
+        self.wait_for(lambda: "started" in self.engine_log("unique"), 20, "the first engine to start")
+        out = subprocess.run([TAYORI, "-c", self.config, "run", "--instance", "unique"], capture_output=True,
+                             text=True, env=self.env, timeout=30)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn(f"is in use by PID {first.pid}", out.stderr)
+        # A crash frees the name at once on the same host (the PID is gone).
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        again = self.start_engine("unique")
+        self.wait_for(lambda: self.engine_log("unique").count("engine: started") >= 2 or again.poll() is not None,
+                      20, "the restarted engine")
+        self.assertIsNone(again.poll(), self.engine_log("unique"))
+        again.send_signal(signal.SIGTERM)
+        self.assertEqual(again.wait(20), 0)
+
+    def test_a_key_switch_reaches_a_running_engine(self):
+        relay = self.relay()
+        self.write_config(relay, rate=20.0, burst=2.0)
+        n = 300
+        cid = self.shop("rot", "rot.platform.example", [f"ok{i}@d.example" for i in range(n)])
+        # The rotation's first step makes the next key (s2, pending).
+        self.tayori("dkim", "rotate", "rot.platform.example", "--step")
+        self.schedule(cid)
+        p = self.start_engine("rotating", idle_exit=True)
+        self.wait_for(lambda: len(relay.accepted()) > 20, 30, "sending started")
+        selectors = {m["s"] for m in relay.accepted()}
+        self.assertEqual(len(selectors), 1, selectors)
+        old = selectors.pop()
+        # A rotation step made elsewhere (another instance, `tayori dkim
+        # rotate`): the other selector's key becomes the signing key.
+        did = self.mysql("SELECT id FROM sender_domains WHERE domain = 'rot.platform.example'")[0][0]
+        self.assertEqual(self.mysql(f"SELECT selector, state FROM domain_keys WHERE sender_domain_id = {did} "
+                                    f"ORDER BY selector"), [["s1", "active"], ["s2", "pending"]])
+        self.mysql(f"UPDATE domain_keys SET state = IF(selector = '{old}', 'retiring', 'active'), "
+                   f"state_changed_at = UTC_TIMESTAMP(6) WHERE sender_domain_id = {did}")
+        switched_at = time.time()
+        self.assertEqual(p.wait(60), 0, self.engine_log("rotating"))
+        after = [m for m in relay.accepted() if m["ts"] > switched_at + 3]
+        self.assertGreater(len(after), 20)
+        self.assertEqual({m["s"] for m in after} - {old}, {m["s"] for m in after}, "old selector still used")
 
 if __name__ == "__main__":
     TAYORI = sys.argv.pop(1)

@@ -7,9 +7,14 @@ The recipient's local part chooses what happens to a message:
   rate...    RCPT answered 450 4.2.1
   tmp...     RCPT answered 451 4.3.0
   bounce...  RCPT answered 550 5.1.1 (no such user)
+  latin...   RCPT answered 550 5.1.1 with Latin-1 text (not valid UTF-8)
+  long...    RCPT answered 550 5.1.1 with ~600 bytes of Japanese text
   auth...    end of DATA answered 550 5.7.26 (unauthenticated)
   dtmp...    end of DATA answered 451 4.3.0
   policy...  end of DATA answered 554 5.7.1
+  dlatin...  end of DATA answered 250 with Latin-1 text (accepted, logged)
+  dlong...   end of DATA answered 250 with ~600 bytes of Japanese over two lines (accepted, logged)
+  garbage... end of DATA answered with a line that is not an SMTP reply, then closed (maybe accepted: logged)
   drop...    the connection is dropped after the final dot, with no reply
   stall...   no reply after the final dot until the client gives up
 Anything else is accepted.
@@ -17,10 +22,12 @@ Anything else is accepted.
 Options: --port N (0: pick), --max-per-connection N (close the connection
 right after the Nth accepted message, like relays with a per-connection cap),
 --tls CERT KEY (offer STARTTLS), --auth USER:PASSWORD (require AUTH), --log FILE (one JSON line per accepted
-message: rcpt, mail_from, size, data sha256). Prints "READY <port>" when
+message: rcpt, mail_from, size, data sha256, the DKIM s= selector).
+--mode-file FILE: while FILE holds "garbage" or "latin", every message is
+answered that way whatever its recipient (chaos runs switch it on and off). Prints "READY <port>" when
 listening. Stops on SIGTERM.
 """
-import argparse, asyncio, hashlib, itertools, json, signal, ssl, sys, time
+import argparse, asyncio, hashlib, itertools, json, re, signal, ssl, sys, time
 
 from aiosmtpd.smtp import SMTP
 
@@ -44,11 +51,51 @@ class Handler:
             return "451 4.3.0 Temporary local problem, try later"
         if local.startswith("bounce"):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if local.startswith("latin"):
+            return b"550 5.1.1 <" + address.encode() + b">: utilisateur inconnu, d\xe9sol\xe9"
+        if local.startswith("long"):
+            return ("550 5.1.1 " + "\u5b9b\u5148\u30a2\u30c9\u30ec\u30b9\u4e0d\u660e" * 25).encode()
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
 
+    def mode(self):
+        if not self.args.mode_file:
+            return ""
+        try:
+            with open(self.args.mode_file) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+
+    def record(self, envelope):
+        n = next(ids)
+        data = envelope.original_content or b""
+        selector = ""
+        m = re.search(rb"DKIM-Signature:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", data)
+        if m:
+            s = re.search(rb"[; \t]s=([A-Za-z0-9-]+)", m.group(0))
+            selector = s.group(1).decode() if s else ""
+        if self.log:
+            self.log.write(json.dumps({"rcpt": envelope.rcpt_tos[0], "mail_from": envelope.mail_from,
+                                       "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                                       "id": "FR%d" % n, "ts": time.time(), "s": selector}) + "\n")
+        return n
+
     async def handle_DATA(self, server, session, envelope):
         local = envelope.rcpt_tos[0].split("@", 1)[0].lower()
+        mode = self.mode()
+        if mode == "latin" or local.startswith("dlatin"):
+            n = self.record(envelope)
+            return b"250 2.0.0 Ok: queued as FR%d, merci beaucoup, d\xe9j\xe0 re\xe7u" % n
+        if local.startswith("dlong"):
+            n = self.record(envelope)
+            text = "\u53d7\u4ed8\u5b8c\u4e86\u3057\u307e\u3057\u305f" * 22
+            return ("250-2.0.0 " + text + "\r\n250 2.0.0 Ok: queued as FR%d " % n + text).encode()
+        if mode == "garbage" or local.startswith("garbage"):
+            self.record(envelope)
+            server.transport.write(b"\xff\xfeHELLO? this is not SMTP\r\n")
+            server.transport.close()
+            return "250 never sent"
         if local.startswith("auth"):
             return "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender"
         if local.startswith("dtmp"):
@@ -60,12 +107,7 @@ class Handler:
             return "250 never sent"
         if local.startswith("stall"):
             await asyncio.sleep(3600)
-        n = next(ids)
-        data = envelope.original_content or b""
-        if self.log:
-            self.log.write(json.dumps({"rcpt": envelope.rcpt_tos[0], "mail_from": envelope.mail_from,
-                                       "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                                       "id": "FR%d" % n, "ts": time.time()}) + "\n")
+        n = self.record(envelope)
         session.accepted = getattr(session, "accepted", 0) + 1
         if self.args.max_per_connection and session.accepted >= self.args.max_per_connection:
             # Reply, then close: the next MAIL on this connection finds it gone.
@@ -80,6 +122,7 @@ async def main():
     p.add_argument("--max-per-connection", type=int, default=0)
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--log")
+    p.add_argument("--mode-file")
     p.add_argument("--auth", help="USER:PASSWORD: require SMTP AUTH (PLAIN/LOGIN) with these credentials")
     args = p.parse_args()
     handler = Handler(args)

@@ -1,0 +1,192 @@
+// Integration: the engine's campaign and instance queries against the private
+// MariaDB — who may use an instance name, expansion that stops instead of
+// spinning, campaigns refused when they point at another shop's data, the
+// signing-key version the engine watches, and the start-up privilege check.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "store/campaigns.h"
+#include "store/deliveries.h"
+#include "store/instances.h"
+#include "store/migrations.h"
+#include "store/privileges.h"
+#include "testing/scratch_db.h"
+#include "testing/test_env.h"
+
+namespace tayori::store {
+namespace {
+
+class EngineQueriesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = scratch_.Connect();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(Migrate(*db_).ok());
+    for (int t = 1; t <= 2; ++t) {
+      std::string n = std::to_string(t);
+      Exec("INSERT INTO tenants (slug, name, sender_id) VALUES ('shop" + n + "', 'Shop', 'shop-" + n + "')");
+      Exec("INSERT INTO lists (tenant_id, slug, name) VALUES (" + n + ", 'news', 'News')");
+      Exec("INSERT INTO sender_domains (tenant_id, domain, mode, key_host, state) VALUES (" + n + ", 'shop" + n +
+           ".example', 'hosted', 'shop" + n + ".example', 'verified')");
+      for (int i = 1; i <= 3; ++i) {
+        Exec("INSERT INTO subscribers (tenant_id, email) VALUES (" + n + ", 'r" + std::to_string(i) + "@shop" + n +
+             "-readers.example')");
+        Exec("INSERT INTO list_members (list_id, subscriber_id) VALUES (" + n + ", LAST_INSERT_ID())");
+      }
+    }
+  }
+
+  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
+
+  std::string Value(const std::string& sql) {
+    auto r = db_->Query(sql);
+    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+    if (!r.ok() || r->rows.empty()) return "<none>";
+    return r->rows[0][0].value_or("NULL");
+  }
+
+  uint64_t Campaign(int tenant, int list, int domain, const std::string& state) {
+    Exec("INSERT INTO campaigns (tenant_id, list_id, sender_domain_id, from_address, subject_template, state, "
+         "scheduled_at) VALUES (" + std::to_string(tenant) + ", " + std::to_string(list) + ", " +
+         std::to_string(domain) + ", 'news@shop1.example', 'Hi', '" + state + "', UTC_TIMESTAMP(6))");
+    return db_->last_insert_id();
+  }
+
+  testing::ScratchDatabase scratch_{"engine_queries"};
+  std::unique_ptr<Connection> db_;
+};
+
+TEST_F(EngineQueriesTest, ACampaignPointingAtAnotherShopsListIsPausedNeverSent) {
+  uint64_t foreign_list = Campaign(1, 2, 1, "scheduled");
+  uint64_t foreign_domain = Campaign(1, 1, 2, "scheduled");
+  uint64_t own = Campaign(1, 1, 1, "scheduled");
+  auto claimed = ClaimDueCampaigns(*db_, "e1", 60, 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_EQ(*claimed, std::vector<uint64_t>{own});
+  EXPECT_EQ(Value("SELECT state FROM campaigns WHERE id = " + std::to_string(foreign_list)), "paused");
+  EXPECT_EQ(Value("SELECT state_reason FROM campaigns WHERE id = " + std::to_string(foreign_list)),
+            "refused by the engine: list 2 belongs to shop 2, not to the campaign's shop 1");
+  EXPECT_EQ(Value("SELECT state_reason FROM campaigns WHERE id = " + std::to_string(foreign_domain)),
+            "refused by the engine: sender domain 2 belongs to shop 2, not to the campaign's shop 1");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM events WHERE kind = 'alert'"), "2");
+
+  // The web app may also rewrite a row that is already sending.
+  Exec("UPDATE campaigns SET list_id = 2 WHERE id = " + std::to_string(own));
+  auto load = LoadCampaign(*db_, own);
+  ASSERT_FALSE(load.ok());
+  EXPECT_EQ(load.status().error_class(), ErrorClass::kPermanent);
+  EXPECT_NE(load.status().message().find("list 2 belongs to shop 2"), std::string::npos) << load.status().message();
+  ASSERT_TRUE(ClaimUnexpandedCampaigns(*db_, "e1", 60, 10).ok());
+  auto chunk = ExpandChunk(*db_, own, "e1", 60, 100);
+  ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+  EXPECT_TRUE(chunk->stopped);
+  EXPECT_EQ(chunk->inserted, 0);
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries"), "0");
+  EXPECT_EQ(Value("SELECT state FROM campaigns WHERE id = " + std::to_string(own)), "paused");
+}
+
+TEST_F(EngineQueriesTest, ExpansionOfAPausedOrForeignClaimedCampaignStops) {
+  uint64_t id = Campaign(1, 1, 1, "scheduled");
+  ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
+  auto first = ExpandChunk(*db_, id, "e1", 60, 2);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->inserted, 2);
+  EXPECT_FALSE(first->stopped);
+  EXPECT_FALSE(first->done);
+  auto other = ExpandChunk(*db_, id, "e2", 60, 2);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->stopped);
+  EXPECT_EQ(other->stop_reason, "expansion claimed by e1");
+  Exec("UPDATE campaigns SET state = 'paused'");
+  auto paused = ExpandChunk(*db_, id, "e1", 60, 2);
+  ASSERT_TRUE(paused.ok());
+  EXPECT_TRUE(paused->stopped);
+  EXPECT_EQ(paused->stop_reason, "campaign is paused");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries"), "2");
+}
+
+TEST_F(EngineQueriesTest, AnInstanceNameBelongsToOneLiveProcess) {
+  InstanceIdentity first{"engine-a", "host-1", 100};
+  auto never_alive = [](int) { return false; };
+  auto always_alive = [](int) { return true; };
+  ASSERT_TRUE(ClaimInstanceName(*db_, first, 10, always_alive).ok());
+  // Another process, another host: refused while the heartbeat is fresh.
+  auto twin = ClaimInstanceName(*db_, InstanceIdentity{"engine-a", "host-2", 200}, 10, never_alive);
+  ASSERT_FALSE(twin.ok());
+  EXPECT_EQ(twin.status().error_class(), ErrorClass::kConfig);
+  EXPECT_NE(twin.status().message().find("in use by PID 100 on host host-1"), std::string::npos)
+      << twin.status().message();
+  // Same host, PID still alive: refused too.
+  EXPECT_FALSE(ClaimInstanceName(*db_, InstanceIdentity{"engine-a", "host-1", 300}, 10, always_alive).ok());
+  // Same host, the PID is gone (a crash, restarted at once): its leases are released.
+  Exec("INSERT INTO campaigns (tenant_id, list_id, sender_domain_id, from_address, subject_template, state) "
+       "VALUES (1, 1, 1, 'n@shop1.example', 'Hi', 'sending')");
+  Exec("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, lease_owner, lease_expires_at) "
+       "VALUES (1, 1, 'r1@x.example', 'x.example', 'leased', 'engine-a', UTC_TIMESTAMP(6) + INTERVAL 1 HOUR)");
+  auto restart = ClaimInstanceName(*db_, InstanceIdentity{"engine-a", "host-1", 300}, 10, never_alive);
+  ASSERT_TRUE(restart.ok()) << restart.status().ToString();
+  EXPECT_EQ(restart->released_leases, 1);
+  EXPECT_EQ(Value("SELECT state FROM deliveries"), "queued");
+  // The first process, if it was only frozen, learns at its next beat that
+  // the name is no longer its own.
+  auto beat = Heartbeat(*db_, first, "running", 10);
+  ASSERT_FALSE(beat.ok());
+  EXPECT_EQ(beat.status().error_class(), ErrorClass::kPermanent);
+  auto own_beat = Heartbeat(*db_, InstanceIdentity{"engine-a", "host-1", 300}, "running", 10);
+  ASSERT_TRUE(own_beat.ok()) << own_beat.status().ToString();
+  EXPECT_EQ(own_beat->live_instances, 1);
+  EXPECT_LT(own_beat->gap_s, 5);
+  // A stopped instance's name is free at once.
+  ASSERT_TRUE(Heartbeat(*db_, InstanceIdentity{"engine-a", "host-1", 300}, "stopped", 10).ok());
+  EXPECT_TRUE(ClaimInstanceName(*db_, InstanceIdentity{"engine-a", "host-9", 9}, 10, always_alive).ok());
+}
+
+TEST_F(EngineQueriesTest, TheSigningKeyVersionChangesWithEveryKeySwitch) {
+  auto v0 = SigningKeyVersions(*db_, {1, 2});
+  ASSERT_TRUE(v0.ok()) << v0.status().ToString();
+  ASSERT_EQ(v0->size(), 2u);
+  Exec("INSERT INTO dkim_keys (algorithm, bits, public_key, private_key_enc, kek_id) VALUES "
+       "('rsa-sha256', 2048, 'AAAA', 'x', 'kek1'), ('rsa-sha256', 2048, 'BBBB', 'y', 'kek1')");
+  Exec("INSERT INTO domain_keys (sender_domain_id, dkim_key_id, selector, state) VALUES (1, 1, 's1', 'active'), "
+       "(1, 2, 's2', 'published')");
+  auto v1 = SigningKeyVersions(*db_, {1, 2});
+  ASSERT_TRUE(v1.ok());
+  EXPECT_NE(v1->at(1), v0->at(1));
+  EXPECT_EQ(v1->at(2), v0->at(2));
+  Exec("UPDATE domain_keys SET state = IF(id = 1, 'retiring', 'active')");
+  auto v2 = SigningKeyVersions(*db_, {1});
+  ASSERT_TRUE(v2.ok());
+  EXPECT_NE(v2->at(1), v1->at(1));
+  Exec("UPDATE sender_domains SET state = 'paused' WHERE id = 1");
+  auto v3 = SigningKeyVersions(*db_, {1});
+  ASSERT_TRUE(v3.ok());
+  EXPECT_NE(v3->at(1), v2->at(1));
+}
+
+TEST_F(EngineQueriesTest, StartupNamesEveryPrivilegeTheAccountLacks) {
+  EXPECT_TRUE(CheckEnginePrivileges(*db_, "root").ok());
+  std::string user = "tayori_priv_" + std::to_string(::getpid());
+  Exec("DROP USER IF EXISTS '" + user + "'@'localhost'");
+  Exec("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY 'pw-for-test'");
+  Exec("GRANT SELECT, INSERT, UPDATE, DELETE ON " + scratch_.name() + ".* TO '" + user + "'@'localhost'");
+  config::Database settings = scratch_.settings();
+  settings.user = user;
+  auto limited = Connection::Open(settings, "pw-for-test");
+  ASSERT_TRUE(limited.ok()) << limited.status().ToString();
+  Status st = CheckEnginePrivileges(**limited, user);
+  EXPECT_EQ(st.error_class(), ErrorClass::kConfig);
+  EXPECT_NE(st.message().find("CREATE TEMPORARY TABLES"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("UPDATE ("), std::string::npos) << st.message();
+  Exec("REVOKE UPDATE ON " + scratch_.name() + ".* FROM '" + user + "'@'localhost'");
+  Exec("GRANT CREATE TEMPORARY TABLES ON " + scratch_.name() + ".* TO '" + user + "'@'localhost'");
+  auto again = Connection::Open(settings, "pw-for-test");
+  ASSERT_TRUE(again.ok());
+  st = CheckEnginePrivileges(**again, user);
+  EXPECT_NE(st.message().find("UPDATE ("), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("CREATE TEMPORARY TABLES"), std::string::npos) << st.message();
+  Exec("DROP USER '" + user + "'@'localhost'");
+}
+
+}  // namespace
+}  // namespace tayori::store
