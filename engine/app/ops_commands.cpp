@@ -13,10 +13,12 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/csv_import.h"
 #include "app/engine.h"
 #include "app/exit_code.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "csv/reader.h"
 #include "mime/address.h"
 #include "mime/header_safety.h"
 #include "mime/idn.h"
@@ -90,51 +92,6 @@ void PrintSummary(const store::CampaignSummary& s, bool json) {
   std::string states;
   for (const auto& [k, v] : s.by_state) states += "  " + k + " " + std::to_string(v);
   std::printf("deliveries%s\n", states.empty() ? "  none yet" : states.c_str());
-}
-
-// Splits one CSV record (RFC 4180: quotes, doubled quotes, commas and line
-// breaks inside quotes). Reads more lines from `in` while a quote is open.
-bool ReadCsvRecord(std::istream& in, std::vector<std::string>& out, long& line_no) {
-  out.clear();
-  std::string line;
-  if (!std::getline(in, line)) return false;
-  ++line_no;
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0;; ++i) {
-    if (i == line.size()) {
-      if (quoted) {
-        std::string more;
-        if (!std::getline(in, more)) break;
-        ++line_no;
-        field += '\n';
-        line = more;
-        i = static_cast<size_t>(-1);
-        continue;
-      }
-      break;
-    }
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(field));
-      field.clear();
-    } else if (c != '\r' || i + 1 != line.size()) {
-      field += c;
-    }
-  }
-  out.push_back(std::move(field));
-  return true;
 }
 
 }  // namespace
@@ -283,20 +240,66 @@ int RunCampaignStatus(const std::string& config_path, uint64_t id, bool json, bo
   });
 }
 
+namespace {
+
+// subscribers.display_name is VARCHAR(255): MariaDB counts characters.
+constexpr size_t kMaxNameChars = 255;
+
+size_t CountCodePoints(std::string_view utf8) {
+  size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Checks one row of a subscriber CSV against its header and builds the row
+// to store; the error says what is wrong with it (for "FILE:LINE: reason").
+Result<store::ImportRow> SubscriberRow(const std::vector<std::string>& header, const std::vector<std::string>& rec) {
+  if (rec.size() != header.size())
+    return InvalidInput(std::to_string(rec.size()) + (rec.size() == 1 ? " field" : " fields") + " where the header has " +
+                        std::to_string(header.size()));
+  std::string_view email = TrimBlanks(rec[0]);
+  if (!mime::IsValidUtf8(email)) return InvalidInput("email: invalid UTF-8");
+  TAYORI_ASSIGN_OR_RETURN(mime::Mailbox mailbox, mime::ParseAddrSpec(email));
+  store::ImportRow row;
+  row.email = mailbox.AddrSpec();
+  if (rec.size() > 1) {
+    TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText("name", rec[1]));  // valid UTF-8 first, so characters count
+    size_t chars = CountCodePoints(rec[1]);
+    if (chars > kMaxNameChars)
+      return InvalidInput("name: " + std::to_string(chars) + " characters, longer than the " +
+                          std::to_string(kMaxNameChars) + " of subscribers.display_name");
+    row.display_name = rec[1];
+  }
+  if (rec.size() > 2) {
+    std::string json = "{";
+    for (size_t i = 2; i < rec.size(); ++i) {
+      TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(header[i], rec[i]));
+      json += (i > 2 ? ",\"" : "\"") + log::JsonEscape(header[i]) + "\":\"" + log::JsonEscape(rec[i]) + "\"";
+    }
+    row.fields_json = json + "}";
+  }
+  return row;
+}
+
+}  // namespace
+
 int RunSubscribersImport(const std::string& config_path, const std::string& tenant, const std::string& list,
                          const std::string& file) {
   return WithDb(config_path, "subscribers import", [&](const config::Config&, store::Connection& db) -> Status {
     TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
     TAYORI_ASSIGN_OR_RETURN(uint64_t list_id, store::ListIdBySlug(db, tenant_id, list));
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return InvalidInput(file + ": cannot open");
-    std::vector<std::string> header, rec;
-    long line = 0;
-    if (!ReadCsvRecord(in, header, line)) return InvalidInput(file + ": empty file (expected a header: email,name,...)");
-    if (header.empty() || header[0] != "email")
-      return InvalidInput(file + ":1: the first column must be 'email' (header: email,name,field...)");
+    CsvImport csv("subscribers import", file);
+    TAYORI_RETURN_IF_ERROR(csv.Open());
+    csv::Record rec;
+    TAYORI_RETURN_IF_ERROR(csv.ReadHeader(&rec));
+    std::vector<std::string> header = std::move(rec.fields);
+    std::string where = file + ":" + std::to_string(rec.line) + ": header: ";
+    if (std::string_view first = TrimBlanks(header[0]); first != "email" && first != "Email" && first != "EMAIL")
+      return InvalidInput(where + "the first column must be 'email' (header: email,name,field...)");
+    for (const auto& h : header)
+      if (!mime::IsValidUtf8(h)) return InvalidInput(where + "a column name is not valid UTF-8");
     std::vector<store::ImportRow> batch;
-    long good = 0, bad = 0, added = 0;
+    long good = 0, added = 0;
     auto t0 = std::chrono::steady_clock::now();
     auto flush = [&]() -> Status {
       TAYORI_ASSIGN_OR_RETURN(int n, store::ImportSubscribers(db, tenant_id, list_id, batch));
@@ -304,46 +307,13 @@ int RunSubscribersImport(const std::string& config_path, const std::string& tena
       batch.clear();
       return Status::Ok();
     };
-    auto reject = [&](long at, const std::string& why) {
-      if (++bad <= 100) std::fprintf(stderr, "tayori: subscribers import: %s:%ld: %s\n", file.c_str(), at, why.c_str());
-    };
-    for (;;) {
-      long start = line + 1;
-      if (!ReadCsvRecord(in, rec, line)) break;
-      if (rec.size() == 1 && rec[0].empty()) continue;  // blank line
-      if (!mime::IsValidUtf8(rec[0]) || (rec.size() > 1 && !mime::IsValidUtf8(rec[1]))) {
-        reject(start, "invalid UTF-8");
+    while (csv.Next(&rec)) {
+      auto row = SubscriberRow(header, rec.fields);
+      if (!row.ok()) {
+        csv.Reject(rec, row.status().message());
         continue;
       }
-      auto mailbox = mime::ParseAddrSpec(rec[0]);
-      if (!mailbox.ok()) {
-        reject(start, mailbox.status().message());
-        continue;
-      }
-      store::ImportRow row;
-      row.email = mailbox->AddrSpec();
-      if (rec.size() > 1) {
-        Status name_ok = mime::CheckHeaderText("name", rec[1]);
-        if (!name_ok.ok()) {
-          reject(start, name_ok.message());
-          continue;
-        }
-        row.display_name = rec[1];
-      }
-      if (rec.size() > 2) {
-        std::string json = "{";
-        bool ok = true;
-        for (size_t i = 2; i < rec.size() && i < header.size(); ++i) {
-          if (!mime::IsValidUtf8(rec[i])) ok = false;
-          json += (i > 2 ? ",\"" : "\"") + log::JsonEscape(header[i]) + "\":\"" + log::JsonEscape(rec[i]) + "\"";
-        }
-        if (!ok) {
-          reject(start, "invalid UTF-8 in a field");
-          continue;
-        }
-        row.fields_json = json + "}";
-      }
-      batch.push_back(std::move(row));
+      batch.push_back(std::move(row).value());
       ++good;
       if (batch.size() >= 1000) TAYORI_RETURN_IF_ERROR(flush());
       if (good % 100000 == 0)
@@ -351,11 +321,9 @@ int RunSubscribersImport(const std::string& config_path, const std::string& tena
     }
     TAYORI_RETURN_IF_ERROR(flush());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("imported %ld rows (%ld new list members) into %s/%s in %.1f s; %ld rows rejected\n", good, added,
-                tenant.c_str(), list.c_str(), secs, bad);
-    if (bad > 100) std::fprintf(stderr, "tayori: subscribers import: %ld more rejected rows not shown\n", bad - 100);
-    return bad > 0 ? InvalidInput(std::to_string(bad) + " rows of " + file + " were rejected (see above)")
-                   : Status::Ok();
+    std::printf("imported %ld rows (%ld new list members) into %s/%s in %.1f s; %llu rows rejected\n", good, added,
+                tenant.c_str(), list.c_str(), secs, static_cast<unsigned long long>(csv.rejected()));
+    return csv.Finish();
   });
 }
 

@@ -3,17 +3,18 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <string_view>
 #include <vector>
 
 #include "app/commands.h"
+#include "app/csv_import.h"
 #include "app/exit_code.h"
 #include "app/http_service.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "csv/reader.h"
 #include "loop/loop.h"
 #include "mime/address.h"
 #include "mime/utf8.h"
@@ -65,29 +66,6 @@ Result<std::string> NormalizeAddress(std::string_view text) {
 
 std::string Where(const std::string& tenant, const std::string& list) {
   return list.empty() ? "shop " + tenant : "shop " + tenant + ", list " + list;
-}
-
-// The first CSV field of `line`: quoted ("a""b") or up to the first comma.
-// Returns false for an unterminated quote.
-bool FirstField(std::string_view line, std::string& out) {
-  out.clear();
-  if (line.empty() || line[0] != '"') {
-    out.assign(line.substr(0, line.find(',')));
-    while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
-    while (!out.empty() && (out.front() == ' ' || out.front() == '\t')) out.erase(0, 1);
-    return true;
-  }
-  for (size_t i = 1; i < line.size(); ++i) {
-    if (line[i] != '"') {
-      out.push_back(line[i]);
-    } else if (i + 1 < line.size() && line[i + 1] == '"') {
-      out.push_back('"');
-      ++i;
-    } else {
-      return true;
-    }
-  }
-  return false;
 }
 
 // One transaction: the new rows, and one audit event per new row (the same
@@ -193,13 +171,16 @@ int RunSuppressList(const std::string& config_path, const std::string& tenant, c
 int RunSuppressImport(const std::string& config_path, const std::string& tenant, const std::string& list,
                       const std::string& file) {
   return WithScope(config_path, "suppress import", tenant, list, [&](store::Connection& db, const Scope& scope) -> Status {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return InvalidInput(file + ": cannot open");
+    // One address per row in the first column; other columns (a reason, a
+    // date) are the exporter's and ignored. A header line is optional, and
+    // lines starting with '#' are comments.
+    csv::ReaderOptions options;
+    options.skip_comment_lines = true;
+    CsvImport csv("suppress import", file, options);
+    TAYORI_RETURN_IF_ERROR(csv.Open());
     std::vector<std::string> batch;
     std::set<std::string> in_batch;
-    uint64_t good = 0, added = 0, bad = 0;
-    long line_no = 0;
-    std::string line, field;
+    uint64_t good = 0, added = 0;
     auto flush = [&]() -> Status {
       TAYORI_ASSIGN_OR_RETURN(uint64_t n, InsertBatch(db, scope, batch, "csv import"));
       added += n;
@@ -207,24 +188,18 @@ int RunSuppressImport(const std::string& config_path, const std::string& tenant,
       in_batch.clear();
       return Status::Ok();
     };
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line_no == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // BOM
-      std::string_view trimmed = line;
-      while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
-      if (trimmed.empty() || trimmed[0] == '#') continue;
-      if (!FirstField(trimmed, field)) {
-        if (++bad <= 100)
-          std::fprintf(stderr, "tayori: suppress import: %s:%ld: unterminated quoted field\n", file.c_str(), line_no);
+    csv::Record rec;
+    bool first = true;
+    while (csv.Next(&rec)) {
+      std::string_view field = TrimBlanks(rec.fields[0]);
+      if (first && (field == "email" || field == "Email" || field == "EMAIL" || field == "address")) {
+        first = false;
         continue;
       }
-      if (line_no == 1 && (field == "email" || field == "Email" || field == "EMAIL" || field == "address")) continue;
+      first = false;
       auto email = NormalizeAddress(field);
       if (!email.ok()) {
-        if (++bad <= 100)
-          std::fprintf(stderr, "tayori: suppress import: %s:%ld: %s\n", file.c_str(), line_no,
-                       email.status().message().c_str());
+        csv.Reject(rec, email.status().message());
         continue;
       }
       ++good;
@@ -234,12 +209,8 @@ int RunSuppressImport(const std::string& config_path, const std::string& tenant,
     TAYORI_RETURN_IF_ERROR(flush());
     std::printf("imported %llu addresses (%llu new suppressions) into %s; %llu rows rejected\n",
                 static_cast<unsigned long long>(good), static_cast<unsigned long long>(added),
-                Where(tenant, list).c_str(), static_cast<unsigned long long>(bad));
-    if (bad > 100)
-      std::fprintf(stderr, "tayori: suppress import: %llu more rejected rows not shown\n",
-                   static_cast<unsigned long long>(bad - 100));
-    return bad > 0 ? InvalidInput(std::to_string(bad) + " rows of " + file + " were rejected (see above)")
-                   : Status::Ok();
+                Where(tenant, list).c_str(), static_cast<unsigned long long>(csv.rejected()));
+    return csv.Finish();
   });
 }
 
