@@ -59,7 +59,64 @@ Status RefuseIfAhead(const SchemaStatus& s, const std::string& where) {
                      "); upgrade tayori before running it against this database");
 }
 
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 }  // namespace
+
+std::vector<std::string> SplitStatements(std::string_view sql) {
+  std::vector<std::string> out;
+  std::string current;
+  bool has_code = false;  // more than blanks and comments since the last ';'
+  auto finish = [&] {
+    if (has_code) {
+      size_t b = 0, e = current.size();
+      while (b < e && IsBlank(current[b])) ++b;
+      while (e > b && IsBlank(current[e - 1])) --e;
+      out.push_back(current.substr(b, e - b));
+    }
+    current.clear();
+    has_code = false;
+  };
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`') {
+      // A quoted string or identifier, copied whole: a doubled quote stays
+      // inside it, and in strings so does a backslash-escaped character.
+      size_t j = i + 1;
+      for (; j < sql.size(); ++j) {
+        if (sql[j] == '\\' && c != '`') {
+          ++j;
+        } else if (sql[j] == c) {
+          if (j + 1 < sql.size() && sql[j + 1] == c) {
+            ++j;
+          } else {
+            break;
+          }
+        }
+      }
+      j = std::min(j, sql.size() - 1);
+      current.append(sql.substr(i, j + 1 - i));
+      has_code = true;
+      i = j;
+    } else if (c == '#' || (c == '-' && i + 2 < sql.size() && sql[i + 1] == '-' && IsBlank(sql[i + 2]))) {
+      while (i + 1 < sql.size() && sql[i + 1] != '\n') ++i;  // a line comment: dropped
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      size_t end = sql.find("*/", i + 2);
+      end = end == std::string_view::npos ? sql.size() : end + 2;
+      current.append(sql.substr(i, end - i));
+      // /*! ... */ and /*M! ... */ are executable comments: code to MariaDB.
+      if (sql.substr(i, 3) == "/*!" || sql.substr(i, 4) == "/*M!") has_code = true;
+      i = end - 1;
+    } else if (c == ';') {
+      finish();
+    } else {
+      current += c;
+      if (!IsBlank(c)) has_code = true;
+    }
+  }
+  finish();
+  return out;
+}
 
 int LatestVersion() {
   const auto& all = AllMigrations();
@@ -103,8 +160,16 @@ Result<std::vector<int>> Migrate(Connection& db) {
                                [&](const MigrationState& s) { return s.version == m.version && s.applied; });
     if (applied) continue;
     log::Info("db", "applying migration", {{"version", std::to_string(m.version)}, {"name", m.name}});
-    Status st = db.Execute(m.sql);
-    if (!st.ok()) return st.WithContext("migration " + std::to_string(m.version) + " (" + m.name + ")");
+    // One statement at a time, each safe to run again (migrations.h): if
+    // this process dies between two of them, the next Migrate starts the
+    // migration over and the statements already applied change nothing.
+    std::vector<std::string> statements = SplitStatements(m.sql);
+    for (size_t i = 0; i < statements.size(); ++i) {
+      Status st = db.Execute(statements[i]);
+      if (!st.ok())
+        return st.WithContext("migration " + std::to_string(m.version) + " (" + m.name + "), statement " +
+                              std::to_string(i + 1) + " of " + std::to_string(statements.size()));
+    }
     TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO schema_migrations (version, name) VALUES (" +
                                       std::to_string(m.version) + ", " + db.Quote(m.name) + ")"));
     done.push_back(m.version);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -21,6 +22,22 @@ struct Migration {
 // Every migration this binary knows, ordered by version.
 const std::vector<Migration>& AllMigrations();
 int LatestVersion();
+
+// The statements of a migration's SQL, in order, split at the semicolons
+// that end them (not those inside quotes, backquotes or comments), each
+// trimmed; comment-only pieces are dropped. Migrate runs them one at a time
+// so an error names the statement. A migration file holds plain statements
+// (no DELIMITER, no stored program bodies).
+//
+// MariaDB DDL is not transactional: a migration interrupted half-way (the
+// process killed, the connection lost) leaves its first statements applied
+// and the migration unrecorded, and the next Migrate runs it again from the
+// top. So every statement must be safe to run twice: CREATE TABLE IF NOT
+// EXISTS, ADD COLUMN / ADD INDEX IF NOT EXISTS, DROP ... IF EXISTS, CREATE OR
+// REPLACE VIEW, MODIFY COLUMN (idempotent by nature), and data changes that
+// touch only rows still needing them. migrations_test.cpp interrupts every
+// migration after each of its statements and checks the result.
+std::vector<std::string> SplitStatements(std::string_view sql);
 
 struct MigrationState {
   int version;

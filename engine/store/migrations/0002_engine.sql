@@ -1,5 +1,7 @@
 -- 0002 engine runtime: cancelled deliveries, and the heartbeat table through
 -- which several engine instances share the global rate budget.
+-- Every statement is safe to run twice (store/migrations.h): MODIFY COLUMN
+-- sets the same definition again, the others say IF NOT EXISTS.
 
 ALTER TABLE deliveries MODIFY COLUMN state
   ENUM('queued','leased','deferred','sent','failed','bounced','suppressed','expired','unknown','cancelled')

@@ -7,10 +7,12 @@
 -- rotation_of is the active key marks a rotation in progress.
 -- revoked_at: when the empty p= record was published; record_removed_at: when
 -- the TXT record was deleted (or overwritten by its successor).
+-- IF NOT EXISTS: a migration interrupted after this statement runs again
+-- from the top (store/migrations.h).
 ALTER TABLE domain_keys
-  ADD COLUMN rotation_of BIGINT UNSIGNED NULL COMMENT 'domain_keys.id of the key this one replaces' AFTER state,
-  ADD COLUMN revoked_at DATETIME(6) NULL COMMENT 'empty p= published' AFTER retire_after,
-  ADD COLUMN record_removed_at DATETIME(6) NULL COMMENT 'TXT record deleted or overwritten' AFTER revoked_at;
+  ADD COLUMN IF NOT EXISTS rotation_of BIGINT UNSIGNED NULL COMMENT 'domain_keys.id of the key this one replaces' AFTER state,
+  ADD COLUMN IF NOT EXISTS revoked_at DATETIME(6) NULL COMMENT 'empty p= published' AFTER retire_after,
+  ADD COLUMN IF NOT EXISTS record_removed_at DATETIME(6) NULL COMMENT 'TXT record deleted or overwritten' AFTER revoked_at;
 
 -- Everything about a domain's keys except the private key and its KEK: safe
 -- to grant to the web app's database account.
