@@ -134,7 +134,7 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
     for (const auto& k : config.unsubscribe.keys) {
       std::string key_name = "unsubscribe.keys[" + k.id + "].secret_env";
       TAYORI_ASSIGN_OR_RETURN(std::string secret, config::ResolveSecret(k.secret_env, key_name));
-      auto key = unsubscribe::SigningKey::Make(k.id, secret);
+      auto key = unsubscribe::SigningKey::FromBase64(k.id, secret);
       if (!key.ok()) return ConfigError(key_name + ": " + key.status().message());
       TAYORI_RETURN_IF_ERROR(keys.Add(std::move(key).value()));
     }

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "dkim/crypto.h"
 #include "mime/address.h"
 
 namespace tayori::render {
@@ -195,10 +194,8 @@ Result<PreviewInput> Load(const std::string& dir, const std::string& vars_path, 
   TAYORI_ASSIGN_OR_RETURN(s.unsubscribe.mailto, r.String(*unsub, "mailto", "unsubscribe.mailto", false));
   TAYORI_ASSIGN_OR_RETURN(std::string key_id, r.String(*unsub, "key_id", "unsubscribe.key_id", true));
   TAYORI_ASSIGN_OR_RETURN(std::string secret64, r.String(*unsub, "secret", "unsubscribe.secret", true));
-  auto secret = crypto::Base64Decode(secret64);
-  if (!secret.ok()) return r.Error("unsubscribe.secret", "not base64: " + secret.status().message());
-  auto key = unsubscribe::SigningKey::Make(key_id, *secret);
-  if (!key.ok()) return r.Error("unsubscribe", key.status().message());
+  auto key = unsubscribe::SigningKey::FromBase64(key_id, secret64);
+  if (!key.ok()) return r.Error("unsubscribe", key.status().message());  // names the key id or the secret
   s.unsubscribe.key = std::move(*key);
   TAYORI_ASSIGN_OR_RETURN(std::string scope, r.String(*unsub, "scope", "unsubscribe.scope", false, "list"));
   if (scope == "list") {

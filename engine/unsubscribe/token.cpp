@@ -70,6 +70,30 @@ Result<SigningKey> SigningKey::Make(std::string_view key_id, std::string_view se
   return SigningKey(std::string(key_id), std::string(secret));
 }
 
+Result<SigningKey> SigningKey::FromBase64(std::string_view key_id, std::string_view secret_base64) {
+  // Normalised to padded §4 base64 for the one strict decoder; the text is
+  // never echoed in an error, only what kind of problem it has.
+  std::string text;
+  text.reserve(secret_base64.size() + 2);
+  bool standard = false, url_safe = false;
+  for (char c : secret_base64) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    standard = standard || c == '+' || c == '/';
+    url_safe = url_safe || c == '-' || c == '_';
+    text += c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  if (text.empty()) return ConfigError("the secret is empty; set it to base64 of 32 or more random bytes");
+  if (standard && url_safe) return ConfigError("the secret mixes the base64 and base64url alphabets");
+  if (text.find('=') == std::string::npos) text.append((4 - text.size() % 4) % 4, '=');
+  auto bytes = crypto::Base64Decode(text);
+  if (!bytes.ok())
+    return ConfigError("the secret is not base64 (RFC 4648); generate one with `openssl rand -base64 32`");
+  if (bytes->size() < kMinSecretBytes)
+    return ConfigError("the secret decodes to " + std::to_string(bytes->size()) + " bytes, needs at least " +
+                       std::to_string(kMinSecretBytes) + " (base64 of 32 random bytes: `openssl rand -base64 32`)");
+  return Make(key_id, *bytes);
+}
+
 Status KeySet::Add(SigningKey key) {
   std::string id = key.id();
   if (!keys_.emplace(id, std::move(key)).second) return ConfigError("unsubscribe key id '" + id + "' appears twice");

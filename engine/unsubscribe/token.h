@@ -17,6 +17,8 @@
 //             mac      16 bytes
 //   mac     = first 16 bytes of HMAC-SHA256(secret,
 //               "tayori-unsubscribe" 0x00 key-id 0x00 version..campaign)
+//   secret  = the bytes the configured base64 text decodes to (at least 32;
+//             SigningKey::FromBase64), not the text itself
 //
 // The key id travels in clear so keys can rotate: new tokens use the active
 // key while every key still in the KeySet verifies older mail. The MAC is
@@ -60,7 +62,18 @@ struct TokenFields {
 class SigningKey {
  public:
   static constexpr size_t kMinSecretBytes = 32;
+  // `secret` is the HMAC key itself: raw bytes.
   static Result<SigningKey> Make(std::string_view key_id, std::string_view secret);
+
+  // The form a secret is configured in (unsubscribe.keys[].secret_env, the
+  // render preview's unsubscribe.secret): base64 of at least kMinSecretBytes
+  // random bytes, e.g. `openssl rand -base64 32`. The HMAC key is the
+  // decoded bytes, so a web app that mints tokens with the same key decodes
+  // the same text. Accepted: RFC 4648 §4 base64, padded or not, or the
+  // URL-safe alphabet of §5; blanks and line breaks anywhere are ignored
+  // (openssl wraps long output). Errors (kConfig) say what is wrong with the
+  // text without quoting any of it; callers prefix the config key.
+  static Result<SigningKey> FromBase64(std::string_view key_id, std::string_view secret_base64);
 
   const std::string& id() const { return id_; }
   const std::string& secret() const { return secret_; }

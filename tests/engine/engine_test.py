@@ -575,7 +575,7 @@ port = {http_port}
         sent = {m["rcpt"] for m in relay.accepted()}
         target = [r for r in reversed(rcpts) if r not in sent][0]
         sub = int(self.mysql(f"SELECT id FROM subscribers WHERE email = '{target}'")[0][0])
-        token = self.unsubscribe_token(self.env["TAYORI_UNSUB_KEY_K1"].encode(), "k1", tenant, lst, sub, cid)
+        token = self.unsubscribe_token(base64.b64decode(self.env["TAYORI_UNSUB_KEY_K1"]), "k1", tenant, lst, sub, cid)
         # A GET (a link scanner) changes nothing; the one-click POST suppresses.
         page = urllib.request.urlopen(base + "/u/" + token, timeout=5)
         self.assertEqual(page.status, 200)

@@ -118,6 +118,46 @@ TEST(TokenTest, MalformedTokensSayWhy) {
   EXPECT_NE(why_of("k1." + crypto::Base64UrlEncode(overlong)).find("do not decode"), std::string::npos);
 }
 
+// The configured secret is base64; the HMAC key is the decoded bytes, so a
+// token minted elsewhere with those bytes verifies here.
+TEST(TokenTest, SecretFromBase64IsTheDecodedBytes) {
+  std::string raw;
+  for (int i = 0; i < 40; ++i) raw += static_cast<char>(0xF0 + i % 16);  // bytes that need '+' and '/'
+  const TokenFields f{42, 7, 555, 1001, Scope::kList};
+  std::string want = Encode(*SigningKey::Make("k1", raw), f);
+  std::string b64 = crypto::Base64Encode(raw);
+  ASSERT_NE(b64.find_first_of("+/"), std::string::npos);
+  std::string url = b64;
+  for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  std::string unpadded = b64.substr(0, b64.find('='));
+  std::string wrapped = b64.substr(0, 20) + "\n" + b64.substr(20) + "\n";
+  for (const std::string& text : {b64, url, unpadded, wrapped, " " + b64 + " "}) {
+    auto key = SigningKey::FromBase64("k1", text);
+    ASSERT_TRUE(key.ok()) << text << ": " << key.status().ToString();
+    EXPECT_EQ(key->secret(), raw);
+    EXPECT_EQ(Encode(*key, f), want);
+  }
+}
+
+TEST(TokenTest, SecretFromBase64RefusesWhatIsNotBase64OfEnoughBytes) {
+  auto message = [](std::string_view text) {
+    auto key = SigningKey::FromBase64("k1", text);
+    EXPECT_FALSE(key.ok()) << text;
+    EXPECT_EQ(key.status().error_class(), ErrorClass::kConfig);
+    if (!text.empty()) {
+      EXPECT_EQ(key.status().message().find(text), std::string::npos) << "the secret is quoted";
+    }
+    return key.status().message();
+  };
+  // Long text: enough before, when the text itself was the key.
+  EXPECT_NE(message("this-is-not-base64-but-it-is-long-enough!!!").find("not base64"), std::string::npos);
+  EXPECT_NE(message(crypto::Base64Encode(std::string(31, 'x'))).find("decodes to 31 bytes, needs at least 32"),
+            std::string::npos);
+  EXPECT_NE(message("").find("empty"), std::string::npos);
+  EXPECT_NE(message("ab+c-def" + crypto::Base64Encode(std::string(40, 'y'))).find("mixes"), std::string::npos);
+  EXPECT_TRUE(SigningKey::FromBase64("k1", crypto::Base64Encode(std::string(32, 'z'))).ok());
+}
+
 TEST(TokenTest, KeysAreCheckedOnce) {
   EXPECT_FALSE(SigningKey::Make("", std::string(32, 'a')).ok());
   EXPECT_FALSE(SigningKey::Make("toolongkeyid12345", std::string(32, 'a')).ok());

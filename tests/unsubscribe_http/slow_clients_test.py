@@ -178,7 +178,7 @@ def metric(port, name):
 def main():
     tmp = tempfile.mkdtemp()
     secret = b"slow-test-secret-0123456789abcdef012345678"
-    os.environ["TAYORI_TEST_UNSUB_K1"] = secret.decode()
+    os.environ["TAYORI_TEST_UNSUB_K1"] = base64.b64encode(secret).decode()  # configured as base64; the key is `secret`
     config = os.path.join(tmp, "tayori.toml")
     with open(config, "w") as f:
         f.write(f"""[database]

@@ -66,7 +66,7 @@ def token(secret, tenant, lst, sub, scope=1, campaign=7, key_id=b"k1"):
 def main():
     tmp = tempfile.mkdtemp()
     secret = b"cli-test-secret-0123456789abcdef0123456789"
-    os.environ["TAYORI_TEST_UNSUB_K1"] = secret.decode()
+    os.environ["TAYORI_TEST_UNSUB_K1"] = base64.b64encode(secret).decode()  # configured as base64; the key is `secret`
     config = os.path.join(tmp, "tayori.toml")
     with open(config, "w") as f:
         f.write(f"""[database]

@@ -21,9 +21,13 @@ using testing::BuildRequest;
 using testing::RawResponse;
 using testing::SendRaw;
 
+// The HMAC keys (raw bytes, as a web app minting tokens holds them) and their
+// base64, which is what the environment variables hold.
 constexpr char kSecret1[] = "k1-secret-0123456789abcdef0123456789abcdef";
 constexpr char kSecret2[] = "k2-secret-0123456789abcdef0123456789abcdef";
 constexpr char kRetired[] = "k0-secret-0123456789abcdef0123456789abcdef";
+constexpr char kSecret1Base64[] = "azEtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVm";
+constexpr char kSecret2Base64[] = "azItc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVm";
 constexpr char kOneClick[] = "List-Unsubscribe=One-Click";
 constexpr char kForm[] = "Content-Type: application/x-www-form-urlencoded\r\n";
 
@@ -36,8 +40,8 @@ unsubscribe::SigningKey Key(const char* id, const char* secret) {
 class UnsubscribeEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ::setenv("TAYORI_TEST_UNSUB_K1", kSecret1, 1);
-    ::setenv("TAYORI_TEST_UNSUB_K2", kSecret2, 1);
+    ::setenv("TAYORI_TEST_UNSUB_K1", kSecret1Base64, 1);
+    ::setenv("TAYORI_TEST_UNSUB_K2", kSecret2Base64, 1);
     scratch_ = std::make_unique<testing::ScratchDatabase>("unsub_http");
     db_ = scratch_->Connect();
     ASSERT_NE(db_, nullptr);
@@ -294,6 +298,28 @@ TEST(UnsubscribeEndpointConfigTest, StartFailsWithoutKeysOrSecrets) {
     EXPECT_FALSE(st.ok());
     EXPECT_NE(st.message().find("TAYORI_TEST_UNSUB_MISSING"), std::string::npos) << st.ToString();
   }
+}
+
+// The secret is base64 of at least 32 bytes: the text itself is not the key,
+// and text that is long but not base64, or base64 of too few bytes, is
+// refused at start with the config key named and the secret never shown.
+TEST(UnsubscribeEndpointConfigTest, SecretMustBeBase64OfAtLeast32Bytes) {
+  loop::Loop loop;
+  config::Config cfg;
+  cfg.http.port = 0;
+  cfg.unsubscribe.keys = {{"k7", "TAYORI_TEST_UNSUB_K7"}};
+  store::DbWorker worker("db-test", cfg.database, "", loop);
+  // Text of 45 characters that is not base64, and 32 characters of base64
+  // that decode to 23 bytes ("at least 32" used to be checked on the text).
+  for (const char* secret : {"not base64 but long enough: 0123456789abcdef!", "c2hvcnQtc2VjcmV0LTAxMjM0NTY3ODk="}) {
+    ::setenv("TAYORI_TEST_UNSUB_K7", secret, 1);
+    HttpService service(loop, cfg, worker);
+    Status st = service.Start();
+    EXPECT_EQ(st.error_class(), ErrorClass::kConfig) << st.ToString();
+    EXPECT_EQ(st.message().rfind("unsubscribe.keys[k7].secret_env: ", 0), 0u) << st.ToString();
+    EXPECT_EQ(st.message().find(secret), std::string::npos) << "secret leaked: " << st.ToString();
+  }
+  ::unsetenv("TAYORI_TEST_UNSUB_K7");
 }
 
 }  // namespace
