@@ -21,7 +21,7 @@ void AddCoreCommands(CLI::App& app, CliContext& ctx);    // version, config chec
 void AddDkimCommands(CLI::App& app, CliContext& ctx);    // dkim keygen|sign|verify
 void AddRenderCommands(CLI::App& app, CliContext& ctx);  // render
 void AddOpsCommands(CLI::App& app, CliContext& ctx);     // run, tenant, list, campaign, subscribers
-// domain add|verify|list|show, dkim rotate|export-opendkim (after AddDkimCommands)
+// domain add|verify|list|show, dkim rotate|export-opendkim|reseal (after AddDkimCommands)
 void AddDomainCommands(CLI::App& app, CliContext& ctx);
 void AddSuppressCommands(CLI::App& app, CliContext& ctx);  // suppress add|remove|list|import, serve-unsubscribe
 

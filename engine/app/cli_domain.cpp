@@ -1,7 +1,9 @@
 // Flags of the sender-domain commands (domain add|verify|list|show) and of
-// `dkim rotate` / `dkim export-opendkim` (domain_commands.h).
+// `dkim rotate` / `dkim export-opendkim` (domain_commands.h) and
+// `dkim reseal` (key_reseal.h): the dkim commands that use the database.
 #include "app/cli.h"
 #include "app/domain_commands.h"
+#include "app/key_reseal.h"
 
 namespace tayori::app {
 
@@ -45,6 +47,9 @@ void AddDomainCommands(CLI::App& app, CliContext& ctx) {
   auto* exp = dkim->add_subcommand("export-opendkim", "write OpenDKIM KeyTable, SigningTable and key files");
   exp->add_option("dir", *out, "output directory (created 0700)")->required();
   exp->callback([&ctx, out] { ctx.run = [&ctx, out] { return RunDkimExportOpenDkim(ctx.config_path, *out); }; });
+  auto* reseal = dkim->add_subcommand(
+      "reseal", "seal every stored key under dkim.active_kek_id, bound to its key row (idempotent; see dkim.keks)");
+  reseal->callback([&ctx] { ctx.run = [&ctx] { return RunDkimReseal(ctx.config_path); }; });
 }
 
 }  // namespace tayori::app

@@ -15,6 +15,7 @@
 #include "app/exit_code.h"
 #include "app/key_lifecycle.h"
 #include "app/key_rotation.h"
+#include "app/sealed_keys.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "dkim/key.h"
@@ -30,9 +31,10 @@
 namespace tayori::app {
 namespace {
 
-Result<crypto::Kek> LoadKek(const config::Config& cfg) {
-  TAYORI_ASSIGN_OR_RETURN(std::string b64, config::ResolveSecret(cfg.dkim.kek_env, "dkim.kek_env"));
-  return crypto::ParseKek(cfg.dkim.kek_id, b64);
+// The active KEK, which seals new keys (every configured one must load).
+Result<crypto::Kek> LoadActiveKek(const config::Config& cfg) {
+  TAYORI_ASSIGN_OR_RETURN(auto keks, LoadKeks(cfg.dkim));
+  return keks.front();
 }
 
 // Applies DNS changes through the configured provider on a loop of our own.
@@ -74,7 +76,7 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
   return WithDb(config_path, "domain add", [&](const config::Config& cfg, store::Connection& db) -> Status {
     if (mode != "hosted" && mode != "delegated") return InvalidInput("--mode must be hosted or delegated");
     TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
-    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
+    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadActiveKek(cfg));
     TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
     const std::string& zone = cfg.dkim.platform_zone;
     std::string key_host = domain;
@@ -106,7 +108,8 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
       nk.selector = selector;
       nk.bits = key->bits();
       nk.public_key = key->PublicKeyBase64();
-      nk.private_key_sealed = crypto::Seal(kek, pem);
+      TAYORI_ASSIGN_OR_RETURN(nk.private_key_sealed,
+                              crypto::Seal(kek, crypto::KeyBinding{domain, selector, nk.public_key}, pem));
       nk.kek_id = kek.id;
       TAYORI_ASSIGN_OR_RETURN(uint64_t dk, store::InsertDomainKey(db, nk));
       changes.push_back(dns::RecordChange{dns::ChangeAction::kUpsert, SelectorName(selector, key_host), "TXT",
@@ -266,7 +269,7 @@ int RunDkimRotate(const std::string& config_path, const std::string& domain_in, 
   if (!domain.ok()) return ReportFailure(domain.status(), command);
   auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
   if (!password.ok()) return ReportFailure(password.status(), command);
-  auto kek = LoadKek(*cfg);
+  auto kek = LoadActiveKek(*cfg);
   if (!kek.ok()) return ReportFailure(kek.status(), command);
   Status final_status;
   {
@@ -342,7 +345,7 @@ Status MakePrivateDir(const std::string& dir) {
 
 int RunDkimExportOpenDkim(const std::string& config_path, const std::string& dir_in) {
   return WithDb(config_path, "dkim export-opendkim", [&](const config::Config& cfg, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadKek(cfg));
+    TAYORI_ASSIGN_OR_RETURN(auto keks, LoadKeks(cfg.dkim));
     std::string dir = dir_in;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     TAYORI_RETURN_IF_ERROR(MakePrivateDir(dir));
@@ -350,10 +353,8 @@ int RunDkimExportOpenDkim(const std::string& config_path, const std::string& dir
     TAYORI_ASSIGN_OR_RETURN(auto rows, store::ActiveKeysOfVerifiedDomains(db));
     std::string key_table, signing_table;
     for (const auto& [d, k] : rows) {
-      if (k.kek_id != kek.id)
-        return Permanent("key of " + d.domain + " selector " + k.selector + " is sealed with KEK '" + k.kek_id +
-                         "', not the configured '" + kek.id + "'");
-      TAYORI_ASSIGN_OR_RETURN(std::string pem, crypto::Open(kek, k.private_key_sealed));
+      TAYORI_ASSIGN_OR_RETURN(OpenedKey opened, OpenDomainKey(keks, d.domain, k));
+      const std::string& pem = opened.pem;
       std::string file = dir + "/keys/" + d.domain + "." + k.selector + ".private";
       TAYORI_RETURN_IF_ERROR(WriteFile0600(file, pem));
       std::string id = SelectorName(k.selector, d.domain);

@@ -157,6 +157,7 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
   // thread with the inserts, never on the loop.
   auto created = std::make_shared<std::vector<LifecycleTransition>>();
   uint64_t domain_id = snap->domain.id;
+  std::string domain = snap->domain.domain;
   uint64_t active_id = d.active->domain_key_id;
   std::string selector = d.selector;
   std::optional<store::DomainKeyRow> spare = d.spare;
@@ -199,7 +200,8 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
         nk.selector = selector;
         nk.bits = key->bits();
         nk.public_key = key->PublicKeyBase64();
-        nk.private_key_sealed = crypto::Seal(kek, pem);
+        TAYORI_ASSIGN_OR_RETURN(nk.private_key_sealed,
+                                crypto::Seal(kek, crypto::KeyBinding{domain, selector, nk.public_key}, pem));
         nk.kek_id = kek.id;
         nk.rotation_of = active_id;
         nk.actor = actor;

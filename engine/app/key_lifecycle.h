@@ -70,6 +70,8 @@ class KeyLifecycle {
  public:
   // `provider` may be null (dns.provider = "none"): steps that must change
   // DNS then fail with a message naming the record to publish by hand.
+  // `kek` seals the keys it creates, bound to their row: the active KEK
+  // (sealed_keys.h LoadKeks().front()).
   KeyLifecycle(loop::Loop& loop, store::DbWorker& db, dns::Provider* provider, dns::Resolver& resolver,
                const Clock& clock, crypto::Kek kek, config::Dkim dkim, std::string actor);
   ~KeyLifecycle();

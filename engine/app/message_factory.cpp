@@ -5,13 +5,13 @@
 #include <regex>
 #include <set>
 
+#include "app/sealed_keys.h"
+
 namespace tayori::app {
 
 Result<FactorySecrets> LoadFactorySecrets(const config::Config& config) {
   FactorySecrets s;
-  TAYORI_ASSIGN_OR_RETURN(std::string kek_b64, config::ResolveSecret(config.dkim.kek_env, "dkim.kek_env"));
-  TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, crypto::ParseKek(config.dkim.kek_id, kek_b64));
-  s.keks.push_back(std::move(kek));
+  TAYORI_ASSIGN_OR_RETURN(s.keks, LoadKeks(config.dkim));
   for (const auto& k : config.unsubscribe.keys) {
     if (k.id != config.unsubscribe.active_key_id) continue;
     TAYORI_ASSIGN_OR_RETURN(std::string secret,
@@ -67,12 +67,6 @@ Status AddJsonFields(const std::string& json, const char* what,
   return Status::Ok();
 }
 
-const crypto::Kek* FindKek(const FactorySecrets& s, const std::string& id) {
-  for (const auto& k : s.keks)
-    if (k.id == id) return &k;
-  return nullptr;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::CampaignRow& row,
@@ -92,13 +86,11 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
   }
   if (!rsa) return Permanent("sender domain " + row.domain + " has no active RSA signing key");
 
+  // Opened with its KEK and checked against p= (sealed_keys.h): a key that
+  // fails pauses the campaign with the reason, naming domain and selector.
   auto unseal = [&](const store::DomainKeyRow& k) -> Result<std::shared_ptr<const dkim::PrivateKey>> {
-    const crypto::Kek* kek = FindKek(secrets, k.kek_id);
-    if (!kek)
-      return Permanent("key for " + row.domain + " selector " + k.selector + " is sealed with KEK '" + k.kek_id +
-                       "', which is not configured");
-    TAYORI_ASSIGN_OR_RETURN(std::string pem, crypto::Open(*kek, k.private_key_sealed));
-    return key_cache.Get(pem);
+    TAYORI_ASSIGN_OR_RETURN(OpenedKey opened, OpenDomainKey(secrets.keks, row.domain, k, &key_cache));
+    return opened.key;
   };
   dkim::SignerBuilder builder;
   TAYORI_ASSIGN_OR_RETURN(auto rsa_key, unseal(*rsa));

@@ -32,7 +32,7 @@ struct PreparedCampaign {
 
 // Secrets the factory needs, resolved once from the environment.
 struct FactorySecrets {
-  std::vector<crypto::Kek> keks;                  // the current KEK first
+  std::vector<crypto::Kek> keks;                  // every dkim.keks entry, the active one first
   std::optional<unsubscribe::SigningKey> unsubscribe_key;
 };
 Result<FactorySecrets> LoadFactorySecrets(const config::Config& config);

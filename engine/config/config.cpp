@@ -181,9 +181,68 @@ void ReadEngine(TableReader& t, Engine& e) {
   t.RejectUnknownKeys();
 }
 
+// A KEK id is stored in dkim_keys.kek_id (VARCHAR(32) ascii) and bound into
+// every sealed key.
+std::string CheckKekId(const std::string& v) {
+  if (v.empty() || v.size() > 32) return "a KEK id is 1 to 32 characters";
+  for (char c : v)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return "'" + v + "' must be letters, digits, '-' and '_' only";
+  return "";
+}
+
+// [[dkim.keks]] + active_kek_id, or the older kek_env + kek_id (one KEK).
+void ReadKeks(TableReader& t, Dkim& d) {
+  bool legacy = false;
+  std::string legacy_env = d.keks.front().secret_env, legacy_id = d.keks.front().id;
+  t.String("kek_env", &legacy_env, [&legacy](const std::string& v) {
+    legacy = true;
+    return v.empty() ? std::string("must not be empty") : CheckEnvName(v);
+  });
+  t.String("kek_id", &legacy_id, [&legacy](const std::string& v) {
+    legacy = true;
+    return CheckKekId(v);
+  });
+  bool active_given = false;
+  t.String("active_kek_id", &d.active_kek_id, [&active_given](const std::string& v) {
+    active_given = true;
+    return CheckKekId(v);
+  });
+  std::vector<TableReader> list = t.TableArray("keks");
+  if (list.empty()) {
+    d.keks = {{legacy_id, legacy_env}};
+    if (!active_given) d.active_kek_id = legacy_id;
+    if (d.active_kek_id != legacy_id)
+      t.problems().Add(t.where(), t.KeyPath("active_kek_id"),
+                       "'" + d.active_kek_id + "' does not name a KEK (the only one is '" + legacy_id + "')");
+    return;
+  }
+  if (legacy)
+    t.problems().Add(t.where(), t.KeyPath("keks"),
+                     "give either [[dkim.keks]] with active_kek_id, or the older kek_env / kek_id, not both");
+  d.keks.clear();
+  std::set<std::string> ids;
+  for (auto& kt : list) {
+    Kek k;
+    kt.Require("id");
+    kt.Require("secret_env");
+    kt.String("id", &k.id, CheckKekId);
+    kt.String("secret_env", &k.secret_env, [](const std::string& v) {
+      return v.empty() ? std::string("must not be empty") : CheckEnvName(v);
+    });
+    kt.RejectUnknownKeys();
+    if (!k.id.empty() && !ids.insert(k.id).second)
+      kt.problems().Add(kt.where(), kt.KeyPath("id"), "duplicate KEK id '" + k.id + "'");
+    d.keks.push_back(k);
+  }
+  if (!active_given)
+    t.problems().Add(t.where(), t.KeyPath("active_kek_id"), "required with [[dkim.keks]]: the KEK new keys are sealed with");
+  else if (!ids.contains(d.active_kek_id))
+    t.problems().Add(t.where(), t.KeyPath("active_kek_id"), "'" + d.active_kek_id + "' does not name one of dkim.keks");
+}
+
 void ReadDkim(TableReader& t, Dkim& d) {
-  t.String("kek_env", &d.kek_env, CheckEnvName);
-  t.String("kek_id", &d.kek_id, CheckNonEmpty);
+  ReadKeks(t, d);
   // Receivers accept 1024 as a floor, but we never sign with less than 2048.
   t.Int("rsa_bits", &d.rsa_bits, 2048, 8192);
   t.Bool("dual_ed25519", &d.dual_ed25519);

@@ -83,9 +83,20 @@ struct Engine {
   int drain_timeout_s = 30;
 };
 
+// A key-encryption key: its id (stored beside every key it seals) and the
+// environment variable holding it (base64 of 32 bytes).
+struct Kek {
+  std::string id;
+  std::string secret_env;
+};
+
 struct Dkim {
-  std::string kek_env = "TAYORI_KEK";     // base64 32-byte key-encryption key
-  std::string kek_id = "kek1";
+  // [[dkim.keks]]: every KEK that may have sealed a stored key. New keys are
+  // sealed with active_kek_id; the others only open older keys until
+  // `tayori dkim reseal` has moved them. The older single-KEK keys
+  // (kek_env, kek_id) still work and describe a list of one.
+  std::vector<Kek> keks{{"kek1", "TAYORI_KEK"}};
+  std::string active_kek_id = "kek1";
   int rsa_bits = 2048;
   bool dual_ed25519 = false;
   int rotation_age_days = 180;

@@ -94,8 +94,7 @@ std::string Describe(const Config& c) {
   e.Int("worker_threads", c.engine.worker_threads);
   e.Int("drain_timeout_s", c.engine.drain_timeout_s);
   e.Section("dkim");
-  e.Env("kek_env", c.dkim.kek_env);
-  e.Str("kek_id", c.dkim.kek_id);
+  e.Str("active_kek_id", c.dkim.active_kek_id);
   e.Int("rsa_bits", c.dkim.rsa_bits);
   e.Bool("dual_ed25519", c.dkim.dual_ed25519);
   e.Int("rotation_age_days", c.dkim.rotation_age_days);
@@ -104,6 +103,11 @@ std::string Describe(const Config& c) {
   e.List("selectors", c.dkim.selectors);
   e.Int("record_ttl_s", c.dkim.record_ttl_s);
   e.Int("lifecycle_interval_s", c.dkim.lifecycle_interval_s);
+  for (const auto& k : c.dkim.keks) {
+    e.ArraySection("dkim.keks");
+    e.Str("id", k.id);
+    e.Env("secret_env", k.secret_env);
+  }
   e.Section("unsubscribe");
   e.Str("base_url", c.unsubscribe.base_url);
   e.Str("mailto", c.unsubscribe.mailto);

@@ -219,4 +219,36 @@ Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t send
   return KeysWhere(db, "dk.sender_domain_id = " + std::to_string(sender_domain_id) + " AND dk.state = 'active'");
 }
 
+Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> AllDomainKeys(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(auto domains, ListSenderDomains(db));
+  TAYORI_ASSIGN_OR_RETURN(auto keys, KeysWhere(db, "1 = 1"));
+  std::vector<std::pair<SenderDomainRow, DomainKeyRow>> out;
+  for (const auto& d : domains)
+    for (const auto& k : keys)
+      if (k.sender_domain_id == d.id) out.emplace_back(d, k);
+  return out;
+}
+
+Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_sealed, const std::string& old_kek_id,
+                 const std::string& new_sealed, const std::string& new_kek_id, const std::string& actor) {
+  std::string id = std::to_string(dkim_key_id);
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  Status st = db.Execute("UPDATE dkim_keys SET private_key_enc = " + HexLiteral(new_sealed) + ", kek_id = " +
+                         db.Quote(new_kek_id) + " WHERE id = " + id + " AND kek_id = " + db.Quote(old_kek_id) +
+                         " AND private_key_enc = " + HexLiteral(old_sealed));
+  if (st.ok() && db.affected_rows() != 1)
+    st = Permanent("dkim key " + id + " changed while it was being resealed (another process?)");
+  if (st.ok())
+    st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT d.tenant_id, "
+                    "'dkim_key', dk.dkim_key_id, 'resealed', " + db.Quote(actor) + ", CONCAT('selector ', dk.selector, "
+                    + db.Quote(": sealed under KEK '" + new_kek_id + "' (was '" + old_kek_id + "')") +
+                    ") FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.dkim_key_id = " +
+                    id);
+  if (!st.ok()) {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  }
+  return db.Execute("COMMIT");
+}
+
 }  // namespace tayori::store

@@ -106,4 +106,14 @@ Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifi
 // The keys a domain signs with now: state 'active' (an RSA one, maybe an Ed25519 one).
 Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id);
 
+// Every key row of every domain, in any state, with its domain, ordered by
+// domain then newest key first (`tayori dkim reseal`).
+Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> AllDomainKeys(Connection& db);
+// Replaces a key's sealed private key and KEK id, with an events row, in one
+// transaction; only if the row still holds `old_sealed` under `old_kek_id`.
+// kPermanent, and nothing changed, when it no longer does (another process
+// resealed it meanwhile).
+Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_sealed, const std::string& old_kek_id,
+                 const std::string& new_sealed, const std::string& new_kek_id, const std::string& actor);
+
 }  // namespace tayori::store

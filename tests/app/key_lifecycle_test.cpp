@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "app/domain_commands.h"
+#include "app/sealed_keys.h"
 #include "base/log.h"
 #include "dkim/key.h"
 #include "dkim/signer.h"
@@ -182,11 +183,9 @@ class KeyLifecycleTest : public ::testing::Test {
     auto keys = store::ActiveDomainKeys(*db_, d->id);
     EXPECT_TRUE(keys.ok() && keys->size() == 1);
     auto kek = crypto::ParseKek("kek1", kKek);
-    auto pem = crypto::Open(*kek, (*keys)[0].private_key_sealed);
-    EXPECT_TRUE(pem.ok());
-    auto key = dkim::PrivateKey::FromPem(*pem);
-    EXPECT_TRUE(key.ok());
-    auto signer = dkim::SignerBuilder().Domain(domain).Selector((*keys)[0].selector).Key(*key).Build();
+    auto opened = OpenDomainKey({*kek}, domain, (*keys)[0]);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    auto signer = dkim::SignerBuilder().Domain(domain).Selector((*keys)[0].selector).Key(opened->key).Build();
     EXPECT_TRUE(signer.ok()) << signer.status().ToString();
     std::string msg = kMessage;
     for (auto [from, to] : {std::pair<std::string, std::string>{"{D}", domain}, {"{N}", n}})
@@ -542,10 +541,10 @@ TEST_F(KeyLifecycleTest, PrivateKeysNeverAppearInClearInTheDatabaseOrTheLogs) {
   int checked = 0;
   for (const std::string& domain : {shop_zone_, "news." + zone_}) {
     for (const auto& k : Keys(domain)) {
-      auto pem = crypto::Open(*kek, k.private_key_sealed);
-      ASSERT_TRUE(pem.ok());
+      auto opened = OpenDomainKey({*kek}, domain, k);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
       // Every base64 line of the PEM body, and the header, must be absent.
-      std::istringstream lines(*pem);
+      std::istringstream lines(opened->pem);
       for (std::string line; std::getline(lines, line);) {
         if (line.size() < 40) continue;
         EXPECT_EQ(dump.find(line), std::string::npos) << "PEM line in the database dump";

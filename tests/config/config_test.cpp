@@ -160,5 +160,52 @@ TEST(ConfigTest, HttpDeadlineAndPerAddressLimit) {
             std::string::npos);
 }
 
+TEST(ConfigTest, OneKekByDefaultAndFromTheOlderKeys) {
+  auto r = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->dkim.keks.size(), 1u);
+  EXPECT_EQ(r->dkim.keks[0].id, "kek1");
+  EXPECT_EQ(r->dkim.keks[0].secret_env, "TAYORI_KEK");
+  EXPECT_EQ(r->dkim.active_kek_id, "kek1");
+  r = ParseConfig("[dkim]\nkek_env = \"OLD_KEK\"\nkek_id = \"2024a\"\n", "t.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->dkim.keks.size(), 1u);
+  EXPECT_EQ(r->dkim.keks[0].id, "2024a");
+  EXPECT_EQ(r->dkim.keks[0].secret_env, "OLD_KEK");
+  EXPECT_EQ(r->dkim.active_kek_id, "2024a");
+}
+
+TEST(ConfigTest, SeveralKeksWithOneActive) {
+  auto r = ParseConfig("[dkim]\nactive_kek_id = \"kek2\"\n[[dkim.keks]]\nid = \"kek1\"\nsecret_env = \"K1\"\n"
+                       "[[dkim.keks]]\nid = \"kek2\"\nsecret_env = \"K2\"\n",
+                       "t.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->dkim.keks.size(), 2u);
+  EXPECT_EQ(r->dkim.keks[1].id, "kek2");
+  EXPECT_EQ(r->dkim.active_kek_id, "kek2");
+  auto again = ParseConfig(Describe(*r), "described.toml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->dkim.keks.size(), 2u);
+  EXPECT_EQ(again->dkim.active_kek_id, "kek2");
+
+  EXPECT_NE(ErrorOf("[dkim]\n[[dkim.keks]]\nid = \"kek1\"\nsecret_env = \"K1\"\n")
+                .find("dkim.active_kek_id: required with [[dkim.keks]]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nactive_kek_id = \"kek9\"\n[[dkim.keks]]\nid = \"kek1\"\nsecret_env = \"K1\"\n")
+                .find("dkim.active_kek_id: 'kek9' does not name one of dkim.keks"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nactive_kek_id = \"a\"\n[[dkim.keks]]\nid = \"a\"\nsecret_env = \"K1\"\n"
+                    "[[dkim.keks]]\nid = \"a\"\nsecret_env = \"K2\"\n")
+                .find("duplicate KEK id 'a'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nkek_env = \"K0\"\nactive_kek_id = \"a\"\n[[dkim.keks]]\nid = \"a\"\nsecret_env = \"K1\"\n")
+                .find("not both"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nactive_kek_id = \"a\"\n[[dkim.keks]]\nid = \"a\"\n").find("dkim.keks[0].secret_env"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[dkim]\nkek_id = \"has space\"\n").find("dkim.kek_id: 'has space' must be letters"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tayori::config
