@@ -70,6 +70,18 @@ std::string CheckHttpUrl(const std::string& v) {
   return "";
 }
 
+// A value stored in a VARCHAR(n) column (engine_instances.name, relay in
+// deliveries): printable, and not longer than the column, so a write never
+// fails on it after messages were sent.
+std::function<std::string(const std::string&)> CheckColumnText(size_t max_chars) {
+  return [max_chars](const std::string& v) -> std::string {
+    if (v.size() > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
+    for (unsigned char c : v)
+      if (c < ' ' || c >= 0x7f) return "'" + v + "' must be printable ASCII";
+    return "";
+  };
+}
+
 std::string CheckReturnPath(const std::string& v) {
   auto at = v.rfind('@');
   if (at == std::string::npos || at == 0 || at + 1 == v.size()) return "'" + v + "' is not local@domain";
@@ -118,7 +130,9 @@ void ReadDatabase(TableReader& t, Database& d) {
 void ReadRelay(TableReader& t, Relay& r) {
   t.Require("name");
   t.Require("host");
-  t.String("name", &r.name, CheckNonEmpty);
+  t.String("name", &r.name, [](const std::string& v) {
+    return v.empty() ? std::string("must not be empty") : CheckColumnText(64)(v);
+  });
   t.String("host", &r.host, CheckHostname);
   t.Int("port", &r.port, 1, 65535);
   std::string tls;
@@ -134,9 +148,19 @@ void ReadRelay(TableReader& t, Relay& r) {
   t.Int("max_messages_per_connection", &r.max_messages_per_connection, 1, 100000);
   t.Int("connect_timeout_s", &r.connect_timeout_s, 1, 600);
   t.Int("command_timeout_s", &r.command_timeout_s, 1, 3600);
+  t.Bool("insecure_plaintext_auth", &r.insecure_plaintext_auth);
+  t.Bool("insecure_skip_verify", &r.insecure_skip_verify);
   t.RejectUnknownKeys();
   if (!r.user.empty() && r.password_env.empty())
     t.problems().Add(t.where(), t.KeyPath("password_env"), "required when 'user' is set (AUTH needs a password)");
+  if (!r.user.empty() && r.tls == TlsMode::kNone && !r.insecure_plaintext_auth)
+    t.problems().Add(t.where(), t.KeyPath("user"),
+                     "AUTH with tls = \"none\" sends the password in the clear; use starttls or implicit, or set "
+                     "insecure_plaintext_auth = true");
+  if (!r.verify_peer && r.tls != TlsMode::kNone && !r.insecure_skip_verify)
+    t.problems().Add(t.where(), t.KeyPath("verify_peer"),
+                     "false lets anyone on the path read the mail; give ca_file for a private CA, or set "
+                     "insecure_skip_verify = true");
 }
 
 void ReadGroup(TableReader& t, DomainGroup& g) {
@@ -157,6 +181,7 @@ void ReadRateLimits(TableReader& t, RateLimits& r) {
   t.Double("default_burst", &r.default_burst, 1, 1e6);
   t.Int("default_max_connections", &r.default_max_connections, 1, 1000);
   t.Int("throttle_pause_s", &r.throttle_pause_s, 1, 86400);
+  t.Int("destination_idle_s", &r.destination_idle_s, 10, 86400);
   for (auto& gt : t.TableArray("domain_groups")) ReadGroup(gt, r.groups.emplace_back());
   t.RejectUnknownKeys();
 }
@@ -172,13 +197,22 @@ void ReadRetry(TableReader& t, Retry& r) {
 }
 
 void ReadEngine(TableReader& t, Engine& e) {
-  t.String("instance_name", &e.instance_name);
+  t.String("instance_name", &e.instance_name, CheckColumnText(128));
   t.Int("poll_interval_ms", &e.poll_interval_ms, 10, 600000);
   t.Int("batch_size", &e.batch_size, 1, 100000);
   t.Int("lease_s", &e.lease_s, 5, 86400);
   t.Int("worker_threads", &e.worker_threads, 0, 256);
   t.Int("drain_timeout_s", &e.drain_timeout_s, 1, 3600);
   t.RejectUnknownKeys();
+  // Leases are renewed by the housekeeping poll (every 5 polls) once held a
+  // third of lease_s; a renewal that cannot come round within that third
+  // lets a live engine's leases expire (docs/engine.md, "Leases").
+  if (5.0 * e.poll_interval_ms >= e.lease_s * 1000.0 / 3)
+    t.problems().Add(t.where(), t.KeyPath("lease_s"),
+                     std::to_string(e.lease_s) + " s is too short for poll_interval_ms = " +
+                         std::to_string(e.poll_interval_ms) + ": leases are renewed every 5 polls, which must be "
+                         "less than a third of lease_s (lease_s > " +
+                         std::to_string(15 * e.poll_interval_ms / 1000) + ")");
 }
 
 // A KEK id is stored in dkim_keys.kek_id (VARCHAR(32) ascii) and bound into
@@ -247,7 +281,9 @@ void ReadDkim(TableReader& t, Dkim& d) {
   t.Int("rsa_bits", &d.rsa_bits, 2048, 8192);
   t.Bool("dual_ed25519", &d.dual_ed25519);
   t.Int("rotation_age_days", &d.rotation_age_days, 1, 3650);
-  t.Int("grace_days", &d.grace_days, 0, 365);
+  // At least a day: a retired selector stays published while messages signed
+  // with it may still be in queues and be verified.
+  t.Int("grace_days", &d.grace_days, 1, 365);
   t.String("platform_zone", &d.platform_zone, CheckHostname);
   t.StringList("selectors", &d.selectors, CheckSelector);
   t.Int("record_ttl_s", &d.record_ttl_s, 1, 86400);
@@ -299,7 +335,12 @@ void ReadDns(TableReader& t, Dns& d) {
     p->String("api_url", &d.powerdns.api_url, CheckHttpUrl);
     p->String("api_key_env", &d.powerdns.api_key_env, CheckEnvName);
     p->String("server_id", &d.powerdns.server_id, CheckNonEmpty);
+    p->Bool("insecure_http", &d.powerdns.insecure_http);
     p->RejectUnknownKeys();
+    if (d.powerdns.api_url.rfind("http://", 0) == 0 && !IsLoopbackHttp(d.powerdns.api_url) && !d.powerdns.insecure_http)
+      p->problems().Add(p->where(), p->KeyPath("api_url"),
+                        "'" + d.powerdns.api_url + "' sends the API key in the clear to a non-loopback host; use "
+                        "https://, or set insecure_http = true");
   }
   if (auto r = t.Table("route53")) {
     r->String("endpoint", &d.route53.endpoint, CheckHttpUrl);
@@ -307,7 +348,12 @@ void ReadDns(TableReader& t, Dns& d) {
     r->String("region", &d.route53.region, CheckNonEmpty);
     r->String("access_key_id_env", &d.route53.access_key_id_env, CheckEnvName);
     r->String("secret_access_key_env", &d.route53.secret_access_key_env, CheckEnvName);
+    r->Bool("insecure_http", &d.route53.insecure_http);
     r->RejectUnknownKeys();
+    if (d.route53.endpoint.rfind("http://", 0) == 0 && !IsLoopbackHttp(d.route53.endpoint) && !d.route53.insecure_http)
+      r->problems().Add(r->where(), r->KeyPath("endpoint"),
+                        "'" + d.route53.endpoint + "' is plain http to a non-loopback host; use https://, or set "
+                        "insecure_http = true");
   }
   t.RejectUnknownKeys();
   if (d.provider == DnsProvider::kRoute53 && d.route53.hosted_zone_id.empty())

@@ -40,6 +40,11 @@ struct Relay {
   int max_messages_per_connection = 100;
   int connect_timeout_s = 10;
   int command_timeout_s = 60;
+  // Explicit opt-ins to what is refused by default: AUTH over a connection
+  // without TLS (the password crosses the network in the clear), and TLS
+  // without certificate verification (anyone on the path can read the mail).
+  bool insecure_plaintext_auth = false;
+  bool insecure_skip_verify = false;
 };
 
 struct Envelope {
@@ -64,6 +69,9 @@ struct RateLimits {
   double default_burst = 40;
   int default_max_connections = 4;
   int throttle_pause_s = 600;         // after 421 4.7.28 / 450 4.2.1
+  // A destination untouched this long is forgotten (a daemon sees millions
+  // of recipient domains over months); longer than a rate recovery takes.
+  int destination_idle_s = 600;
   std::vector<DomainGroup> groups;
 };
 
@@ -127,6 +135,7 @@ struct PowerDns {
   std::string api_url = "http://127.0.0.1:8081";
   std::string api_key_env = "TAYORI_PDNS_API_KEY";
   std::string server_id = "localhost";
+  bool insecure_http = false;          // allow http:// to a non-loopback host (the API key crosses in the clear)
 };
 
 struct Route53 {
@@ -135,6 +144,7 @@ struct Route53 {
   std::string region = "us-east-1";
   std::string access_key_id_env = "AWS_ACCESS_KEY_ID";
   std::string secret_access_key_env = "AWS_SECRET_ACCESS_KEY";
+  bool insecure_http = false;          // allow an http:// endpoint to a non-loopback host
 };
 
 struct Dns {

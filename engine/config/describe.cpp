@@ -61,6 +61,8 @@ std::string Describe(const Config& c) {
     e.Int("max_messages_per_connection", r.max_messages_per_connection);
     e.Int("connect_timeout_s", r.connect_timeout_s);
     e.Int("command_timeout_s", r.command_timeout_s);
+    e.Bool("insecure_plaintext_auth", r.insecure_plaintext_auth);
+    e.Bool("insecure_skip_verify", r.insecure_skip_verify);
   }
   e.Section("envelope");
   e.Str("return_path", c.envelope.return_path);
@@ -73,6 +75,7 @@ std::string Describe(const Config& c) {
   e.Num("default_burst", c.rate_limits.default_burst);
   e.Int("default_max_connections", c.rate_limits.default_max_connections);
   e.Int("throttle_pause_s", c.rate_limits.throttle_pause_s);
+  e.Int("destination_idle_s", c.rate_limits.destination_idle_s);
   for (const auto& g : c.rate_limits.groups) {
     e.ArraySection("rate_limits.domain_groups");
     e.Str("name", g.name);
@@ -124,12 +127,14 @@ std::string Describe(const Config& c) {
   e.Str("api_url", c.dns.powerdns.api_url);
   e.Env("api_key_env", c.dns.powerdns.api_key_env);
   e.Str("server_id", c.dns.powerdns.server_id);
+  e.Bool("insecure_http", c.dns.powerdns.insecure_http);
   e.Section("dns.route53");
   e.Str("endpoint", c.dns.route53.endpoint);
   e.Str("hosted_zone_id", c.dns.route53.hosted_zone_id);
   e.Str("region", c.dns.route53.region);
   e.Env("access_key_id_env", c.dns.route53.access_key_id_env);
   e.Env("secret_access_key_env", c.dns.route53.secret_access_key_env);
+  e.Bool("insecure_http", c.dns.route53.insecure_http);
   e.Section("http");
   e.Str("listen_address", c.http.listen_address);
   e.Int("port", c.http.port);
