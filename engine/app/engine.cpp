@@ -29,6 +29,7 @@
 #include "ratelimit/shaper.h"
 #include "render/random_source.h"
 #include "scheduler/retry_policy.h"
+#include "scheduler/suppression_cache.h"
 #include "smtp/submitter.h"
 #include "store/campaigns.h"
 #include "store/db_worker.h"
@@ -94,11 +95,6 @@ std::string DefaultInstanceName() {
   return std::string(host) + "-" + std::to_string(getpid());
 }
 
-std::string SuppressionKey(uint64_t tenant, uint64_t list, const std::string& email) {
-  std::string lower = email;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::to_string(tenant) + "|" + std::to_string(list) + "|" + lower;
-}
 
 }  // namespace
 
@@ -131,7 +127,11 @@ struct Engine::Impl {
   ratelimit::FairQueue<std::shared_ptr<Item>> queue;
   std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
   std::map<uint64_t, CampaignEntry> campaigns;
-  std::unordered_set<std::string> suppressed;
+  scheduler::SuppressionCache suppressed;
+  // When the lease job in progress was asked for (suppressions visible
+  // before then are in the database for every delivery it leases).
+  SteadyTime lease_asked_at{};
+  SteadyTime idle_destinations_checked_at{};
   uint64_t suppression_cursor = 0;
   std::set<uint64_t> expanding;
   // Outcomes not yet committed, in the order they were recorded. A write
@@ -228,7 +228,7 @@ struct Engine::Impl {
     callbacks.healthy = [this] { return Healthy(); };
     callbacks.on_suppressed = [this](const store::SuppressionRow& s) {
       // Honoured before the next message, without waiting for the next poll.
-      suppressed.insert(SuppressionKey(s.tenant_id, s.list_id, s.email));
+      suppressed.Add(s.tenant_id, s.list_id, s.email, clock.Steady());
     };
     http = std::make_unique<HttpService>(loop, config, *db_read, std::move(callbacks));
     TAYORI_RETURN_IF_ERROR(http->Start().WithContext("HTTP listener"));
@@ -309,6 +309,7 @@ struct Engine::Impl {
     bool was_away = false;  // the database (or this process) was away: everything was renewed
     bool name_lost = false;
     std::string name_lost_reason;
+    SteadyTime submitted_at{};
   };
 
   void Poll() {
@@ -323,6 +324,7 @@ struct Engine::Impl {
     if (drain && !housekeeping) return;
     poll_busy = true;
     auto r = std::make_shared<PollResult>();
+    r->submitted_at = clock.Steady();
     std::vector<uint64_t> idle_campaigns, known, domains;
     for (auto& [id, e] : campaigns) known.push_back(id);
     for (auto& [id, e] : campaigns) {
@@ -432,6 +434,20 @@ struct Engine::Impl {
         });
   }
 
+  // Memory stays bounded in a daemon that runs for months: suppressions
+  // every held lease already saw in the database, and destinations idle for
+  // rate_limits.destination_idle_s, are forgotten.
+  void ForgetWhatNoLeaseNeeds() {
+    SteadyTime now = clock.Steady();
+    SteadyTime oldest = lease_busy ? lease_asked_at : now;
+    for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
+    suppressed.ForgetOlderThan(oldest);
+    if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config.rate_limits.destination_idle_s / 2))) {
+      idle_destinations_checked_at = now;
+      shaper.ForgetIdle(std::chrono::seconds(config.rate_limits.destination_idle_s), now);
+    }
+  }
+
   // Leases held for a third of their term get renewed (a throttled
   // destination, a long queue, an outcome waiting to be written); the rest
   // are fresh.
@@ -457,7 +473,7 @@ struct Engine::Impl {
     }
     for (const auto& s : r.suppressions) {
       suppression_cursor = std::max(suppression_cursor, s.id);
-      if (s.tenant_id) suppressed.insert(SuppressionKey(s.tenant_id, s.list_id, s.email));
+      if (s.tenant_id) suppressed.Add(s.tenant_id, s.list_id, s.email, r.submitted_at);
     }
     if (housekeeping) {
       ++heartbeats;
@@ -478,6 +494,7 @@ struct Engine::Impl {
       if (r.forgotten > 0)
         log::Warn("engine", "released own leases it had lost track of",
                   {{"deliveries", std::to_string(r.forgotten)}});
+      ForgetWhatNoLeaseNeeds();
       for (uint64_t id : r.finished) {
         log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
         campaigns.erase(id);
@@ -662,6 +679,7 @@ struct Engine::Impl {
       if (e.status == CampaignStatus::kReady) ready.push_back(id);
     if (ready.empty()) return;
     lease_busy = true;
+    SteadyTime asked = lease_asked_at = clock.Steady();
     int per_campaign = std::max(20, config.engine.batch_size / static_cast<int>(ready.size()));
     auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
     auto next = std::make_shared<size_t>(0);
@@ -679,10 +697,10 @@ struct Engine::Impl {
           }
           return Status::Ok();
         },
-        [this, leased](Status st) {
+        [this, leased, asked](Status st) {
           lease_busy = false;
           // What was leased before a failure is ours: queue it either way.
-          for (auto& d : *leased) Enqueue(std::move(d));
+          for (auto& d : *leased) Enqueue(std::move(d), asked);
           Pump();
           if (!st.ok()) log::Warn("engine", "leasing failed", {{"reason", st.message()}});
           // Keep the queue topped up while there is work.
@@ -690,15 +708,14 @@ struct Engine::Impl {
         });
   }
 
-  void Enqueue(store::LeasedDelivery d) {
+  void Enqueue(store::LeasedDelivery d, SteadyTime asked) {
     auto it = campaigns.find(d.campaign_id);
     auto item = std::make_shared<Item>();
     item->tenant_id = it != campaigns.end() ? it->second.tenant_id : 0;
     auto domain = mime::DomainToALabel(d.dest_domain);
     item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
     item->delivery = std::move(d);
-    SteadyTime now = clock.Steady();
-    leases_held[item->delivery.id] = Held{now, now};
+    leases_held[item->delivery.id] = Held{asked, clock.Steady()};
     if (it != campaigns.end()) ++it->second.in_memory;
     queue.Push(item->tenant_id, item->delivery.campaign_id, item);
   }
@@ -757,9 +774,7 @@ struct Engine::Impl {
   // ---- dispatch -----------------------------------------------------------------
 
   bool Suppressed(const Item& item, uint64_t list_id) const {
-    if (suppressed.empty()) return false;
-    return suppressed.contains(SuppressionKey(item.tenant_id, 0, item.delivery.email)) ||
-           suppressed.contains(SuppressionKey(item.tenant_id, list_id, item.delivery.email));
+    return suppressed.Contains(item.tenant_id, list_id, item.delivery.email);
   }
 
   void Pump() {
@@ -896,7 +911,7 @@ struct Engine::Impl {
     double u = std::uniform_real_distribution<double>(0, 1)(rng);
     store::DeliveryOutcome o = OutcomeFor(ctx, r, retry, clock.Now(), u);
     if (o.suppress_address)
-      suppressed.insert(SuppressionKey(campaign.row.tenant_id, 0, item.delivery.email));
+      suppressed.AddPending(campaign.row.tenant_id, item.delivery.email);
     if (o.pause_sender_domain) PauseDomainLocally(campaign.row.sender_domain_id, r.reply.ToString());
     if (r.classification.outcome != smtp::Outcome::kDelivered)
       log::Info("relay", std::string("delivery ") + std::string(smtp::OutcomeName(r.classification.outcome)),
@@ -958,6 +973,10 @@ struct Engine::Impl {
     line("tayori_rate_limit_waits_total", "", static_cast<double>(rate_waits));
     help("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
     line("tayori_paused_sender_domains", "", static_cast<double>(paused_domains.size()));
+    help("tayori_suppressions_cached", "gauge", "Suppressions held in memory for deliveries leased before them.");
+    line("tayori_suppressions_cached", "", static_cast<double>(suppressed.size()));
+    help("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
+    line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
     help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
     line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
     help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
@@ -1001,7 +1020,11 @@ struct Engine::Impl {
   }
 
   void OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started) {
-    for (const auto& o : batch) leases_held.erase(o.delivery_id);
+    SteadyTime now = clock.Steady();
+    for (const auto& o : batch) {
+      leases_held.erase(o.delivery_id);
+      if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
+    }
     write_seconds_total += std::chrono::duration<double>(clock.Steady() - started).count();
     if (write_failures > 0) {
       log::Info("engine", "outcome writes recovered; leasing resumes",

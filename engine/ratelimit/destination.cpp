@@ -11,7 +11,8 @@ Destination::Destination(std::string name, DestinationLimits limits, SteadyTime 
       limits_(limits),
       bucket_(limits.per_second, limits.burst, now),
       connection_cap_(limits.max_connections),
-      last_recovery_(now) {}
+      last_recovery_(now),
+      last_used_(now) {}
 
 void Destination::Recover(SteadyTime now) {
   // Additive increase after a halving: one step per interval without a burst.
@@ -23,6 +24,7 @@ void Destination::Recover(SteadyTime now) {
 }
 
 Decision Destination::TryStart(SteadyTime now) {
+  last_used_ = now;
   if (now < paused_until_) return Decision::Wait(paused_until_ - now);
   Recover(now);
   if (in_flight_ >= connection_cap_) {
@@ -41,6 +43,7 @@ void Destination::Abandon() {
 }
 
 void Destination::Finish(Feedback feedback, SteadyTime now) {
+  last_used_ = now;
   if (in_flight_ > 0) --in_flight_;
   switch (feedback) {
     case Feedback::kDelivered:

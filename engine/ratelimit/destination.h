@@ -54,6 +54,11 @@ class Destination {
   int connection_cap() const { return connection_cap_; }
   int in_flight() const { return in_flight_; }
   double current_rate() const { return bucket_.rate(); }
+  // Nothing in flight, not paused, and untouched since `since`: forgetting
+  // it loses nothing but a rate reduction long since recovered.
+  bool IdleSince(SteadyTime since, SteadyTime now) const {
+    return in_flight_ == 0 && now >= paused_until_ && last_used_ < since;
+  }
 
  private:
   void Recover(SteadyTime now);
@@ -67,6 +72,7 @@ class Destination {
   int ramp_successes_ = 0;
   std::deque<SteadyTime> recent_transients_;
   SteadyTime last_recovery_;
+  SteadyTime last_used_;
 };
 
 }  // namespace tayori::ratelimit

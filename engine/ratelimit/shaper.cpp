@@ -80,6 +80,19 @@ const Destination* Shaper::Find(const std::string& key) const {
   return it == destinations_.end() ? nullptr : it->second.get();
 }
 
+size_t Shaper::ForgetIdle(Duration idle, SteadyTime now) {
+  size_t n = 0;
+  for (auto it = destinations_.begin(); it != destinations_.end();) {
+    if (it->second->IdleSince(now - idle, now)) {
+      it = destinations_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
 bool Shaper::Paused(const std::string& key, SteadyTime now) const {
   const Destination* d = Find(key);
   return d && d->paused(now);

@@ -45,6 +45,14 @@ class Shaper {
     global_.SetBurst(burst, now);
   }
 
+  // Forgets destinations idle (nothing in flight, not paused, untouched)
+  // for `idle`: a daemon running for months sees every recipient domain on
+  // the Internet once, and would otherwise keep one entry for each. A
+  // destination seen again starts fresh at its configured limits. Returns
+  // how many were forgotten.
+  size_t ForgetIdle(Duration idle, SteadyTime now);
+  size_t size() const { return destinations_.size(); }
+
   // For metrics and tests.
   const Destination* Find(const std::string& key) const;
   bool Paused(const std::string& key, SteadyTime now) const;

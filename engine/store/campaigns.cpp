@@ -155,6 +155,11 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
 
 Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std::string& instance, int lease_s,
                                  int chunk) {
+  // READ COMMITTED: INSERT … SELECT then reads list_members, subscribers and
+  // suppressions as a consistent read, without the shared next-key locks
+  // REPEATABLE READ takes, so expansion and the web app's imports of
+  // subscribers and suppressions never block each other.
+  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
   return InTransaction(db, [&]() -> Result<ExpandResult> {
     std::string cid = std::to_string(campaign_id);
     TAYORI_ASSIGN_OR_RETURN(Rows c, db.Query("SELECT list_id, tenant_id, expand_cursor, claimed_by, expanded, state "

@@ -20,6 +20,11 @@ std::string Lease(int lease_s) { return "UTC_TIMESTAMP(6) + INTERVAL " + std::to
 Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
                                                     int lease_s, int limit) {
   std::string cid = std::to_string(campaign_id);
+  // READ COMMITTED: the suppression check below reads without locks, so a
+  // suppression import running in the web app (thousands of inserts per
+  // transaction) and leasing never wait for each other; the rows leased
+  // are locked by id either way.
+  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
   TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
   // Two index ranges (queued, deferred) of ix_deliveries_due; SKIP LOCKED lets
   // several instances lease from one campaign at once.
@@ -43,17 +48,27 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t cam
     return st;
   }
   // A suppression written after expansion (by anyone, even while no engine
-  // ran) wins over the lease: such deliveries end as 'suppressed' here.
-  st = db.Execute("UPDATE deliveries d JOIN campaigns c ON c.id = d.campaign_id JOIN suppressions x ON "
-                  "x.tenant_id = c.tenant_id AND x.email = d.email AND x.list_id IN (0, c.list_id) "
-                  "SET d.state = 'suppressed', d.lease_owner = NULL, d.lease_expires_at = NULL "
-                  "WHERE d.id IN (" + IdList(ids) + ") AND d.state = 'leased'");
-  if (st.ok() && db.affected_rows() > 0)
-    st = db.Execute("UPDATE campaigns SET suppressed_count = suppressed_count + " + std::to_string(db.affected_rows()) +
-                    " WHERE id = " + cid);
-  if (!st.ok()) {
+  // ran) wins over the lease: such deliveries end as 'suppressed' here. A
+  // plain SELECT (a consistent read: no locks on suppressions) finds them.
+  auto suppressed = db.Query("SELECT d.id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id JOIN suppressions x "
+                             "ON x.tenant_id = c.tenant_id AND x.email = d.email AND x.list_id IN (0, c.list_id) "
+                             "WHERE d.id IN (" + IdList(ids) + ")");
+  if (!suppressed.ok()) {
     (void)db.Execute("ROLLBACK");
-    return st;
+    return suppressed.status();
+  }
+  if (!suppressed->rows.empty()) {
+    std::vector<uint64_t> gone;
+    for (const auto& r : suppressed->rows) gone.push_back(U64(r[0]));
+    st = db.Execute("UPDATE deliveries SET state = 'suppressed', lease_owner = NULL, lease_expires_at = NULL "
+                    "WHERE id IN (" + IdList(gone) + ") AND state = 'leased'");
+    if (st.ok() && db.affected_rows() > 0)
+      st = db.Execute("UPDATE campaigns SET suppressed_count = suppressed_count + " +
+                      std::to_string(db.affected_rows()) + " WHERE id = " + cid);
+    if (!st.ok()) {
+      (void)db.Execute("ROLLBACK");
+      return st;
+    }
   }
   // Read inside the transaction: once COMMIT succeeds the caller has every
   // row it now leases (a lease committed but never read would sit idle

@@ -67,6 +67,36 @@ TEST(ShaperTest, ThrottledDestinationDoesNotBlockOthers) {
   EXPECT_TRUE(s.TryReserve("example.jp", clock.Steady()).allowed);
 }
 
+TEST(ShaperTest, IdleDestinationsAreForgottenButNotBusyOrPausedOnes) {
+  FakeClock clock;
+  config::RateLimits limits = Limits();
+  limits.global_per_second = 1e6;
+  limits.global_burst = 1e6;
+  limits.throttle_pause_s = 3600;
+  Shaper s(limits, clock.Steady());
+  for (int i = 0; i < 1000; ++i) {
+    std::string key = s.KeyOf("d" + std::to_string(i) + ".example");
+    ASSERT_TRUE(s.TryReserve(key, clock.Steady()).allowed);
+    s.Finish(key, Feedback::kDelivered, clock.Steady());
+  }
+  ASSERT_TRUE(s.TryReserve("busy.example", clock.Steady()).allowed);  // still in flight
+  ASSERT_TRUE(s.TryReserve("throttled.example", clock.Steady()).allowed);
+  s.Finish("throttled.example", Feedback::kThrottled, clock.Steady());  // paused for an hour
+  EXPECT_EQ(s.size(), 1002u);
+  clock.Advance(5min);
+  ASSERT_TRUE(s.TryReserve("recent.example", clock.Steady()).allowed);
+  s.Finish("recent.example", Feedback::kDelivered, clock.Steady());
+  EXPECT_EQ(s.ForgetIdle(10min, clock.Steady()), 0u);
+  clock.Advance(6min);
+  EXPECT_EQ(s.ForgetIdle(10min, clock.Steady()), 1000u);
+  EXPECT_NE(s.Find("busy.example"), nullptr);
+  EXPECT_NE(s.Find("recent.example"), nullptr);
+  EXPECT_NE(s.Find("throttled.example"), nullptr);
+  EXPECT_TRUE(s.Paused("throttled.example", clock.Steady()));
+  // Seen again, a forgotten destination starts at its configured limits.
+  EXPECT_TRUE(s.TryReserve("d1.example", clock.Steady()).allowed);
+}
+
 TEST(ShaperTest, GlobalShareDividesRateAndBurst) {
   FakeClock clock;
   Shaper s(Limits(), clock.Steady());
