@@ -14,10 +14,10 @@ Result<FactorySecrets> LoadFactorySecrets(const config::Config& config) {
   TAYORI_ASSIGN_OR_RETURN(s.keks, LoadKeks(config.dkim));
   for (const auto& k : config.unsubscribe.keys) {
     if (k.id != config.unsubscribe.active_key_id) continue;
-    TAYORI_ASSIGN_OR_RETURN(std::string secret,
-                            config::ResolveSecret(k.secret_env, "unsubscribe.keys[" + k.id + "].secret_env"));
-    auto key = unsubscribe::SigningKey::Make(k.id, secret);
-    if (!key.ok()) return ConfigError(key.status().message());
+    std::string key_name = "unsubscribe.keys[" + k.id + "].secret_env";
+    TAYORI_ASSIGN_OR_RETURN(std::string secret, config::ResolveSecret(k.secret_env, key_name));
+    auto key = unsubscribe::SigningKey::FromBase64(k.id, secret);  // the same key the HTTP endpoint verifies with
+    if (!key.ok()) return ConfigError(key_name + ": " + key.status().message());
     s.unsubscribe_key = std::move(key).value();
   }
   if (!s.unsubscribe_key)
