@@ -15,6 +15,7 @@
 #include "app/exit_code.h"
 #include "app/key_lifecycle.h"
 #include "app/key_rotation.h"
+#include "app/opendkim_export.h"
 #include "app/sealed_keys.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -310,63 +311,21 @@ int RunDkimRotate(const std::string& config_path, const std::string& domain_in, 
   return kExitOk;
 }
 
-namespace {
-
-Status WriteFile0600(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Permanent(tmp + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0;
-  size_t off = 0;
-  while (ok && off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) ok = false;
-    else off += static_cast<size_t>(n);
-  }
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = Permanent(path + ": " + std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return Status::Ok();
-}
-
-Status MakePrivateDir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Permanent(dir + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Permanent(dir + ": not a directory");
-  if (::chmod(dir.c_str(), 0700) != 0) return Permanent(dir + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
-}  // namespace
-
-int RunDkimExportOpenDkim(const std::string& config_path, const std::string& dir_in) {
+int RunDkimExportOpenDkim(const std::string& config_path, const std::string& dir) {
   return WithDb(config_path, "dkim export-opendkim", [&](const config::Config& cfg, store::Connection& db) -> Status {
     TAYORI_ASSIGN_OR_RETURN(auto keks, LoadKeks(cfg.dkim));
-    std::string dir = dir_in;
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    TAYORI_RETURN_IF_ERROR(MakePrivateDir(dir));
-    TAYORI_RETURN_IF_ERROR(MakePrivateDir(dir + "/keys"));
     TAYORI_ASSIGN_OR_RETURN(auto rows, store::ActiveKeysOfVerifiedDomains(db));
-    std::string key_table, signing_table;
+    std::vector<OpenDkimKey> keys;
     for (const auto& [d, k] : rows) {
       TAYORI_ASSIGN_OR_RETURN(OpenedKey opened, OpenDomainKey(keks, d.domain, k));
-      const std::string& pem = opened.pem;
-      std::string file = dir + "/keys/" + d.domain + "." + k.selector + ".private";
-      TAYORI_RETURN_IF_ERROR(WriteFile0600(file, pem));
-      std::string id = SelectorName(k.selector, d.domain);
-      // KeyTable: "name domain:selector:keyfile"; SigningTable (refile:):
-      // "pattern name", so every address of the domain signs with its key.
-      key_table += id + " " + d.domain + ":" + k.selector + ":" + file + "\n";
-      signing_table += "*@" + d.domain + " " + id + "\n";
+      keys.push_back(OpenDkimKey{d.domain, k.selector, opened.pem});
     }
-    TAYORI_RETURN_IF_ERROR(WriteFile0600(dir + "/KeyTable", key_table));
-    TAYORI_RETURN_IF_ERROR(WriteFile0600(dir + "/SigningTable", signing_table));
-    std::printf("wrote %zu key(s) to %s (KeyTable, SigningTable: use it as refile:%s/SigningTable)\n", rows.size(),
-                dir.c_str(), dir.c_str());
+    // Absolute key paths, and the key files of selectors no longer active
+    // removed (opendkim_export.h).
+    TAYORI_ASSIGN_OR_RETURN(OpenDkimExport done, WriteOpenDkimExport(dir, keys));
+    std::printf("wrote %zu key(s) to %s (KeyTable, SigningTable: use it as refile:%s/SigningTable)\n",
+                done.keys_written, done.dir.c_str(), done.dir.c_str());
+    for (const auto& f : done.removed) std::printf("removed %s: its key is no longer exported\n", f.c_str());
     return Status::Ok();
   });
 }

@@ -183,6 +183,17 @@ def main():
         check(any(SHOP in l and "verified" in l and "s1:active" in l and "s2:published" in l for l in out.splitlines()),
               f"domain list: {out}")
 
+        # OpenDKIM export before the rotation, into a directory given relative
+        # to the working directory: KeyTable still names absolute key files.
+        exp = os.path.join(tmp, "opendkim")
+        rc, out, err = run(pdns_cfg, "dkim", "export-opendkim", os.path.relpath(exp))
+        check(rc == 0 and f"to {exp} " in out, f"export (relative dir): {out} {err}")
+        kt = open(os.path.join(exp, "KeyTable")).read().splitlines()
+        check(f"s1._domainkey.{SHOP} {SHOP}:s1:{exp}/keys/{SHOP}.s1.private" in kt, f"absolute key path: {kt}")
+        check(all(l.split(":", 2)[2].startswith("/") for l in kt), f"every key path absolute: {kt}")
+        with open(os.path.join(exp, "keys", "README"), "w") as f:
+            f.write("the operator's, not the export's")
+
         # Each --step is a new process resuming the persisted state (a
         # rotation that finished lets the next `dkim rotate` start another).
         seen = []
@@ -211,10 +222,13 @@ def main():
         check(rc == 0 and "s1: new -> pending" in out.replace("selector ", "") and "caches may hold" in out,
               f"dkim rotate (to the wait): {out} {err}")
 
-        # OpenDKIM export: tables and 0600 keys in a 0700 directory.
-        exp = os.path.join(tmp, "opendkim")
+        # OpenDKIM export after the rotation, into the same directory: tables
+        # and 0600 keys in a 0700 directory; the retired s1 key file removed.
         rc, out, err = run(pdns_cfg, "dkim", "export-opendkim", exp)
         check(rc == 0, f"export: {err}")
+        check(f"removed {exp}/keys/{SHOP}.s1.private" in out, f"export reports the removed key file: {out}")
+        check(not os.path.exists(os.path.join(exp, "keys", f"{SHOP}.s1.private")), "retired s1 key file removed")
+        check(os.path.exists(os.path.join(exp, "keys", "README")), "other files in keys/ left alone")
         check(stat.S_IMODE(os.stat(exp).st_mode) == 0o700, "export dir 0700")
         kt = open(os.path.join(exp, "KeyTable")).read().splitlines()
         check(len(kt) == 2, f"KeyTable has the active keys of the 2 verified domains: {kt}")
