@@ -1,6 +1,7 @@
 #include "app/engine.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -441,11 +442,14 @@ struct Engine::Impl {
     SteadyTime now = clock.Steady();
     SteadyTime oldest = lease_busy ? lease_asked_at : now;
     for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
-    suppressed.ForgetOlderThan(oldest);
+    size_t forgotten = suppressed.ForgetOlderThan(oldest);
     if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config.rate_limits.destination_idle_s / 2))) {
       idle_destinations_checked_at = now;
-      shaper.ForgetIdle(std::chrono::seconds(config.rate_limits.destination_idle_s), now);
+      forgotten += shaper.ForgetIdle(std::chrono::seconds(config.rate_limits.destination_idle_s), now);
     }
+    // glibc keeps freed memory for reuse; after forgetting a large set, give
+    // it back so RSS shows what the daemon actually holds.
+    if (forgotten >= 10000) malloc_trim(0);
   }
 
   // Leases held for a third of their term get renewed (a throttled

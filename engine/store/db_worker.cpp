@@ -62,6 +62,11 @@ void DbWorker::Run() {
           connect_failed = true;
         } else {
           conn = std::move(opened).value();
+          // A statement still running on the server after the client gave up
+          // on it (the 60 s read timeout) would go on holding its locks while
+          // the retry runs beside it. The server stops it first (1969, retried).
+          Status bounded = conn->Execute("SET SESSION max_statement_time = " + std::to_string(kMaxStatementSeconds));
+          if (!bounded.ok()) log::Warn("db", "cannot bound statement time", {{"worker", name_}, {"reason", bounded.message()}});
           if (!healthy_.exchange(true)) log::Info("db", "reconnected", {{"worker", name_}});
         }
       }

@@ -28,6 +28,10 @@ namespace tayori::store {
 
 class DbWorker {
  public:
+  // Every statement a worker runs is bounded on the server side, below the
+  // client's 60 s read timeout (store/connection.cpp).
+  static constexpr int kMaxStatementSeconds = 50;
+
   using Job = std::function<Status(Connection&)>;
   using Done = std::function<void(Status)>;
 
