@@ -697,12 +697,14 @@ port = {http_port}
         with open(os.path.join(run_dir, "mariadb", "pid")) as f:
             mariadbd = int(f.read().strip())
         relay = self.relay()
-        self.write_config(relay, rate=500.0, burst=20.0, dest_rate=12.0, dest_burst=4.0, lease_s=5)
-        n = 600
+        # 2 destinations x 3/s per engine: a leased batch of 100 lasts ~16 s,
+        # so work is parked in both engines all through the freeze.
+        self.write_config(relay, rate=500.0, burst=20.0, dest_rate=3.0, dest_burst=2.0, lease_s=5)
+        n = 300
         cid = self.shop("frozen", "frozen.platform.example", [f"ok{i}@d{i % 2}.example" for i in range(n)])
         self.schedule(cid)
         procs = [self.start_engine(f"frz{i}", idle_exit=True) for i in range(2)]
-        self.wait_for(lambda: len(relay.accepted()) > 40, 30, "sending started")
+        self.wait_for(lambda: len(relay.accepted()) > 12, 30, "sending started")
         os.kill(mariadbd, signal.SIGSTOP)
         try:
             time.sleep(13)  # longer than lease_s (5 s) and the heartbeat window (10 s)
@@ -736,8 +738,9 @@ port = {http_port}
         # keeps its lease (taken over only when that expires), while the
         # unstarted work went back at once.
         leased = [e for (e,) in self.mysql(f"SELECT email FROM deliveries WHERE campaign_id = {cid} AND state = 'leased'")]
-        self.assertTrue(leased, "the messages still with the relay keep their leases")
-        self.assertTrue(all(e.startswith("stall") for e in leased), f"only what was with the relay: {leased}")
+        self.assertTrue([e for e in leased if e.startswith("stall")], f"the stalled messages keep their leases: {leased}")
+        # Only what was handed to the relays (2 x 4 connections) keeps a lease.
+        self.assertLessEqual(len(leased), 8, f"only what was with the relay: {leased}")
         other = self.states(cid)
         self.assertGreater(other.get("queued", 0), 0, other)
         self.assertEqual(other.get("sent", 0), len(relay.accepted()))
