@@ -90,9 +90,19 @@ void CheckSelector(const DomainFacts& facts, const SelectorFacts& s, Lookups& lo
     return Text(MessageId::kFixDkimPublish).Arg("selector", s.selector).Arg("domain", facts.from_domain);
   };
 
+  // A delegated selector whose name holds something other than a CNAME:
+  // with the right key only a warning (below), otherwise the CNAME is what
+  // is missing.
+  auto cname_missing = [&]() {
+    if (cname != CnameState::kNoCname) return;
+    Add(report, CheckId::kDkimCname, State::kFail,
+        Text(MessageId::kDkimCnameMissing).Arg("name", name).Arg("target", target), fix(), s.selector);
+  };
+
   DnsAnswer a = lookups.Resolve(name, RrType::kTxt);
   if (a.status == DnsStatus::kFailed) return AddDnsFailure(report, CheckId::kDkimKey, name, a, s.selector);
   if (a.status != DnsStatus::kOk) {
+    cname_missing();
     Add(report, CheckId::kDkimKey, State::kFail, Text(MessageId::kDkimKeyMissing).Arg("name", name), fix(), s.selector);
     return;
   }
@@ -112,12 +122,14 @@ void CheckSelector(const DomainFacts& facts, const SelectorFacts& s, Lookups& lo
     if (first_error.empty()) first_error = parsed.status().message();
   }
   if (!record) {
+    cname_missing();
     Add(report, CheckId::kDkimKey, State::kFail,
         Text(MessageId::kDkimKeyInvalid).Arg("name", name).Arg("error", first_error), fix(), s.selector);
     return;
   }
   auto published = PublishedKey(record_txt);
   if (record->revoked || !published || *published != dkim::StripFws(s.public_key)) {
+    cname_missing();
     Add(report, CheckId::kDkimKey, State::kFail, Text(MessageId::kDkimKeyDiffers).Arg("name", name), fix(),
         s.selector);
     return;

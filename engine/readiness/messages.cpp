@@ -191,7 +191,7 @@ constexpr Entry kMessages[] = {
      "ranges) until at most 10 DNS lookups remain.",
      "{envelope} の SPF レコードの include:、a、mx、ptr、exists を減らし（一部を ip4:/ip6: のアドレス範囲に置き換えるなど）、"
      "DNS の参照を 10 回以内にしてください。"},
-    {MessageId::kSpfLookupCount, "The SPF record of {envelope} needs {count} DNS lookups (the limit is 10).",
+    {MessageId::kSpfLookupCount, "DNS lookups the SPF record of {envelope} needs: {count} (the limit is 10).",
      "{envelope} の SPF レコードの DNS 参照は {count} 回です（上限は 10 回）。"},
 
     {MessageId::kPtrOk, "{ip} has the reverse name {ptr}, which resolves back to {ip}.",

@@ -166,6 +166,13 @@ TEST_F(DomainCheckTest, DelegatedSelectorsNeedTheShopsCname) {
   EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kWarn);
   EXPECT_EQ(One(r, CheckId::kDkimKey).state, State::kPass);
   EXPECT_NE(One(r, CheckId::kDkimCname).what_to_do.Render(Lang::kJa).find("TXT レコードを削除"), std::string::npos);
+
+  // A copy of another key: the CNAME is what is missing.
+  FakeLookups copied_wrong;
+  copied_wrong.Txt("s1._domainkey.shop.example", LoadKey("rsa1024.pem")->DnsTxtValue());
+  r = CheckDomain(facts_, copied_wrong, CheckScope::kDomainOnly);
+  EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kFail);
+  EXPECT_EQ(One(r, CheckId::kDkimKey).state, State::kFail);
 }
 
 TEST_F(DomainCheckTest, DmarcMissingIsAFailureForBulkSendersOnly) {
@@ -281,7 +288,7 @@ TEST_F(DomainCheckTest, SpfLookupLimitAndDnsTrouble) {
   Report r = CheckDomain(facts_, dns, CheckScope::kPlatformOnly);
   Check count = One(r, CheckId::kSpfLookups);
   EXPECT_EQ(count.state, State::kFail);
-  EXPECT_EQ(count.found.Render(Lang::kEn), "The SPF record of bounce.platform.example needs 11 DNS lookups (the limit is 10).");
+  EXPECT_EQ(count.found.Render(Lang::kEn), "DNS lookups the SPF record of bounce.platform.example needs: 11 (the limit is 10).");
   EXPECT_NE(count.what_to_do.Render(Lang::kJa).find("10 回以内"), std::string::npos);
 
   FakeLookups down;
