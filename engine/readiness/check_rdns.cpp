@@ -1,5 +1,5 @@
 // Forward-confirmed reverse DNS of each egress IP: a PTR record, and the
-// PTR name resolving back to the IP (RFC 8601 §3 "iprev"; Gmail and Yahoo
+// PTR name resolving back to the IP (RFC 8601 §2.7.3 "iprev"; Gmail and Yahoo
 // require it of bulk senders' IPs).
 #include <arpa/inet.h>
 

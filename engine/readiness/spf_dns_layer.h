@@ -3,8 +3,9 @@
 // its own "resolv" layer uses the system resolver (res_nquery), which tests
 // cannot point at the private PowerDNS on a custom port and operators cannot
 // point at dns.resolver. This layer answers libspf2's lookup callback from
-// Lookups::Resolve instead; SPF_server_new_dns() takes it, and
-// SPF_server_free() destroys it through its destroy callback.
+// Lookups::Resolve instead. SPF_server_new_dns() takes it; with the
+// server's destroy_resolver set, SPF_server_free() destroys it through its
+// destroy callback.
 #pragma once
 
 #include "readiness/lookups.h"

@@ -80,7 +80,10 @@ SpfEvaluation EvaluateSpf(const std::string& domain, const std::string& ip, Look
   InstallHandlers();
   SpfEvaluation out;
   SPF_dns_server_t* layer = NewLookupsDnsLayer(lookups);
-  SPF_server_t* server = SPF_server_new_dns(layer, 0);  // owns the layer from here on
+  SPF_server_t* server = SPF_server_new_dns(layer, 0);
+  // The server frees a custom layer (through its destroy callback) only
+  // when told it owns it; libspf2 1.2.10 leaves destroy_resolver at 0.
+  server->destroy_resolver = 1;
   SPF_request_t* req = SPF_request_new(server);
   const bool v6 = ip.find(':') != std::string::npos;
   SPF_errcode_t rc = v6 ? SPF_request_set_ipv6_str(req, ip.c_str()) : SPF_request_set_ipv4_str(req, ip.c_str());
@@ -117,7 +120,7 @@ SpfEvaluation EvaluateSpf(const std::string& domain, const std::string& ip, Look
   }
   out.dns_queries = LookupsDnsLayerQueries(layer);
   SPF_request_free(req);
-  SPF_server_free(server);
+  SPF_server_free(server);  // and the layer
   return out;
 }
 
