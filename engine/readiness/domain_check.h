@@ -62,9 +62,9 @@ struct DomainFacts {
 enum class CheckScope { kAll, kDomainOnly, kPlatformOnly };
 
 // The checks, in this order: from_domain, dkim_key (+ dkim_cname) per
-// selector, dmarc_record, dkim_alignment, spf_alignment, then spf and
-// reverse_dns per egress IP, spf_lookups, bounce_mx, relay_tls per relay,
-// unsubscribe. A check whose facts are absent (no unsubscribe URL, no relay)
+// selector, dmarc_record, dkim_alignment, spf_alignment, then spf per
+// egress IP, spf_lookups, reverse_dns per egress IP, bounce_mx, relay_tls
+// per relay, unsubscribe. A check whose facts are absent (no unsubscribe URL, no relay)
 // is left out; Report::domain is facts.from_domain.
 Report CheckDomain(const DomainFacts& facts, Lookups& lookups, CheckScope scope = CheckScope::kAll);
 
