@@ -112,7 +112,7 @@ struct Dkim {
   std::string platform_zone = "platform.example";
   std::vector<std::string> selectors{"s1", "s2"};
   int record_ttl_s = 300;
-  // How often the daemon runs the key lifecycle (app::KeyLifecycle::Tick):
+  // How often the daemon runs the key lifecycle (keys::KeyLifecycle::Tick):
   // rotation steps, propagation checks, revocations.
   int lifecycle_interval_s = 300;
 };

@@ -16,7 +16,7 @@
 //
 // "TK1" blobs (earlier releases) bound only the KEK id. They still open, so
 // existing databases keep working, but nothing ties them to their row:
-// callers check the opened key against p= (app/sealed_keys.h) and
+// callers check the opened key against p= (keys/sealed_keys.h) and
 // `tayori dkim reseal` rewrites them as TK2.
 //
 // Layout: magic ("TK1" | "TK2") | 12-byte nonce | ciphertext | 16-byte tag.

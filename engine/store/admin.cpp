@@ -1,5 +1,7 @@
 #include "store/admin.h"
 
+#include "base/utf8_text.h"
+
 #include "store/values.h"
 
 namespace tayori::store {
@@ -145,5 +147,23 @@ Result<int> CancelCampaignDeliveries(Connection& db, uint64_t id) {
   TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
   return n;
 }
+
+Status RecordEvent(Connection& db, uint64_t tenant_id, const std::string& subject_type, uint64_t subject_id,
+                   const std::string& kind, const std::string& actor, const std::string& detail) {
+  return db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
+                    std::to_string(tenant_id) + ", " + db.Quote(subject_type) + ", " + std::to_string(subject_id) +
+                    ", " + db.Quote(kind) + ", " + db.Quote(ScrubUtf8(actor, 128)) + ", " +
+                    db.Quote(ScrubUtf8(detail, 4000)) + ")");
+}
+
+Result<std::unique_ptr<NamedLock>> NamedLock::Acquire(Connection& db, const std::string& name, int wait_s) {
+  std::string quoted = db.Quote(name);
+  TAYORI_ASSIGN_OR_RETURN(Rows got, db.Query("SELECT GET_LOCK(" + quoted + ", " + std::to_string(wait_s) + ")"));
+  if (got.rows.empty() || got.rows[0][0].value_or("0") != "1")
+    return Permanent("another session holds the lock " + name);
+  return std::unique_ptr<NamedLock>(new NamedLock(db, std::move(quoted)));
+}
+
+NamedLock::~NamedLock() { (void)db_.Query("SELECT RELEASE_LOCK(" + quoted_ + ")"); }
 
 }  // namespace tayori::store

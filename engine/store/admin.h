@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,5 +54,26 @@ struct CampaignSummary {
 Result<CampaignSummary> GetCampaignSummary(Connection& db, uint64_t id);
 // Cancels: the campaign and every delivery not yet sent or leased.
 Result<int> CancelCampaignDeliveries(Connection& db, uint64_t id);
+
+// One row of the audit trail (events). `detail` is made valid UTF-8 and cut
+// to fit; never a secret or a message body.
+Status RecordEvent(Connection& db, uint64_t tenant_id, const std::string& subject_type, uint64_t subject_id,
+                   const std::string& kind, const std::string& actor, const std::string& detail);
+
+// A MariaDB named lock (GET_LOCK) held while the object lives, released when
+// it is destroyed (or when the session ends). Acquire fails kPermanent when
+// another session holds it for longer than `wait_s`.
+class NamedLock {
+ public:
+  static Result<std::unique_ptr<NamedLock>> Acquire(Connection& db, const std::string& name, int wait_s);
+  ~NamedLock();
+  NamedLock(const NamedLock&) = delete;
+  NamedLock& operator=(const NamedLock&) = delete;
+
+ private:
+  NamedLock(Connection& db, std::string quoted) : db_(db), quoted_(std::move(quoted)) {}
+  Connection& db_;
+  std::string quoted_;
+};
 
 }  // namespace tayori::store

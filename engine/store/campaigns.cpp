@@ -240,6 +240,16 @@ Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const
   return out;
 }
 
+Result<SendingSet> SendingCampaigns(Connection& db) {
+  SendingSet out;
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM campaigns WHERE state = 'sending'"));
+  for (const auto& r : rows.rows) out.sending.push_back(U64(r[0]));
+  TAYORI_ASSIGN_OR_RETURN(Rows due, db.Query("SELECT EXISTS (SELECT 1 FROM campaigns WHERE state = 'scheduled' "
+                                             "AND scheduled_at <= UTC_TIMESTAMP(6))"));
+  out.any_due = Str(due.rows.at(0).at(0)) == "1";
+  return out;
+}
+
 Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
   std::vector<CampaignState> out;
   if (ids.empty()) return out;

@@ -71,6 +71,14 @@ struct ExpandResult {
 Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std::string& instance, int lease_s,
                                  int chunk);
 
+// Ids of every campaign in 'sending', and whether any campaign is due
+// ('scheduled' with scheduled_at <= now) — what the engine polls for.
+struct SendingSet {
+  std::vector<uint64_t> sending;
+  bool any_due = false;
+};
+Result<SendingSet> SendingCampaigns(Connection& db);
+
 struct CampaignState {
   uint64_t id;
   std::string state;

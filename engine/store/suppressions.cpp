@@ -77,4 +77,61 @@ Result<std::vector<SuppressionRow>> ListSuppressions(Connection& db, uint64_t te
   return ToRows(rows);
 }
 
+Result<uint64_t> ImportSuppressions(Connection& db, uint64_t tenant_id, uint64_t list_id,
+                                    const std::vector<std::string>& emails, const std::string& source) {
+  if (emails.empty()) return uint64_t{0};
+  std::string values, in;
+  for (const auto& e : emails) {
+    std::string q = db.Quote(e);
+    if (!values.empty()) {
+      values += ", ";
+      in += ", ";
+    }
+    values += "(" + std::to_string(tenant_id) + ", " + q + ", " + std::to_string(list_id) + ", 'import', " +
+              db.Quote(source) + ")";
+    in += q;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&db](Status st) -> Result<uint64_t> {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  Status st = db.Execute("INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source) VALUES " + values);
+  if (!st.ok()) return fail(st);
+  uint64_t added = db.affected_rows();
+  if (added > 0) {
+    // LAST_INSERT_ID() is the first id this statement generated; rows that
+    // already existed are older, so "id >= first" picks exactly the new ones.
+    uint64_t first = db.last_insert_id();
+    std::string detail = "import via " + source +
+                         (list_id ? " for list " + std::to_string(list_id) : std::string(" for the whole shop"));
+    st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
+                    "SELECT tenant_id, 'suppression', id, 'suppressed', 'cli', " + db.Quote(detail) +
+                    " FROM suppressions WHERE tenant_id = " + std::to_string(tenant_id) +
+                    " AND list_id = " + std::to_string(list_id) + " AND id >= " + std::to_string(first) +
+                    " AND email IN (" + in + ")");
+    if (!st.ok()) return fail(st);
+  }
+  st = db.Execute("COMMIT");
+  if (!st.ok()) return fail(st);
+  return added;
+}
+
+Result<UnsubscribeTarget> FindUnsubscribeTarget(Connection& db, uint64_t tenant_id, uint64_t subscriber_id,
+                                                uint64_t list_id) {
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT t.name, s.email, l.name FROM tenants t "
+                          "LEFT JOIN subscribers s ON s.id = " + std::to_string(subscriber_id) + " AND s.tenant_id = t.id "
+                          "LEFT JOIN lists l ON l.id = " + std::to_string(list_id) + " AND l.tenant_id = t.id "
+                          "WHERE t.id = " + std::to_string(tenant_id)));
+  UnsubscribeTarget out;
+  if (rows.rows.empty()) return out;
+  const auto& r = rows.rows[0];
+  out.shop_found = true;
+  out.shop_name = r[0].value_or("");
+  out.email = r[1];
+  out.list_name = r[2];
+  return out;
+}
+
 }  // namespace tayori::store

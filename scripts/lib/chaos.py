@@ -173,7 +173,7 @@ port = 0
         self.cli("subscribers", "import", "--tenant", "chaos", "--list", "news", csv)
         out = self.cli("campaign", "create", "--tenant", "chaos", "--list", "news", "--from",
                        "news@chaos.platform.example", "--subject", "Chaos {{subscriber.name}}", "--text",
-                       os.path.join(ROOT, "tests/engine/body.txt"))
+                       os.path.join(ROOT, "tests/daemon/body.txt"))
         self.campaign = int(out.split()[1])
         self.cli("campaign", "schedule", str(self.campaign))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Integration: `tayori subscribers import` and `tayori suppress import` read
-CSV the same way (engine/csv/reader.h, engine/app/csv_import.h): a byte order
+CSV the same way (engine/csv/reader.h, engine/cli/csv_import.h): a byte order
 mark is skipped, quoted fields may span lines, every refused row is reported
 as FILE:LINE: reason while the good rows are imported, and any refusal makes
 the exit code 2. Runs the real binary against the private MariaDB of

@@ -1,0 +1,233 @@
+// `tayori campaign create|schedule|pause|resume|cancel|status`.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cli/cli.h"
+#include "cli/support.h"
+#include "base/log.h"
+#include "mime/address.h"
+#include "mime/header_safety.h"
+#include "mime/idn.h"
+#include "render/template.h"
+#include "store/admin.h"
+#include "store/campaigns.h"
+#include "store/keys.h"
+
+namespace tayori::cli {
+namespace {
+
+struct CampaignCreateOptions {
+  std::string tenant, list, domain, from, from_name, reply_to;
+  std::string template_dir;          // subject.mustache, text.mustache, html.mustache
+  std::string subject, text_file, html_file;
+  std::string mail_type = "newsletter";
+  std::string fields_file;           // JSON object of strings: campaign.<key> variables
+  bool schedule = false;
+  std::string at;                    // "YYYY-MM-DD HH:MM:SS" UTC
+};
+
+std::string Bar(double fraction, int width = 30) {
+  int filled = static_cast<int>(fraction * width + 0.5);
+  std::string s = "[";
+  for (int i = 0; i < width; ++i) s += i < filled ? '#' : '.';
+  return s + "]";
+}
+
+void PrintSummary(const store::CampaignSummary& s, bool json) {
+  if (json) {
+    std::string states;
+    for (const auto& [k, v] : s.by_state) states += (states.empty() ? "" : ",") + ("\"" + k + "\":" + std::to_string(v));
+    std::printf("{\"id\":%llu,\"tenant\":\"%s\",\"list\":\"%s\",\"domain\":\"%s\",\"state\":\"%s\",\"reason\":\"%s\","
+                "\"expanded\":%s,\"total\":%llu,\"sent\":%llu,\"failed\":%llu,\"bounced\":%llu,\"suppressed\":%llu,"
+                "\"expired\":%llu,\"unknown\":%llu,\"cancelled\":%llu,\"deliveries\":{%s}}\n",
+                static_cast<unsigned long long>(s.id), log::JsonEscape(s.tenant_slug).c_str(),
+                log::JsonEscape(s.list_slug).c_str(), s.domain.c_str(), s.state.c_str(),
+                log::JsonEscape(s.state_reason).c_str(), s.expanded ? "true" : "false",
+                static_cast<unsigned long long>(s.total), static_cast<unsigned long long>(s.sent),
+                static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.bounced),
+                static_cast<unsigned long long>(s.suppressed), static_cast<unsigned long long>(s.expired),
+                static_cast<unsigned long long>(s.unknown), static_cast<unsigned long long>(s.cancelled), states.c_str());
+    return;
+  }
+  uint64_t done = s.sent + s.failed + s.bounced + s.suppressed + s.expired + s.unknown + s.cancelled;
+  double fraction = s.total ? static_cast<double>(done) / static_cast<double>(s.total) : 0;
+  std::printf("campaign %llu  shop %s  list %s  from %s\n", static_cast<unsigned long long>(s.id),
+              s.tenant_slug.c_str(), s.list_slug.c_str(), s.domain.c_str());
+  std::printf("state     %s%s%s\n", s.state.c_str(), s.state_reason.empty() ? "" : ": ", s.state_reason.c_str());
+  std::printf("progress  %s %5.1f%%  %llu of %llu%s\n", Bar(fraction).c_str(), fraction * 100,
+              static_cast<unsigned long long>(done), static_cast<unsigned long long>(s.total),
+              s.expanded ? "" : " (still expanding)");
+  std::printf("outcomes  sent %llu  failed %llu  bounced %llu  suppressed %llu  expired %llu  unknown %llu  cancelled %llu\n",
+              static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.failed),
+              static_cast<unsigned long long>(s.bounced), static_cast<unsigned long long>(s.suppressed),
+              static_cast<unsigned long long>(s.expired), static_cast<unsigned long long>(s.unknown),
+              static_cast<unsigned long long>(s.cancelled));
+  std::string states;
+  for (const auto& [k, v] : s.by_state) states += "  " + k + " " + std::to_string(v);
+  std::printf("deliveries%s\n", states.empty() ? "  none yet" : states.c_str());
+}
+
+int RunCampaignCreate(const std::string& config_path, const CampaignCreateOptions& o) {
+  return WithDb(config_path, "campaign create", [&](const config::Config&, store::Connection& db) -> Status {
+    store::NewCampaign c;
+    TAYORI_ASSIGN_OR_RETURN(c.tenant_id, store::TenantIdBySlug(db, o.tenant));
+    TAYORI_ASSIGN_OR_RETURN(c.list_id, store::ListIdBySlug(db, c.tenant_id, o.list));
+    TAYORI_ASSIGN_OR_RETURN(mime::Mailbox from, mime::ParseAddrSpec(o.from));
+    std::string domain = o.domain.empty() ? from.domain : o.domain;
+    TAYORI_ASSIGN_OR_RETURN(domain, mime::DomainToALabel(domain));
+    TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
+    if (d.tenant_id != c.tenant_id) return InvalidInput("sender domain " + domain + " belongs to another shop");
+    if (from.domain != domain)
+      return InvalidInput("--from " + o.from + " is not in the sender domain " + domain +
+                          " (DKIM alignment needs d= = the From domain)");
+    TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText("--from-name", o.from_name));
+    c.sender_domain_id = d.id;
+    c.from_address = from.AddrSpec();
+    c.from_name = o.from_name;
+    c.reply_to = o.reply_to;
+    c.mail_type = o.mail_type;
+    TAYORI_ASSIGN_OR_RETURN(c.fields_json, ReadFieldsFile(o.fields_file));
+    if (!o.template_dir.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.subject_template, ReadFile(o.template_dir + "/subject.mustache"));
+      while (!c.subject_template.empty() && (c.subject_template.back() == '\n' || c.subject_template.back() == '\r'))
+        c.subject_template.pop_back();
+      auto text = ReadFile(o.template_dir + "/text.mustache");
+      if (text.ok()) c.text_template = *text;
+      auto html = ReadFile(o.template_dir + "/html.mustache");
+      if (html.ok()) c.html_template = *html;
+    }
+    if (!o.subject.empty()) c.subject_template = o.subject;
+    if (!o.text_file.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.text_template, ReadFile(o.text_file));
+    }
+    if (!o.html_file.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(c.html_template, ReadFile(o.html_file));
+    }
+    if (c.subject_template.empty()) return InvalidInput("a subject is required (--subject or --template)");
+    if (c.text_template.empty() && c.html_template.empty())
+      return InvalidInput("a text or HTML body is required (--text, --html or --template)");
+    // The size and nesting limits the engine checks when it claims the
+    // campaign, checked here too (same names, same errors) so a template
+    // that could never compile is refused before it is stored.
+    TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"subject", c.subject_template}));
+    if (!c.text_template.empty()) TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"text", c.text_template}));
+    if (!c.html_template.empty()) TAYORI_RETURN_IF_ERROR(render::CheckTemplateLimits({"html", c.html_template}));
+    TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::CreateCampaign(db, c));
+    std::printf("campaign %llu created (draft)\n", static_cast<unsigned long long>(id));
+    if (o.schedule || !o.at.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, o.at, "cli"));
+      if (moved) std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
+    }
+    return Status::Ok();
+  });
+}
+
+int RunCampaignSchedule(const std::string& config_path, uint64_t id, const std::string& at) {
+  return WithDb(config_path, "campaign schedule", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, at, "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not a draft or paused");
+    std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignPause(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign pause", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"scheduled", "sending"}, "paused",
+                                                            "paused by operator", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not scheduled or sending");
+    std::printf("campaign %llu paused; running engines stop it within a poll interval\n",
+                static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignResume(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign resume", [&](const config::Config&, store::Connection& db) -> Status {
+    // A resumed campaign goes back through 'scheduled' so an engine claims it
+    // again; its expansion cursor and deliveries are kept.
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, "", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not paused");
+    std::printf("campaign %llu resumed\n", static_cast<unsigned long long>(id));
+    return Status::Ok();
+  });
+}
+
+int RunCampaignCancel(const std::string& config_path, uint64_t id) {
+  return WithDb(config_path, "campaign cancel", [&](const config::Config&, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"draft", "scheduled", "sending", "paused"},
+                                                            "cancelled", "cancelled by operator", "cli"));
+    if (!moved) return InvalidInput("campaign " + std::to_string(id) + " has already ended");
+    TAYORI_ASSIGN_OR_RETURN(int n, store::CancelCampaignDeliveries(db, id));
+    std::printf("campaign %llu cancelled; %d unsent deliveries cancelled\n", static_cast<unsigned long long>(id), n);
+    return Status::Ok();
+  });
+}
+
+int RunCampaignStatus(const std::string& config_path, uint64_t id, bool json, bool watch) {
+  return WithDb(config_path, "campaign status", [&](const config::Config&, store::Connection& db) -> Status {
+    for (;;) {
+      TAYORI_ASSIGN_OR_RETURN(store::CampaignSummary s, store::GetCampaignSummary(db, id));
+      PrintSummary(s, json);
+      std::fflush(stdout);
+      bool ended = s.state == "sent" || s.state == "cancelled" || s.state == "failed";
+      if (!watch || ended) return Status::Ok();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      if (!json) std::printf("\n");
+    }
+  });
+}
+
+}  // namespace
+
+void AddCampaignCommands(CLI::App& app, CliContext& ctx) {
+  auto* campaign = app.add_subcommand("campaign", "newsletter campaigns");
+  campaign->require_subcommand(1);
+  auto c = std::make_shared<CampaignCreateOptions>();
+  auto* create = campaign->add_subcommand("create", "create a campaign (draft, or scheduled with --schedule/--at)");
+  create->add_option("--tenant", c->tenant, "shop slug")->required();
+  create->add_option("--list", c->list, "list slug")->required();
+  create->add_option("--from", c->from, "From address, in the sender domain")->required();
+  create->add_option("--from-name", c->from_name, "From display name");
+  create->add_option("--reply-to", c->reply_to, "Reply-To address");
+  create->add_option("--domain", c->domain, "sender domain (default: the From domain)");
+  create->add_option("--template", c->template_dir, "directory with subject/text/html .mustache files");
+  create->add_option("--subject", c->subject, "subject template (overrides --template)");
+  create->add_option("--text", c->text_file, "text part template file");
+  create->add_option("--html", c->html_file, "HTML part template file");
+  create->add_option("--mail-type", c->mail_type, "Feedback-ID mail type")->capture_default_str();
+  create->add_option("--fields", c->fields_file, "JSON file: object of strings, the campaign.<key> template variables");
+  create->add_flag("--schedule", c->schedule, "schedule it to send now");
+  create->add_option("--at", c->at, "schedule it at this UTC time (YYYY-MM-DD HH:MM:SS)");
+  create->callback([&ctx, c] { ctx.run = [&ctx, c] { return RunCampaignCreate(ctx.config_path, *c); }; });
+
+  auto id = std::make_shared<uint64_t>(0);
+  auto at = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto watch = std::make_shared<bool>(false);
+  auto* schedule = campaign->add_subcommand("schedule", "schedule a draft or paused campaign");
+  schedule->add_option("id", *id)->required();
+  schedule->add_option("--at", *at, "UTC time (YYYY-MM-DD HH:MM:SS); default now");
+  schedule->callback([&ctx, id, at] { ctx.run = [&ctx, id, at] { return RunCampaignSchedule(ctx.config_path, *id, *at); }; });
+  auto* pause = campaign->add_subcommand("pause", "pause a scheduled or sending campaign");
+  pause->add_option("id", *id)->required();
+  pause->callback([&ctx, id] { ctx.run = [&ctx, id] { return RunCampaignPause(ctx.config_path, *id); }; });
+  auto* resume = campaign->add_subcommand("resume", "resume a paused campaign");
+  resume->add_option("id", *id)->required();
+  resume->callback([&ctx, id] { ctx.run = [&ctx, id] { return RunCampaignResume(ctx.config_path, *id); }; });
+  auto* cancel = campaign->add_subcommand("cancel", "cancel a campaign and its unsent deliveries");
+  cancel->add_option("id", *id)->required();
+  cancel->callback([&ctx, id] { ctx.run = [&ctx, id] { return RunCampaignCancel(ctx.config_path, *id); }; });
+  auto* status = campaign->add_subcommand("status", "progress and counts per state");
+  status->add_option("id", *id)->required();
+  status->add_flag("--json", *json, "machine-readable");
+  status->add_flag("--watch", *watch, "refresh every second until the campaign ends");
+  status->callback([&ctx, id, json, watch] {
+    ctx.run = [&ctx, id, json, watch] { return RunCampaignStatus(ctx.config_path, *id, *json, *watch); };
+  });
+}
+
+}  // namespace tayori::cli

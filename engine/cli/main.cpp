@@ -1,0 +1,42 @@
+// tayori: flags only. Each noun registers its subcommands (cli.h) and the
+// chosen command runs after parsing.
+#include "cli/cli.h"
+#include "cli/support.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Tayori: multi-tenant newsletter engine (author-domain DKIM, one-click unsubscribe)", "tayori"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "show help for every subcommand");
+
+  tayori::cli::CliContext ctx;
+  app.add_option("-c,--config", ctx.config_path, "configuration file (TOML)")
+      ->envname("TAYORI_CONFIG")
+      ->capture_default_str();
+
+  using namespace tayori::cli;
+  AddConfigCommands(app, ctx);
+  AddDbCommands(app, ctx);
+  AddDkimCommands(app, ctx);
+  AddRenderCommands(app, ctx);
+  AddRunCommand(app, ctx);
+  AddTenantCommands(app, ctx);
+  AddListCommands(app, ctx);
+  AddCampaignCommands(app, ctx);
+  AddSubscribersCommands(app, ctx);
+  AddSendTestCommand(app, ctx);
+  AddDomainCommands(app, ctx);
+  AddSuppressCommands(app, ctx);
+  AddServeCommand(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return ctx.run ? ctx.run() : kExitUsage;
+}

@@ -1,0 +1,53 @@
+// `tayori serve-unsubscribe`: only the HTTP endpoint (one-click unsubscribe,
+// /healthz, /metrics; daemon/http_service.h) on a loop with a DbWorker, until
+// SIGTERM or SIGINT; prints "listening on ADDRESS:PORT" once ready.
+#include <csignal>
+#include <cstdio>
+
+#include "cli/cli.h"
+#include "cli/support.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "daemon/http_service.h"
+#include "loop/loop.h"
+#include "store/db_worker.h"
+
+namespace tayori::cli {
+namespace {
+
+int RunServeUnsubscribe(const std::string& config_path) {
+  const char* command = "serve-unsubscribe";
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), command);
+  ApplyLogging(*cfg);
+  auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
+  if (!password.ok()) return ReportFailure(password.status(), command);
+  loop::Loop loop;
+  int rc = kExitOk;
+  {
+    store::DbWorker db("db-unsubscribe", cfg->database, *password, loop);
+    daemon::HttpService service(loop, *cfg, db);
+    Status st = service.Start();
+    if (!st.ok()) {
+      rc = ReportFailure(st, command);
+    } else {
+      loop::SignalWatcher term(loop, SIGTERM, [&loop] { loop.Stop(); });
+      loop::SignalWatcher intr(loop, SIGINT, [&loop] { loop.Stop(); });
+      std::printf("listening on %s:%d\n", cfg->http.listen_address.c_str(), service.port());
+      std::fflush(stdout);
+      loop.Run();
+      log::Info("http", "stopping on signal");
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, CliContext& ctx) {
+  auto* serve = app.add_subcommand("serve-unsubscribe",
+                                   "run only the HTTP endpoint (one-click unsubscribe, /healthz, /metrics)");
+  serve->callback([&ctx] { ctx.run = [&ctx] { return RunServeUnsubscribe(ctx.config_path); }; });
+}
+
+}  // namespace tayori::cli

@@ -1,0 +1,1224 @@
+#include "daemon/engine.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <queue>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "daemon/http_service.h"
+#include "keys/lifecycle.h"
+#include "daemon/message_factory.h"
+#include "daemon/outcome.h"
+#include "daemon/worker_pool.h"
+#include "base/log.h"
+#include "base/utf8_text.h"
+#include "loop/loop.h"
+#include "dns/provider.h"
+#include "dns/resolver.h"
+#include "mime/idn.h"
+#include "net/transfers.h"
+#include "ratelimit/fair_queue.h"
+#include "ratelimit/shaper.h"
+#include "render/random_source.h"
+#include "scheduler/retry_policy.h"
+#include "scheduler/suppression_cache.h"
+#include "smtp/submitter.h"
+#include "store/campaigns.h"
+#include "store/db_worker.h"
+#include "store/deliveries.h"
+#include "store/instances.h"
+#include "store/privileges.h"
+#include "store/keys.h"
+#include "store/suppressions.h"
+
+namespace tayori::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kExpandChunk = 5000;
+constexpr size_t kFlushBatch = 500;
+constexpr auto kFlushInterval = 100ms;
+constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back to the database
+// Rows per write-back transaction: larger batches catch up faster after a
+// slow write; the MEMORY batch table and one multi-row INSERT stay small.
+constexpr size_t kMaxWriteBatch = 2000;
+// A failed outcome write is tried again after 1 s, doubling to this cap.
+constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
+// How long the last write at shutdown may take before the process exits anyway.
+constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
+
+// A leased delivery on its way through the pipeline.
+struct Item {
+  store::LeasedDelivery delivery;
+  uint64_t tenant_id = 0;
+  std::string shaping_key;
+};
+
+// A rendered and signed message waiting for a relay slot.
+struct Ready {
+  std::shared_ptr<Item> item;
+  std::shared_ptr<const PreparedCampaign> campaign;
+  BuiltMessage built;
+};
+
+struct Parked {
+  SteadyTime ready_at;
+  std::shared_ptr<Item> item;
+  bool operator>(const Parked& o) const { return ready_at > o.ready_at; }
+};
+
+enum class CampaignStatus { kLoading, kReady, kBlocked };
+
+struct CampaignEntry {
+  CampaignStatus status = CampaignStatus::kLoading;
+  std::shared_ptr<const PreparedCampaign> prepared;
+  uint64_t tenant_id = 0;
+  uint64_t list_id = 0;
+  uint64_t sender_domain_id = 0;
+  size_t in_memory = 0;  // items queued, parked or in flight
+  bool seen = true;      // still 'sending' at the last poll
+  std::string key_version;  // store::SigningKeyVersions of its domain when prepared
+};
+
+std::string DefaultInstanceName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+
+}  // namespace
+
+struct Engine::Impl {
+  config::Config config;
+  EngineOptions options;
+  const Clock& clock = SystemClock::Instance();
+  FactorySecrets secrets;
+  std::string db_password;
+
+  loop::Loop loop;
+  std::unique_ptr<store::DbWorker> db_read;    // polls, leases, loads
+  std::unique_ptr<store::DbWorker> db_expand;  // recipient expansion (long jobs)
+  std::unique_ptr<store::DbWorker> db_write;   // outcome write-back
+  std::unique_ptr<store::DbWorker> db_dkim;   // key lifecycle (key generation is slow)
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<smtp::Submitter> submitter;
+  std::unique_ptr<HttpService> http;
+  std::unique_ptr<net::Transfers> dns_transfers;
+  std::unique_ptr<dns::Provider> dns_provider;
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<keys::KeyLifecycle> lifecycle;
+  std::unique_ptr<loop::Timer> lifecycle_timer;
+  std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
+  std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
+
+  ratelimit::Shaper shaper;
+  scheduler::RetryPolicy retry;
+  dkim::KeyCache key_cache;
+  ratelimit::FairQueue<std::shared_ptr<Item>> queue;
+  std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
+  std::map<uint64_t, CampaignEntry> campaigns;
+  scheduler::SuppressionCache suppressed;
+  // When the lease job in progress was asked for (suppressions visible
+  // before then are in the database for every delivery it leases).
+  SteadyTime lease_asked_at{};
+  SteadyTime idle_destinations_checked_at{};
+  uint64_t suppression_cursor = 0;
+  std::set<uint64_t> expanding;
+  // Outcomes not yet committed, in the order they were recorded. A write
+  // that fails puts its batch back at the front: an outcome is never
+  // dropped, since a dropped one would let its delivery be sent again.
+  std::deque<store::DeliveryOutcome> outcomes;
+  // Every lease this engine holds, from the lease until its outcome is
+  // committed, with when it was taken or last renewed: only these are
+  // renewed (a lease it lost track of is released, see the poll).
+  struct Held {
+    SteadyTime leased_at;
+    SteadyTime renewed_at;
+  };
+  std::unordered_map<uint64_t, Held> leases_held;
+  // Items being rendered and signed: a drain deadline gives them back.
+  std::unordered_map<uint64_t, std::shared_ptr<Item>> building_items;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  size_t building = 0;      // render+sign jobs on workers
+  std::deque<Ready> ready;  // signed, waiting for a relay slot
+  size_t submitting = 0;    // messages with the relays
+  size_t writes_pending = 0;
+  // Outcome writes that failed (not a transient error the DbWorker retries
+  // by itself): retried with backoff; no new work is leased meanwhile.
+  int write_failures = 0;           // consecutive
+  uint64_t write_failures_total = 0;
+  SteadyTime write_alert_at{};
+  std::string write_error;
+  std::unique_ptr<loop::Timer> write_retry_timer;
+  bool write_retry_armed = false;
+  int poll_failures = 0;  // consecutive
+  SteadyTime poll_failure_logged_at{};
+  bool finishing = false;
+  double write_seconds_total = 0;
+  // Since when the database has answered every housekeeping poll without a
+  // gap: only after a full heartbeat window of it may this instance judge
+  // another one dead and take its leases (after an outage every instance
+  // first needs the chance to beat and renew).
+  SteadyTime connected_since{};
+  store::InstanceIdentity self;
+  bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
+  int exit_code = 0;
+  int polls = 0;
+  int heartbeats = 0;  // completed housekeeping polls; leasing starts after three
+  int idle_polls = 0;
+  uint64_t sent_total = 0, outcomes_total = 0;
+  // Metrics (loop thread only, except build_ns which workers add to).
+  std::map<std::string, uint64_t> outcomes_by_state;
+  std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
+  uint64_t rate_waits = 0;
+  std::set<uint64_t> paused_domains;
+  std::atomic<uint64_t> build_ns{0}, built_messages{0};
+  uint64_t sent_at_last_progress = 0;
+
+  Impl(const config::Config& c, EngineOptions o)
+      : config(c), options(std::move(o)), shaper(c.rate_limits, SystemClock::Instance().Steady()), retry(c.retry) {}
+
+  // Two windows, so that neither stage waits for the other: the relays get
+  // two messages per connection (one being transferred, the next ready), and
+  // signing runs a few messages per worker ahead of them. With one shared
+  // window the workers sat idle while every slot waited on SMTP round trips
+  // (the engine benchmark showed 15% idle CPU on a saturated machine).
+  // Both fixed at start (the configuration does not change while running).
+  size_t submit_window = 0;
+  size_t build_window = 0;
+  size_t in_flight() const { return building + ready.size() + submitting; }
+  size_t in_memory() const { return queue.size() + parked.size() + in_flight(); }
+  int lease_s() const { return config.engine.lease_s; }
+  // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
+  // polls; an instance is alive while it beat within three of those (and
+  // never less than 10 s, so a busy loop is not mistaken for a dead one).
+  static constexpr int kHousekeepingPolls = 5;
+  int alive_window_s() const {
+    return std::max(10, (3 * kHousekeepingPolls * config.engine.poll_interval_ms + 999) / 1000);
+  }
+  bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
+
+  // ---- start / stop -----------------------------------------------------------
+
+  Status Start() {
+    db_read = std::make_unique<store::DbWorker>("db-read", config.database, db_password, loop);
+    db_expand = std::make_unique<store::DbWorker>("db-expand", config.database, db_password, loop);
+    db_write = std::make_unique<store::DbWorker>("db-write", config.database, db_password, loop);
+    workers = std::make_unique<WorkerPool>(loop, config.engine.worker_threads);
+    size_t connections = 0;
+    for (const auto& r : config.relays) connections += static_cast<size_t>(r.max_connections);
+    submit_window = std::max<size_t>(2, connections * 2);
+    build_window = static_cast<size_t>(workers->threads()) * 4;
+    TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config, clock));
+
+    // One-click unsubscribe, /healthz and /metrics on the engine's loop.
+    HttpCallbacks callbacks;
+    callbacks.metrics_text = [this] { return MetricsText(); };
+    callbacks.healthy = [this] { return Healthy(); };
+    callbacks.on_suppressed = [this](const store::SuppressionRow& s) {
+      // Honoured before the next message, without waiting for the next poll.
+      suppressed.Add(s.tenant_id, s.list_id, s.email, clock.Steady());
+    };
+    http = std::make_unique<HttpService>(loop, config, *db_read, std::move(callbacks));
+    TAYORI_RETURN_IF_ERROR(http->Start().WithContext("HTTP listener"));
+
+    // DKIM key lifecycle: automatic rotation of keys older than
+    // dkim.rotation_age_days, publishing through the DNS provider.
+    db_dkim = std::make_unique<store::DbWorker>("db-dkim", config.database, db_password, loop);
+    dns_transfers = std::make_unique<net::Transfers>(loop, net::PoolOptions{2, 0});
+    TAYORI_ASSIGN_OR_RETURN(dns_provider,
+                            dns::MakeProvider(config.dns, config.dkim.platform_zone, loop, *dns_transfers));
+    dns::ResolverOptions ro;
+    ro.servers = config.dns.resolver;
+    TAYORI_ASSIGN_OR_RETURN(resolver, dns::Resolver::Create(loop, ro));
+    lifecycle = std::make_unique<keys::KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
+                                               secrets.keks.front(), config.dkim, "engine:" + options.instance);
+    // A switch to a new signing key, made here, by another instance or by
+    // `tayori dkim rotate`, reaches running campaigns through the poll
+    // (SigningKeyVersions), one path for all three.
+    lifecycle_timer = std::make_unique<loop::Timer>(loop);
+    lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
+                           std::chrono::seconds(config.dkim.lifecycle_interval_s));
+    poll_timer = std::make_unique<loop::Timer>(loop);
+    flush_timer = std::make_unique<loop::Timer>(loop);
+    park_timer = std::make_unique<loop::Timer>(loop);
+    drain_timer = std::make_unique<loop::Timer>(loop);
+    progress_timer = std::make_unique<loop::Timer>(loop);
+    write_retry_timer = std::make_unique<loop::Timer>(loop);
+    connected_since = clock.Steady();
+    sigterm = std::make_unique<loop::SignalWatcher>(loop, SIGTERM, [this] { BeginDrain("SIGTERM"); });
+    sigint = std::make_unique<loop::SignalWatcher>(loop, SIGINT, [this] { BeginDrain("SIGINT"); });
+    poll_timer->Start(0ms, [this] { Poll(); }, std::chrono::milliseconds(config.engine.poll_interval_ms));
+    flush_timer->Start(kFlushInterval, [this] { Flush(); }, kFlushInterval);
+    progress_timer->Start(5s, [this] { Progress(); }, 5s);
+    log::Info("engine", "started",
+              {{"instance", options.instance}, {"workers", std::to_string(workers->threads())},
+               {"relays", std::to_string(config.relays.size())},
+               {"http", config.http.listen_address + ":" + std::to_string(http->port())}});
+    return Status::Ok();
+  }
+
+  void Stop() {
+    if (stopped) return;
+    stopped = true;
+    poll_timer->Stop();
+    flush_timer->Stop();
+    park_timer->Stop();
+    drain_timer->Stop();
+    progress_timer->Stop();
+    write_retry_timer->Stop();
+    if (lifecycle_timer) lifecycle_timer->Stop();
+    loop.Stop();
+  }
+
+  void Progress() {
+    uint64_t delta = sent_total - sent_at_last_progress;
+    sent_at_last_progress = sent_total;
+    if (delta == 0 && in_memory() == 0) return;
+    log::Info("engine", "progress",
+              {{"sent", std::to_string(sent_total)}, {"rate_per_s", std::to_string(delta / 5)},
+               {"queued", std::to_string(queue.size())}, {"parked", std::to_string(parked.size())},
+               {"in_flight", std::to_string(in_flight())},
+               {"campaigns", std::to_string(campaigns.size())}});
+  }
+
+  // ---- polling: campaigns, suppressions, leases ---------------------------------
+
+  struct PollResult {
+    std::vector<uint64_t> to_expand;
+    std::vector<uint64_t> sending;
+    bool due_or_sending = false;
+    std::vector<store::SuppressionRow> suppressions;
+    int live_instances = 1;
+    std::vector<uint64_t> finished;
+    std::vector<store::CampaignState> known_states;  // of campaigns we hold
+    std::map<uint64_t, std::string> key_versions;    // of the domains we send for
+    store::TakeOver taken_over;
+    int forgotten = 0;      // own leases we had lost track of, released
+    bool was_away = false;  // the database (or this process) was away: everything was renewed
+    bool name_lost = false;
+    std::string name_lost_reason;
+    SteadyTime submitted_at{};
+  };
+
+  void Poll() {
+    if (poll_busy || stopped || finishing) return;
+    ++polls;
+    // The first three polls all heartbeat: instances started together see
+    // each other before any of them leases work (global rate share).
+    bool housekeeping = polls <= 3 || polls % kHousekeepingPolls == 1;
+    // While draining only the housekeeping runs: alive, and renewing what
+    // is still in flight.
+    bool drain = draining;
+    if (drain && !housekeeping) return;
+    poll_busy = true;
+    auto r = std::make_shared<PollResult>();
+    r->submitted_at = clock.Steady();
+    std::vector<uint64_t> idle_campaigns, known, domains;
+    for (auto& [id, e] : campaigns) known.push_back(id);
+    for (auto& [id, e] : campaigns) {
+      if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
+      if (e.status == CampaignStatus::kReady) domains.push_back(e.sender_domain_id);
+    }
+    std::string instance = options.instance;
+    store::InstanceIdentity who = self;
+    int lease = lease_s();
+    int alive_window = alive_window_s();
+    std::vector<uint64_t> renew;
+    auto held = std::make_shared<std::vector<uint64_t>>();
+    if (housekeeping) {
+      renew = LeasesToRenew();
+      held->reserve(leases_held.size());
+      for (const auto& [id, h] : leases_held) held->push_back(id);
+      std::sort(held->begin(), held->end());
+    }
+    SteadyTime now = clock.Steady();
+    bool may_take_over = now - connected_since >= std::chrono::seconds(alive_window);
+    // A housekeeping gap longer than this means we (or the database) were away.
+    double away_after_s = 3.0 * kHousekeepingPolls * config.engine.poll_interval_ms / 1000.0 + 1.0;
+    const Clock* steady = &clock;
+    uint64_t cursor = suppression_cursor;
+    db_read->Submit(
+        [=](store::Connection& db) -> Status {
+          // Housekeeping first, so a campaign finished here is not also listed
+          // as sending below.
+          if (housekeeping) {
+            SteadyTime t0 = steady->Steady();
+            auto beat = store::Heartbeat(db, who, drain ? "draining" : "running", alive_window);
+            if (!beat.ok()) {
+              if (beat.status().error_class() == ErrorClass::kPermanent) {
+                r->name_lost = true;
+                r->name_lost_reason = beat.status().message();
+                return Status::Ok();
+              }
+              return beat.status();
+            }
+            r->live_instances = beat->live_instances;
+            // Away: this job waited (a retry after a lost connection, a
+            // frozen server) or our previous beat is old. Then every lease
+            // we hold may be close to expiry: renew them all before anything
+            // else, and judge nobody dead this round.
+            r->was_away = steady->Steady() - now > std::chrono::seconds(1) ||
+                          steady->Steady() - t0 > std::chrono::seconds(1) || beat->gap_s > away_after_s;
+            TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease, r->was_away ? *held : renew));
+            if (drain) return Status::Ok();
+            TAYORI_ASSIGN_OR_RETURN(r->forgotten, store::ReleaseForgottenLeases(db, instance, *held));
+            if (may_take_over && !r->was_away) {
+              TAYORI_ASSIGN_OR_RETURN(r->taken_over,
+                                      store::TakeOverExpiredLeases(db, instance, beat->beat_at, alive_window, 5000));
+            }
+            TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
+          }
+          TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, 10));
+          for (uint64_t id : claimed) log::Info("engine", "claimed campaign", {{"campaign", std::to_string(id)}});
+          TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, 10));
+          TAYORI_ASSIGN_OR_RETURN(store::SendingSet set, store::SendingCampaigns(db));
+          r->sending = std::move(set.sending);
+          r->due_or_sending = !r->sending.empty() || set.any_due;
+          TAYORI_ASSIGN_OR_RETURN(r->known_states, store::CampaignStates(db, known));
+          TAYORI_ASSIGN_OR_RETURN(r->key_versions, store::SigningKeyVersions(db, domains));
+          uint64_t from = cursor;
+          if (from == 0) {
+            // First poll: suppressions so far are applied by expansion and
+            // leasing; only those that arrive from now on need watching.
+            TAYORI_ASSIGN_OR_RETURN(uint64_t max_id, store::MaxSuppressionId(db));
+            r->suppressions.push_back(store::SuppressionRow{max_id, 0, "", 0, "", "", "", 0});
+          } else {
+            TAYORI_ASSIGN_OR_RETURN(r->suppressions, store::SuppressionsSince(db, from, 10000));
+          }
+          return Status::Ok();
+        },
+        [this, r, housekeeping, drain, renew](Status st) {
+          poll_busy = false;
+          if (r->name_lost) {
+            // Another process took our name: our leases are no longer ours,
+            // and writing anything under the name could touch its work.
+            log::Error("engine", "ALERT stopping at once: " + r->name_lost_reason);
+            exit_code = 1;
+            Stop();
+            return;
+          }
+          if (!st.ok()) {
+            // Once, then once a minute while it goes on (a read-only
+            // database fails every poll for as long as it lasts).
+            SteadyTime now = clock.Steady();
+            ++poll_failures;
+            if (poll_failures == 1 || now - poll_failure_logged_at >= std::chrono::seconds(60)) {
+              poll_failure_logged_at = now;
+              log::Warn("engine", "poll failed", {{"reason", st.message()}, {"failures", std::to_string(poll_failures)}});
+            }
+            // Those renewals may not have happened: due again next time.
+            for (uint64_t id : renew)
+              if (auto it = leases_held.find(id); it != leases_held.end()) it->second.renewed_at = SteadyTime{};
+            return;
+          }
+          if (poll_failures > 0) {
+            log::Info("engine", "polls succeed again", {{"failed_polls", std::to_string(poll_failures)}});
+            poll_failures = 0;
+          }
+          ApplyPoll(*r, housekeeping, drain);
+        });
+  }
+
+  // Memory stays bounded in a daemon that runs for months: suppressions
+  // every held lease already saw in the database, and destinations idle for
+  // rate_limits.destination_idle_s, are forgotten.
+  void ForgetWhatNoLeaseNeeds() {
+    SteadyTime now = clock.Steady();
+    SteadyTime oldest = lease_busy ? lease_asked_at : now;
+    for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
+    size_t forgotten = suppressed.ForgetOlderThan(oldest);
+    if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config.rate_limits.destination_idle_s / 2))) {
+      idle_destinations_checked_at = now;
+      forgotten += shaper.ForgetIdle(std::chrono::seconds(config.rate_limits.destination_idle_s), now);
+    }
+    // glibc keeps freed memory for reuse; after forgetting a large set, give
+    // it back so RSS shows what the daemon actually holds.
+    if (forgotten >= 10000) malloc_trim(0);
+  }
+
+  // Leases held for a third of their term get renewed (a throttled
+  // destination, a long queue, an outcome waiting to be written); the rest
+  // are fresh.
+  std::vector<uint64_t> LeasesToRenew() {
+    SteadyTime now = clock.Steady();
+    auto due = std::chrono::seconds(std::max(1, lease_s() / 3));
+    std::vector<uint64_t> ids;
+    for (auto& [id, held] : leases_held) {
+      if (now - held.renewed_at < due) continue;
+      ids.push_back(id);
+      held.renewed_at = now;
+    }
+    return ids;
+  }
+
+  void ApplyPoll(const PollResult& r, bool housekeeping, bool drain) {
+    if (drain) {
+      if (r.was_away) {
+        connected_since = clock.Steady();
+        for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+      }
+      return;
+    }
+    for (const auto& s : r.suppressions) {
+      suppression_cursor = std::max(suppression_cursor, s.id);
+      if (s.tenant_id) suppressed.Add(s.tenant_id, s.list_id, s.email, r.submitted_at);
+    }
+    if (housekeeping) {
+      ++heartbeats;
+      if (r.was_away) {
+        connected_since = clock.Steady();
+        // Every held lease was renewed just now.
+        for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+        log::Warn("engine", "database was away: renewed every lease held, taking no one's leases for a while",
+                  {{"leases", std::to_string(leases_held.size())},
+                   {"wait_s", std::to_string(alive_window_s())}});
+      }
+      shaper.SetGlobalShare(config.rate_limits.global_per_second / r.live_instances,
+                            config.rate_limits.global_burst / r.live_instances, clock.Steady());
+      if (r.taken_over.requeued > 0 || r.taken_over.cancelled > 0)
+        log::Warn("engine", "took over expired leases of dead instances",
+                  {{"requeued", std::to_string(r.taken_over.requeued)},
+                   {"cancelled", std::to_string(r.taken_over.cancelled)}});
+      if (r.forgotten > 0)
+        log::Warn("engine", "released own leases it had lost track of",
+                  {{"deliveries", std::to_string(r.forgotten)}});
+      ForgetWhatNoLeaseNeeds();
+      for (uint64_t id : r.finished) {
+        log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
+        campaigns.erase(id);
+      }
+    }
+    for (uint64_t id : r.to_expand) Expand(id);
+    // A signing key switched (a rotation step anywhere, a revoked key) or
+    // the domain changed state: re-prepare with what the database says now.
+    for (auto& [id, e] : campaigns) {
+      if (e.status != CampaignStatus::kReady) continue;
+      auto v = r.key_versions.find(e.sender_domain_id);
+      if (v == r.key_versions.end() || v->second == e.key_version) continue;
+      log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
+                {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}});
+      e.key_version = v->second;
+      Load(id, true);
+    }
+    std::set<uint64_t> sending(r.sending.begin(), r.sending.end());
+    for (auto& [id, e] : campaigns) e.seen = sending.contains(id);
+    for (uint64_t id : sending)
+      if (!campaigns.contains(id)) Load(id);
+    // Campaigns no longer sending (paused, cancelled, sent elsewhere): drop what we hold.
+    std::set<uint64_t> cancelled;
+    for (const auto& cs : r.known_states)
+      if (cs.state == "cancelled" || cs.state == "failed") cancelled.insert(cs.id);
+    for (auto it = campaigns.begin(); it != campaigns.end();) {
+      if (!it->second.seen) {
+        Deactivate(it->first, it->second, cancelled.contains(it->first));
+        if (it->second.in_memory == 0) {
+          it = campaigns.erase(it);
+          continue;
+        }
+      }
+      ++it;
+    }
+    if (options.exit_when_idle) {
+      idle_polls = (!r.due_or_sending && in_memory() == 0 && outcomes.empty() && writes_pending == 0) ? idle_polls + 1 : 0;
+      if (idle_polls >= 2) {
+        log::Info("engine", "idle: nothing is sending or due, exiting");
+        BeginDrain("idle");
+      }
+    }
+    LeaseMore();
+  }
+
+  void Expand(uint64_t id) {
+    if (expanding.contains(id)) return;
+    expanding.insert(id);
+    auto progress = std::make_shared<store::ExpandResult>();
+    auto total = std::make_shared<int>(0);
+    std::string instance = options.instance;
+    int lease = lease_s();
+    // The step refers to itself weakly; a pending job's callback holds it
+    // strongly, so it lives exactly as long as the expansion goes on.
+    auto step_ptr = std::make_shared<std::function<void()>>();
+    std::weak_ptr<std::function<void()>> weak_step = step_ptr;
+    *step_ptr = [this, id, progress, total, instance, lease, weak_step] {
+      auto step_ptr = weak_step.lock();
+      if (!step_ptr) return;
+      db_expand->Submit(
+          [=](store::Connection& db) -> Status {
+            TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, kExpandChunk));
+            return Status::Ok();
+          },
+          [this, id, progress, total, step_ptr](Status st) {
+            if (!st.ok()) {
+              log::Error("engine", "expanding campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+              expanding.erase(id);
+              if (draining) MaybeFinishDrain();
+              return;
+            }
+            *total += progress->inserted;
+            if (progress->stopped) {
+              // Paused, cancelled or taken by another instance meanwhile:
+              // expansion ends here (resumed by whoever sends it again).
+              log::Info("engine", "expansion stopped",
+                        {{"campaign", std::to_string(id)}, {"reason", progress->stop_reason},
+                         {"deliveries", std::to_string(*total)}});
+              expanding.erase(id);
+              if (draining) MaybeFinishDrain();
+              return;
+            }
+            if (progress->done || draining) {
+              log::Info("engine", progress->done ? "campaign expanded" : "expansion paused for drain",
+                        {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
+              expanding.erase(id);
+              if (draining) MaybeFinishDrain();
+              return;
+            }
+            if (*total % (kExpandChunk * 20) == 0)
+              log::Info("engine", "expanding campaign",
+                        {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
+            LeaseMore();
+            (*step_ptr)();
+          });
+    };
+    (*step_ptr)();
+  }
+
+  // Loads and prepares a campaign; with `reload`, a ready campaign keeps
+  // sending with what it has until the new preparation replaces it.
+  void Load(uint64_t id, bool reload = false) {
+    CampaignEntry& e = campaigns[id];
+    if (!reload) e.status = CampaignStatus::kLoading;
+    auto row = std::make_shared<store::CampaignRow>();
+    auto keys = std::make_shared<std::vector<store::DomainKeyRow>>();
+    auto version = std::make_shared<std::string>();
+    db_read->Submit(
+        [=](store::Connection& db) -> Status {
+          TAYORI_ASSIGN_OR_RETURN(*row, store::LoadCampaign(db, id));
+          // The version first: a switch right after it is seen at the next poll.
+          TAYORI_ASSIGN_OR_RETURN(auto versions, store::SigningKeyVersions(db, {row->sender_domain_id}));
+          *version = versions[row->sender_domain_id];
+          TAYORI_ASSIGN_OR_RETURN(*keys, store::ActiveDomainKeys(db, row->sender_domain_id));
+          return Status::Ok();
+        },
+        [this, id, row, keys, version](Status st) {
+          auto it = campaigns.find(id);
+          if (it == campaigns.end()) return;
+          if (!st.ok()) {
+            if (st.error_class() == ErrorClass::kPermanent) {
+              // E.g. the campaign points at another shop's list: never send
+              // it; pause it with the reason for the operator.
+              BlockCampaign(id, it->second, st.message());
+              return;
+            }
+            log::Warn("engine", "cannot load campaign", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+            if (it->second.status == CampaignStatus::kLoading && it->second.in_memory == 0)
+              campaigns.erase(it);  // tried again at the next poll
+            return;
+          }
+          it->second.key_version = *version;
+          it->second.tenant_id = row->tenant_id;
+          it->second.list_id = row->list_id;
+          it->second.sender_domain_id = row->sender_domain_id;
+          // Compiling templates and unsealing keys is CPU work: on a worker.
+          auto result = std::make_shared<Result<std::shared_ptr<const PreparedCampaign>>>(Internal("not run"));
+          workers->Submit([this, id, row, keys, result]() -> std::function<void()> {
+            *result = PrepareCampaign(*row, *keys, config, secrets, key_cache, clock);
+            return [this, id, result] { OnPrepared(id, *result); };
+          });
+        });
+  }
+
+  void OnPrepared(uint64_t id, const Result<std::shared_ptr<const PreparedCampaign>>& result) {
+    auto it = campaigns.find(id);
+    if (it == campaigns.end()) return;
+    if (!result.ok()) {
+      BlockCampaign(id, it->second, result.status().message());
+      return;
+    }
+    it->second.status = CampaignStatus::kReady;
+    it->second.prepared = *result;
+    log::Info("engine", "campaign ready", {{"campaign", std::to_string(id)}, {"domain", (*result)->row.domain}});
+    LeaseMore();
+  }
+
+  // The campaign cannot send as it is: record why and pause it, so an
+  // operator sees the reason in `tayori campaign status`. What we hold of it
+  // goes back unstarted.
+  void BlockCampaign(uint64_t id, CampaignEntry& e, const std::string& reason) {
+    e.status = CampaignStatus::kBlocked;
+    log::Error("engine", "campaign cannot send, pausing it", {{"campaign", std::to_string(id)}, {"reason", reason}});
+    Deactivate(id, e);
+    db_read->Submit(
+        [id, reason](store::Connection& db) -> Status {
+          return store::MoveCampaign(db, id, {"sending"}, "paused", ScrubUtf8(reason, 500), "engine").status();
+        },
+        [id](Status st) {
+          if (!st.ok())
+            log::Warn("engine", "pausing a campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+        });
+  }
+
+  void LeaseMore() {
+    // While outcome writes fail, new work would only add to what is waiting.
+    if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
+    size_t low_water = static_cast<size_t>(config.engine.batch_size);
+    if (queue.size() + parked.size() >= low_water) return;
+    std::vector<uint64_t> ready;
+    for (auto& [id, e] : campaigns)
+      if (e.status == CampaignStatus::kReady) ready.push_back(id);
+    if (ready.empty()) return;
+    lease_busy = true;
+    SteadyTime asked = lease_asked_at = clock.Steady();
+    int per_campaign = std::max(20, config.engine.batch_size / static_cast<int>(ready.size()));
+    auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
+    auto next = std::make_shared<size_t>(0);
+    std::string instance = options.instance;
+    int lease = lease_s();
+    db_read->Submit(
+        [=](store::Connection& db) -> Status {
+          // Each campaign's lease commits on its own; a retried job (a
+          // deadlock, a lost connection) goes on from the campaign that
+          // failed and keeps what the earlier ones leased.
+          for (; *next < ready.size(); ++*next) {
+            TAYORI_ASSIGN_OR_RETURN(auto batch,
+                                    store::LeaseDeliveries(db, ready[*next], instance, lease, per_campaign));
+            leased->insert(leased->end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+          }
+          return Status::Ok();
+        },
+        [this, leased, asked](Status st) {
+          lease_busy = false;
+          // What was leased before a failure is ours: queue it either way.
+          for (auto& d : *leased) Enqueue(std::move(d), asked);
+          Pump();
+          if (!st.ok()) log::Warn("engine", "leasing failed", {{"reason", st.message()}});
+          // Keep the queue topped up while there is work.
+          else if (!leased->empty()) LeaseMore();
+        });
+  }
+
+  void Enqueue(store::LeasedDelivery d, SteadyTime asked) {
+    auto it = campaigns.find(d.campaign_id);
+    auto item = std::make_shared<Item>();
+    item->tenant_id = it != campaigns.end() ? it->second.tenant_id : 0;
+    auto domain = mime::DomainToALabel(d.dest_domain);
+    item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
+    item->delivery = std::move(d);
+    leases_held[item->delivery.id] = Held{asked, clock.Steady()};
+    if (it != campaigns.end()) ++it->second.in_memory;
+    queue.Push(item->tenant_id, item->delivery.campaign_id, item);
+  }
+
+  // Drops a campaign's queued and parked items: released unstarted (paused)
+  // or cancelled. Items already with a worker or relay finish normally.
+  void Deactivate(uint64_t id, CampaignEntry& e, bool cancelled = false) {
+    auto removed = queue.RemoveCampaign(e.tenant_id, id);
+    std::vector<Parked> keep;
+    while (!parked.empty()) {
+      Parked p = parked.top();
+      parked.pop();
+      if (p.item->delivery.campaign_id == id) removed.push_back(p.item);
+      else keep.push_back(p);
+    }
+    for (auto& p : keep) parked.push(p);
+    for (auto& item : removed) {
+      if (cancelled) {
+        store::DeliveryOutcome o;
+        o.delivery_id = item->delivery.id;
+        o.campaign_id = id;
+        o.state = "cancelled";
+        o.counts_attempt = false;
+        Record(*item, std::move(o));
+      } else {
+        Release(*item);
+      }
+    }
+    if (!removed.empty())
+      log::Info("engine", "campaign no longer sending, released its deliveries",
+                {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(removed.size())}});
+  }
+
+  // Gives a leased delivery back untouched.
+  void Release(const Item& item, SysTime when = SysTime{}) {
+    store::DeliveryOutcome o;
+    o.delivery_id = item.delivery.id;
+    o.campaign_id = item.delivery.campaign_id;
+    o.state = when == SysTime{} ? "queued" : "deferred";
+    o.next_attempt_unix = UnixSeconds(when == SysTime{} ? clock.Now() : when);
+    o.counts_attempt = false;
+    Record(item, std::move(o));
+  }
+
+  // The lease stays held (and renewed) until the outcome is committed.
+  void Record(const Item& item, store::DeliveryOutcome o) {
+    auto it = campaigns.find(item.delivery.campaign_id);
+    if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
+    if (o.state == "sent") ++sent_total;
+    ++outcomes_total;
+    ++outcomes_by_state[o.state];
+    outcomes.push_back(std::move(o));
+    if (outcomes.size() >= kFlushBatch) Flush();
+  }
+
+  // ---- dispatch -----------------------------------------------------------------
+
+  bool Suppressed(const Item& item, uint64_t list_id) const {
+    return suppressed.Contains(item.tenant_id, list_id, item.delivery.email);
+  }
+
+  void Pump() {
+    if (stopped) return;
+    // While outcomes cannot be written, sending more would only grow what a
+    // crash could send twice: what is queued waits (its leases renewed).
+    if (writes_failing() && !draining) {
+      ArmParkTimer(std::chrono::milliseconds(500));
+      return;
+    }
+    SteadyTime now = clock.Steady();
+    while (!parked.empty() && parked.top().ready_at <= now) {
+      auto item = parked.top().item;
+      parked.pop();
+      queue.Push(item->tenant_id, item->delivery.campaign_id, item);
+    }
+    const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
+    while (building + ready.size() < build_window && !queue.empty() && parked.size() < park_limit) {
+      // Waiting for the global budget keeps the work in the fair queue, so
+      // the order between shops stays exactly round robin.
+      ratelimit::Decision global = shaper.PeekGlobal(now);
+      if (!global.allowed) {
+        ++rate_waits;
+        ArmParkTimer(std::chrono::duration_cast<std::chrono::milliseconds>(global.retry_after) + 1ms);
+        return;
+      }
+      std::shared_ptr<Item> item = *queue.Pop();
+      auto cit = campaigns.find(item->delivery.campaign_id);
+      if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
+        Release(*item);
+        continue;
+      }
+      const CampaignEntry& c = cit->second;
+      if (Suppressed(*item, c.list_id)) {
+        store::DeliveryOutcome o;
+        o.delivery_id = item->delivery.id;
+        o.campaign_id = item->delivery.campaign_id;
+        o.state = "suppressed";
+        o.counts_attempt = false;
+        Record(*item, std::move(o));
+        continue;
+      }
+      ratelimit::Decision d = shaper.TryReserve(item->shaping_key, now);
+      if (!d.allowed) {
+        ++rate_waits;
+        if (d.retry_after > kParkLimit) {
+          // A paused destination: the database keeps it, not our memory.
+          Release(*item, clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(d.retry_after));
+        } else {
+          parked.push(Parked{now + d.retry_after, item});
+        }
+        continue;
+      }
+      Build(item, c.prepared);
+    }
+    ArmParkTimer();
+  }
+
+  // Wakes Pump() when the next parked item is due, or after `at_most`.
+  void ArmParkTimer(std::chrono::milliseconds at_most = std::chrono::milliseconds::max()) {
+    std::chrono::milliseconds wait = at_most;
+    if (!parked.empty())
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(parked.top().ready_at - clock.Steady()));
+    if (wait == std::chrono::milliseconds::max()) {
+      park_timer->Stop();
+      return;
+    }
+    park_timer->Start(std::max(wait, 1ms), [this] { Pump(); });
+  }
+
+  void Build(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign) {
+    ++building;
+    building_items[item->delivery.id] = item;
+    SysTime now = clock.Now();
+    workers->Submit([this, item, campaign, now]() -> std::function<void()> {
+      thread_local render::SystemRandom random;
+      auto t0 = std::chrono::steady_clock::now();
+      auto built = std::make_shared<Result<BuiltMessage>>(BuildMessage(*campaign, item->delivery, now, random));
+      build_ns += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+      ++built_messages;
+      return [this, item, campaign, built] { OnBuilt(item, campaign, *built); };
+    });
+  }
+
+  void OnBuilt(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign,
+               Result<BuiltMessage>& built) {
+    --building;
+    if (building_items.erase(item->delivery.id) == 0) {
+      // Given back at the drain deadline while it was being built.
+      shaper.Abandon(item->shaping_key);
+      if (draining) MaybeFinishDrain();
+      return;
+    }
+    if (!built.ok()) {
+      // This recipient's data cannot make a valid message (bad address,
+      // header injection attempt): fail it with the reason, never send it.
+      shaper.Abandon(item->shaping_key);
+      store::DeliveryOutcome o;
+      o.delivery_id = item->delivery.id;
+      o.campaign_id = item->delivery.campaign_id;
+      o.state = "failed";
+      o.reply = "not sent: " + built.status().message();
+      log::Warn("engine", "delivery rejected before sending",
+                {{"delivery", std::to_string(item->delivery.id)}, {"reason", built.status().message()}});
+      Record(*item, std::move(o));
+      Pump();
+      return;
+    }
+    ready.push_back(Ready{std::move(item), std::move(campaign), std::move(*built)});
+    SubmitReady();
+    Pump();
+  }
+
+  void SubmitReady() {
+    while (submitting < submit_window && !ready.empty()) {
+      Ready r = std::move(ready.front());
+      ready.pop_front();
+      ++submitting;
+      smtp::Submission s{r.item->delivery.id, r.built.envelope_to, r.built.data};
+      submitter->Submit(std::move(s), [this, item = r.item, campaign = r.campaign,
+                                       message_id = r.built.message_id](smtp::SubmitResult res) {
+        OnSubmitted(*item, *campaign, message_id, res);
+      });
+    }
+  }
+
+  void OnSubmitted(const Item& item, const PreparedCampaign& campaign, const std::string& message_id,
+                   const smtp::SubmitResult& r) {
+    --submitting;
+    shaper.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
+    ++replies_by_code[{r.relay, r.reply.code}];
+    DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
+    double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    store::DeliveryOutcome o = OutcomeFor(ctx, r, retry, clock.Now(), u);
+    if (o.suppress_address)
+      suppressed.AddPending(campaign.row.tenant_id, item.delivery.email);
+    if (o.pause_sender_domain) PauseDomainLocally(campaign.row.sender_domain_id, r.reply.ToString());
+    if (r.classification.outcome != smtp::Outcome::kDelivered)
+      log::Info("relay", std::string("delivery ") + std::string(smtp::OutcomeName(r.classification.outcome)),
+                {{"delivery", std::to_string(item.delivery.id)}, {"relay", r.relay}, {"reply", o.reply}});
+    Record(item, std::move(o));
+    SubmitReady();
+    if (draining) MaybeFinishDrain();
+    else Pump();
+  }
+
+  // An authentication failure: every further message of this author domain
+  // would fail too. Stop its campaigns here at once; the write-back pauses the
+  // domain and its campaigns in the database and records the alert.
+  void PauseDomainLocally(uint64_t domain_id, const std::string& reply) {
+    paused_domains.insert(domain_id);
+    for (auto& [id, e] : campaigns) {
+      if (e.sender_domain_id != domain_id || e.status != CampaignStatus::kReady) continue;
+      log::Error("engine", "ALERT sender domain failed authentication at the receiver; pausing its campaigns",
+                 {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}, {"reply", reply}});
+      e.status = CampaignStatus::kBlocked;
+      Deactivate(id, e);
+    }
+  }
+
+  // ---- metrics (Prometheus text exposition) ---------------------------------------
+
+  std::string MetricsText() const {
+    std::string out;
+    auto line = [&](const std::string& name, const std::string& labels, double value) {
+      out += name;
+      if (!labels.empty()) out += "{" + labels + "}";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %.9g\n", value);
+      out += buf;
+    };
+    auto help = [&](const char* name, const char* type, const char* text) {
+      out += std::string("# HELP ") + name + " " + text + "\n# TYPE " + name + " " + type + "\n";
+    };
+    help("tayori_messages_total", "counter", "Deliveries by the outcome this engine recorded.");
+    for (const auto& [state, n] : outcomes_by_state) line("tayori_messages_total", "outcome=\"" + state + "\"", n);
+    help("tayori_relay_replies_total", "counter", "Final relay replies by relay and SMTP code (0: no reply).");
+    for (const auto& [key, n] : replies_by_code)
+      line("tayori_relay_replies_total", "relay=\"" + key.first + "\",code=\"" + std::to_string(key.second) + "\"", n);
+    help("tayori_queue_depth", "gauge", "Leased deliveries waiting in the fair queue.");
+    line("tayori_queue_depth", "", static_cast<double>(queue.size()));
+    help("tayori_parked", "gauge", "Deliveries waiting for a destination's rate.");
+    line("tayori_parked", "", static_cast<double>(parked.size()));
+    help("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
+    line("tayori_in_flight", "stage=\"build\"", static_cast<double>(building));
+    line("tayori_in_flight", "stage=\"ready\"", static_cast<double>(ready.size()));
+    line("tayori_in_flight", "stage=\"submit\"", static_cast<double>(submitting));
+    help("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
+    line("tayori_leases_held", "", static_cast<double>(leases_held.size()));
+    help("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
+    line("tayori_build_seconds_total", "", static_cast<double>(build_ns.load()) / 1e9);
+    help("tayori_built_messages_total", "counter", "Messages rendered and signed.");
+    line("tayori_built_messages_total", "", static_cast<double>(built_messages.load()));
+    help("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
+    line("tayori_rate_limit_waits_total", "", static_cast<double>(rate_waits));
+    help("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
+    line("tayori_paused_sender_domains", "", static_cast<double>(paused_domains.size()));
+    help("tayori_suppressions_cached", "gauge", "Suppressions held in memory for deliveries leased before them.");
+    line("tayori_suppressions_cached", "", static_cast<double>(suppressed.size()));
+    help("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
+    line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
+    help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
+    line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
+    help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
+    line("tayori_database_up", "", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
+    help("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
+    line("tayori_writeback_failing", "", writes_failing() ? 1 : 0);
+    help("tayori_writeback_failures_total", "counter", "Outcome write transactions that failed and were retried.");
+    line("tayori_writeback_failures_total", "", static_cast<double>(write_failures_total));
+    help("tayori_outcomes_unwritten", "gauge", "Outcomes recorded but not yet committed (their leases are kept).");
+    line("tayori_outcomes_unwritten", "", static_cast<double>(outcomes.size()));
+    help("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");
+    line("tayori_writeback_seconds_total", "", write_seconds_total);
+    return out;
+  }
+
+  // Not healthy while draining, while the database is unreachable, or while
+  // outcome writes fail (the engine then sends nothing new).
+  bool Healthy() const {
+    return !draining && db_read && db_read->healthy() && db_write->healthy() && !writes_failing();
+  }
+
+  // ---- write-back ---------------------------------------------------------------
+
+  // One write at a time, oldest outcomes first; a write that fails keeps its
+  // outcomes (and their leases) and is tried again after a backoff.
+  void Flush() {
+    if (outcomes.empty() || writes_pending > 0 || write_retry_armed || finishing) return;
+    size_t n = std::min(outcomes.size(), kMaxWriteBatch);
+    auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(
+        std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.begin() + static_cast<std::ptrdiff_t>(n)));
+    outcomes.erase(outcomes.begin(), outcomes.begin() + static_cast<std::ptrdiff_t>(n));
+    ++writes_pending;
+    std::string instance = options.instance;
+    auto started = clock.Steady();
+    db_write->Submit([batch, instance](store::Connection& db) { return store::WriteOutcomes(db, instance, *batch).status(); },
+                     [this, batch, started](Status st) {
+                       --writes_pending;
+                       if (st.ok()) OnWritten(*batch, started);
+                       else OnWriteFailed(batch, st);
+                     });
+  }
+
+  void OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started) {
+    SteadyTime now = clock.Steady();
+    for (const auto& o : batch) {
+      leases_held.erase(o.delivery_id);
+      if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
+    }
+    write_seconds_total += std::chrono::duration<double>(clock.Steady() - started).count();
+    if (write_failures > 0) {
+      log::Info("engine", "outcome writes recovered; leasing resumes",
+                {{"failed_attempts", std::to_string(write_failures)}});
+      write_failures = 0;
+    }
+    if (!outcomes.empty()) Flush();
+    if (draining) MaybeFinishDrain();
+    else LeaseMore();
+  }
+
+  void OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st) {
+    // Back in front, in order: the next attempt writes them first.
+    outcomes.insert(outcomes.begin(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
+    ++write_failures;
+    ++write_failures_total;
+    write_error = st.message();
+    auto delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(500 << std::min(write_failures, 6)),
+                                                     kMaxWriteBackoff);
+    SteadyTime now = clock.Steady();
+    if (write_failures == 1 || now - write_alert_at >= std::chrono::seconds(60)) {
+      write_alert_at = now;
+      log::Error("engine", "ALERT writing outcomes failed; keeping them and their leases, leasing no new work until "
+                           "a write succeeds",
+                 {{"outcomes_waiting", std::to_string(outcomes.size())}, {"attempt", std::to_string(write_failures)},
+                  {"retry_in_ms", std::to_string(delay.count())}, {"reason", st.message()}});
+    }
+    write_retry_armed = true;
+    write_retry_timer->Start(delay, [this] {
+      write_retry_armed = false;
+      Flush();
+    });
+    if (draining) MaybeFinishDrain();
+  }
+
+  // ---- drain --------------------------------------------------------------------
+
+  void BeginDrain(const char* why) {
+    if (draining) return;
+    draining = true;
+    log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
+    // Polls go on, housekeeping only: the heartbeat says we are alive and
+    // the leases of what is still in flight stay renewed.
+    // Unstarted work goes back to the database at once.
+    while (!queue.empty()) Release(**queue.Pop());
+    while (!parked.empty()) {
+      Release(*parked.top().item);
+      parked.pop();
+    }
+    park_timer->Stop();
+    drain_timer->Start(std::chrono::seconds(config.engine.drain_timeout_s), [this] {
+      log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "
+                          "leases until they expire",
+                {{"in_flight", std::to_string(in_flight())}, {"outcomes_unwritten", std::to_string(outcomes.size())}});
+      Finish();
+    });
+    Flush();
+    MaybeFinishDrain();
+  }
+
+  void MaybeFinishDrain() {
+    if (finishing || in_flight() > 0) return;
+    if (!outcomes.empty()) {
+      Flush();
+      return;
+    }
+    if (writes_pending > 0 || !expanding.empty()) return;
+    Finish();
+  }
+
+  // The last write: what is unstarted goes back to 'queued', every outcome
+  // still waiting is written, and the instance is marked stopped. A message
+  // still with a relay keeps its lease: it may be delivered yet, so it is
+  // taken over only once that lease expires (the documented duplicate bound),
+  // never released at once for another instance to send right away.
+  void Finish() {
+    if (finishing) return;
+    finishing = true;
+    drain_timer->Stop();
+    write_retry_timer->Stop();
+    poll_timer->Stop();
+    for (auto& r : ready) Release(*r.item);
+    ready.clear();
+    for (auto& [id, item] : building_items) Release(*item);
+    building_items.clear();
+    auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(std::make_move_iterator(outcomes.begin()),
+                                                                      std::make_move_iterator(outcomes.end()));
+    outcomes.clear();
+    // Held leases without an outcome here are with a relay.
+    std::unordered_set<uint64_t> in_batch;
+    for (const auto& o : *batch) in_batch.insert(o.delivery_id);
+    auto with_relay = std::make_shared<std::vector<uint64_t>>();
+    for (const auto& [id, h] : leases_held)
+      if (!in_batch.contains(id)) with_relay->push_back(id);
+    auto unwritten = std::make_shared<size_t>(0);
+    std::string instance = options.instance;
+    store::InstanceIdentity who = self;
+    ++writes_pending;
+    db_write->Submit(
+        [instance, who, batch, with_relay, unwritten](store::Connection& db) -> Status {
+          std::vector<uint64_t> keep = *with_relay;
+          if (!batch->empty()) {
+            auto written = store::WriteOutcomes(db, instance, *batch);
+            if (!written.ok()) {
+              // Their leases stay: a sent message's outcome must not become
+              // 'queued' by a blanket release.
+              *unwritten = batch->size();
+              for (const auto& o : *batch) keep.push_back(o.delivery_id);
+              log::Error("engine", "ALERT final outcome write failed; those deliveries keep their leases and are "
+                                   "taken over when they expire",
+                         {{"outcomes", std::to_string(batch->size())}, {"reason", written.status().message()}});
+            }
+          }
+          std::sort(keep.begin(), keep.end());
+          TAYORI_RETURN_IF_ERROR(store::ReleaseLeasesExcept(db, instance, keep).status());
+          return store::Heartbeat(db, who, "stopped", 1).status();
+        },
+        [this, with_relay](Status st) {
+          --writes_pending;
+          if (!st.ok()) log::Warn("engine", "final release failed", {{"reason", st.message()}});
+          log::Info("engine", "stopped",
+                    {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)},
+                     {"left_with_relays", std::to_string(with_relay->size())}});
+          Stop();
+        });
+    // A database that does not answer must not keep the process alive.
+    drain_timer->Start(kFinalWriteTimeout, [this] {
+      log::Error("engine", "final write did not finish; exiting without it (leases expire and are taken over)");
+      exit_code = 1;
+      Stop();
+    });
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Create(const config::Config& config, EngineOptions options) {
+  if (options.instance.empty()) options.instance = config.engine.instance_name;
+  if (options.instance.empty()) options.instance = DefaultInstanceName();
+  auto impl = std::make_unique<Impl>(config, std::move(options));
+  TAYORI_ASSIGN_OR_RETURN(impl->secrets, LoadFactorySecrets(config));
+  TAYORI_ASSIGN_OR_RETURN(impl->db_password, config::ResolveSecret(config.database.password_env, "database.password_env"));
+  // Fail fast on a wrong database, a missing privilege or a name in use,
+  // before starting any thread.
+  {
+    TAYORI_ASSIGN_OR_RETURN(auto db, store::Connection::Open(config.database, impl->db_password));
+    TAYORI_RETURN_IF_ERROR(store::CheckEnginePrivileges(*db, config.database.user));
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    impl->self = store::InstanceIdentity{impl->options.instance, host, static_cast<int>(getpid())};
+    auto pid_alive = [](int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); };
+    // Engines started together may deadlock on the name rows' gap locks:
+    // a transient error, tried again.
+    auto claimed = store::ClaimInstanceName(*db, impl->self, impl->alive_window_s(), pid_alive);
+    for (int attempt = 1; !claimed.ok() && claimed.status().transient() && attempt < 10; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      claimed = store::ClaimInstanceName(*db, impl->self, impl->alive_window_s(), pid_alive);
+    }
+    TAYORI_ASSIGN_OR_RETURN(auto claim, std::move(claimed));
+    if (claim.released_leases > 0)
+      log::Warn("engine", "a previous process of this instance name died holding leases; released them",
+                {{"instance", impl->options.instance}, {"deliveries", std::to_string(claim.released_leases)}});
+  }
+  TAYORI_RETURN_IF_ERROR(impl->Start());
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+int Engine::Run() {
+  impl_->loop.Run();
+  // Tear down in order: nothing may Post to the loop once it is gone.
+  impl_->sigterm.reset();
+  impl_->sigint.reset();
+  impl_->poll_timer.reset();
+  impl_->flush_timer.reset();
+  impl_->park_timer.reset();
+  impl_->drain_timer.reset();
+  impl_->progress_timer.reset();
+  impl_->write_retry_timer.reset();
+  impl_->lifecycle_timer.reset();
+  impl_->lifecycle.reset();
+  impl_->http.reset();
+  impl_->resolver.reset();
+  impl_->dns_provider.reset();
+  impl_->dns_transfers.reset();
+  impl_->submitter.reset();
+  impl_->workers.reset();
+  impl_->db_read.reset();
+  impl_->db_expand.reset();
+  impl_->db_write.reset();
+  impl_->db_dkim.reset();
+  return impl_->exit_code;
+}
+
+}  // namespace tayori::daemon

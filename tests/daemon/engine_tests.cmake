@@ -1,0 +1,35 @@
+# The campaign engine end to end: the real binary against the private MariaDB
+# and the aiosmtpd fault relay, one ctest per scenario (included by
+# tests/daemon/CMakeLists.txt).
+set(TAYORI_ENGINE_TESTS
+  campaign_is_sent_and_counted
+  kill_9_and_restart_loses_nothing
+  sigterm_drains_and_releases_leases
+  three_instances_never_send_twice_and_share_the_rate
+  rate_limit_holds_over_every_5_second_window
+  small_shop_is_not_starved_by_a_large_one
+  pause_resume_cancel_take_effect_within_seconds
+  late_suppression_is_honoured_before_the_next_message
+  domain_without_key_or_verification_does_not_send
+  auth_failure_pauses_only_that_sender_domain
+  database_restart_mid_campaign
+  relay_dying_mid_transaction_loses_nothing
+  throttle_reply_pauses_only_that_destination
+  one_click_unsubscribe_on_the_running_engine
+  relay_replies_that_break_utf8_never_cause_a_resend
+  failed_outcome_writes_keep_outcomes_and_stop_sending
+  an_account_without_the_engines_privileges_is_refused_at_start
+  database_frozen_longer_than_a_lease_sends_nothing_twice
+  drain_deadline_gives_back_only_unstarted_work
+  a_campaign_pointing_at_another_shops_list_is_paused_not_sent
+  one_instance_name_one_process
+  a_key_switch_reaches_a_running_engine)
+foreach(t IN LISTS TAYORI_ENGINE_TESTS)
+  add_test(NAME engine.${t}
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_test.py $<TARGET_FILE:tayori> EngineTest.test_${t}
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(engine.${t} PROPERTIES LABELS integration TIMEOUT 240)
+endforeach()
+# Restarts the shared test MariaDB: nothing else may run meanwhile.
+set_tests_properties(engine.database_restart_mid_campaign engine.database_frozen_longer_than_a_lease_sends_nothing_twice
+                     PROPERTIES RUN_SERIAL TRUE)
