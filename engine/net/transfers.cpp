@@ -1,5 +1,7 @@
 #include "net/transfers.h"
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include <cstdio>
@@ -265,6 +267,15 @@ Transfers::Transfers(loop::Loop& loop, PoolOptions options) : impl_(std::make_un
 }
 
 Transfers::~Transfers() {
+  // A transfer still running here is abandoned (shutdown past the drain
+  // deadline). libcurl would close its connection with QUIT and wait for
+  // the reply, blocking, up to the server response timeout; a relay that
+  // stopped answering mid-transaction would then hold the process for that
+  // long. Shutting the socket down first makes that QUIT fail at once.
+  // Every socket libcurl watches through us, pooled idle ones included:
+  // which one a running SMTP transfer uses is not reliably reported.
+  if (!impl_->transfers.empty())
+    for (auto& [fd, watcher] : impl_->sockets) ::shutdown(fd, SHUT_RDWR);
   for (auto& [easy, t] : impl_->transfers) curl_multi_remove_handle(impl_->multi, easy);
   impl_->transfers.clear();
   // Closes pooled connections (sending QUIT); socket callbacks still run.

@@ -17,6 +17,7 @@ The recipient's local part chooses what happens to a message:
   garbage... end of DATA answered with a line that is not an SMTP reply, then closed (maybe accepted: logged)
   drop...    the connection is dropped after the final dot, with no reply
   stall...   no reply after the final dot until the client gives up
+  rstall...  RCPT is never answered (the transaction hangs before DATA)
 Anything else is accepted.
 
 Options: --port N (0: pick), --max-per-connection N (close the connection
@@ -51,6 +52,8 @@ class Handler:
             return "451 4.3.0 Temporary local problem, try later"
         if local.startswith("bounce"):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if local.startswith("rstall"):
+            await asyncio.sleep(3600)
         if local.startswith("latin"):
             return b"550 5.1.1 <" + address.encode() + b">: utilisateur inconnu, d\xe9sol\xe9"
         if local.startswith("long"):
