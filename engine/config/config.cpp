@@ -374,6 +374,43 @@ void ReadHttp(TableReader& t, Http& h) {
                      "must not be smaller than request_timeout_s (the idle limit within it)");
 }
 
+// An address given whole (a complaint address): local@domain, printable
+// ASCII without the characters an SMTP path cannot carry bare.
+std::string CheckMailbox(const std::string& v) {
+  auto at = v.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == v.size()) return "'" + v + "' is not local@domain";
+  for (unsigned char c : v)
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == ',') return "'" + v + "' is not an address";
+  return "";
+}
+
+// The largest message the listener may take: the feedback parser refuses
+// anything larger unread (feedback/limits.h kMaxMessageBytes), so a larger
+// setting would only store messages nothing can read.
+constexpr int kMaxInboundMessageBytes = 10 * 1024 * 1024;
+
+void ReadInbound(TableReader& t, Inbound& in) {
+  t.String("listen_address", &in.listen_address, CheckHostname);
+  t.Int("port", &in.port, 0, 65535);
+  std::string protocol;
+  t.String("protocol", &protocol,
+           CheckEnum<InboundProtocol>({{"smtp", InboundProtocol::kSmtp}, {"lmtp", InboundProtocol::kLmtp}},
+                                      &in.protocol));
+  t.String("hostname", &in.hostname, CheckHostname);
+  t.Int("max_message_bytes", &in.max_message_bytes, 1024, kMaxInboundMessageBytes);
+  t.Int("max_connections", &in.max_connections, 1, 100000);
+  t.Int("command_timeout_s", &in.command_timeout_s, 1, 3600);
+  t.Int("session_deadline_s", &in.session_deadline_s, 1, 86400);
+  t.StringList("bounce_domains", &in.bounce_domains, CheckHostname);
+  t.StringList("complaint_addresses", &in.complaint_addresses, CheckMailbox);
+  t.Int("retain_days", &in.retain_days, 1, 3650);
+  t.Bool("start_in_run", &in.start_in_run);
+  t.RejectUnknownKeys();
+  if (in.session_deadline_s < in.command_timeout_s)
+    t.problems().Add(t.where(), t.KeyPath("session_deadline_s"),
+                     "must not be smaller than command_timeout_s (the per-command limit within it)");
+}
+
 void ReadLogging(TableReader& t, Logging& l) {
   t.String("level", &l.level, [](const std::string& v) -> std::string {
     return (v == "debug" || v == "info" || v == "warn" || v == "error")
@@ -425,12 +462,19 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   if (auto t = top.Table("unsubscribe")) ReadUnsubscribe(*t, c.unsubscribe);
   if (auto t = top.Table("dns")) ReadDns(*t, c.dns);
   if (auto t = top.Table("http")) ReadHttp(*t, c.http);
+  if (auto t = top.Table("inbound")) ReadInbound(*t, c.inbound);
   if (auto t = top.Table("logging")) ReadLogging(*t, c.logging);
   top.RejectUnknownKeys();
 
   // Cross-section rules.
   if (c.envelope.return_path.find("{mac}") != std::string::npos && c.envelope.mac_key_env.empty())
     problems.Add(root.source(), "envelope.mac_key_env", "required when envelope.return_path uses {mac}");
+  // [inbound] defaults that follow [envelope].
+  if (c.inbound.hostname.empty()) c.inbound.hostname = c.envelope.helo_name;
+  if (c.inbound.bounce_domains.empty()) {
+    auto at = c.envelope.return_path.rfind('@');
+    if (at != std::string::npos) c.inbound.bounce_domains = {c.envelope.return_path.substr(at + 1)};
+  }
   std::set<std::string> relay_names;
   for (const auto& r : c.relays)
     if (!r.name.empty() && !relay_names.insert(r.name).second)
@@ -462,6 +506,10 @@ std::string_view TlsModeName(TlsMode m) {
     case TlsMode::kImplicit: return "implicit";
   }
   return "?";
+}
+
+std::string_view InboundProtocolName(InboundProtocol p) {
+  return p == InboundProtocol::kLmtp ? "lmtp" : "smtp";
 }
 
 std::string_view DnsProviderName(DnsProvider p) {

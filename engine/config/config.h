@@ -164,6 +164,28 @@ struct Http {
   int max_connections_per_ip = 16;    // 0: no per-address limit
 };
 
+enum class InboundProtocol { kSmtp, kLmtp };
+
+// [inbound]: the listener that takes bounces and complaints (docs/inbound.md).
+struct Inbound {
+  std::string listen_address = "127.0.0.1";
+  int port = 2525;                     // 0: the kernel picks one
+  InboundProtocol protocol = InboundProtocol::kSmtp;
+  std::string hostname;                // greeting and EHLO name; empty in the file: envelope.helo_name
+  // At most the feedback parser's limit (feedback/limits.h kMaxMessageBytes):
+  // a message the parser would refuse unread is refused on the wire instead.
+  int max_message_bytes = 10485760;
+  int max_connections = 100;
+  int command_timeout_s = 60;          // a command line (or a pause in DATA) may take this long
+  int session_deadline_s = 600;        // a whole connection may last this long
+  // Domains whose local parts follow envelope.return_path's pattern; empty in
+  // the file: the return path's own domain.
+  std::vector<std::string> bounce_domains;
+  std::vector<std::string> complaint_addresses;  // feedback-loop (ARF) addresses
+  int retain_days = 30;                // raw messages are kept this long
+  bool start_in_run = false;           // `tayori run` starts the listener too
+};
+
 struct Logging {
   std::string level = "info";
   std::string format = "text";
@@ -181,6 +203,7 @@ struct Config {
   Unsubscribe unsubscribe;
   Dns dns;
   Http http;
+  Inbound inbound;
   Logging logging;
 };
 
@@ -199,5 +222,6 @@ Result<std::string> ResolveSecret(const std::string& env_name, std::string_view 
 
 std::string_view TlsModeName(TlsMode m);
 std::string_view DnsProviderName(DnsProvider p);
+std::string_view InboundProtocolName(InboundProtocol p);
 
 }  // namespace tayori::config
