@@ -5,14 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace tayori::loop {
+#include "loop/impl.h"
 
-struct Loop::Impl {
-  uv_loop_t uv;
-  uv_async_t wake;
-  std::mutex mu;
-  std::vector<std::function<void()>> queue;
-};
+namespace tayori::loop {
 
 namespace {
 

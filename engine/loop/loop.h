@@ -3,7 +3,8 @@
 // close callback, so destroying a wrapper inside its own callback is safe.
 // Only this module includes <uv.h>; other modules watch file descriptors and
 // set timers through these wrappers (net/ for libcurl, dns/ for c-ares, the
-// HTTP listener for libmicrohttpd).
+// HTTP listener for libmicrohttpd). TCP listeners and streams are in
+// loop/tcp.h (the inbound SMTP/LMTP listener).
 #pragma once
 
 #include <chrono>
