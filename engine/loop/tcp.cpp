@@ -1,8 +1,10 @@
 #include "loop/tcp.h"
 
+#include <signal.h>
 #include <uv.h>
 
 #include <cstring>
+#include <mutex>
 
 #include "base/log.h"
 #include "loop/impl.h"
@@ -73,6 +75,18 @@ void OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     h->on_read = std::move(h->next_on_read);
     h->next_on_read = nullptr;
   }
+}
+
+// libuv writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer that
+// resets its connection would raise SIGPIPE, whose default action ends the
+// process. Ignored, the write fails with EPIPE instead and the stream's
+// owner sees ok == false. Left alone if the process installed a handler.
+void IgnoreSigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  });
 }
 
 std::string FormatPeer(uv_tcp_t* t, std::string* ip_only) {
@@ -190,6 +204,7 @@ void TcpListener::Close() {
 
 Status TcpListener::Listen(const std::string& address, int port, int backlog, AcceptCallback on_accept) {
   if (h_ || port_) return Internal("tcp listener: Listen called twice");
+  IgnoreSigpipe();
   std::string host = address == "localhost" ? "127.0.0.1" : address;
   sockaddr_storage ss{};
   if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&

@@ -84,7 +84,10 @@ class TcpListener {
   // Binds `address` (an IPv4 or IPv6 literal; "localhost" means 127.0.0.1)
   // and `port` (0: the kernel picks one, see port()) and listens with
   // `backlog`. kConfig when the address is not a literal, kTransient when it
-  // cannot be bound (in use, not local). Once only.
+  // cannot be bound (in use, not local). Once only. The first Listen in the
+  // process sets SIGPIPE to be ignored (unless a handler is installed): a
+  // write to a peer that reset the connection then fails with ok == false
+  // instead of ending the process.
   Status Listen(const std::string& address, int port, int backlog, AcceptCallback on_accept);
   // The bound port; 0 before Listen.
   int port() const;

@@ -243,6 +243,54 @@ TEST(TcpTest, DestroyedWithQueuedWritesCallsNothing) {
   EXPECT_FALSE(called);
 }
 
+// A peer that resets the connection while the server writes: the writes
+// fail (ok == false), the process gets no SIGPIPE.
+TEST(TcpTest, PeerResetWhileWritingIsAFailedWriteNotASignal) {
+  Loop loop;
+  std::unique_ptr<TcpStream> conn;
+  int failed = 0;
+  std::atomic<bool> reset{false};
+  {
+    Watchdog dog(loop);
+    Timer again(loop);
+    TcpListener listener(loop);
+    std::function<void()> write_more = [&] {
+      if (!conn) return;
+      conn->Write(std::string(1 << 20, 'w'), [&](bool ok) {
+        if (ok || !conn || failed) return;
+        ++failed;
+        // Writing on to the dead connection is where SIGPIPE would come.
+        bool queued = conn->Write("more", [&](bool ok2) {
+          EXPECT_FALSE(ok2);
+          conn.reset();
+          loop.Stop();
+        });
+        if (!queued) {
+          conn.reset();
+          loop.Stop();
+        }
+      });
+      if (reset) again.Start(1ms, write_more);
+    };
+    ASSERT_TRUE(listener.Listen("127.0.0.1", 0, 16, [&](std::unique_ptr<TcpStream> s) {
+      conn = std::move(s);
+      again.Start(1ms, write_more, 5ms);
+    }).ok());
+    std::thread client([&, port = listener.port()] {
+      int fd = Connect(port);
+      char buf[4096];
+      ::recv(fd, buf, sizeof buf, 0);
+      linger l{1, 0};  // close with RST
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      ::close(fd);
+      reset = true;
+    });
+    loop.Run();
+    client.join();
+  }
+  EXPECT_EQ(failed, 1);
+}
+
 TEST(TcpTest, ClosedListenerRefusesNewConnections) {
   Loop loop;
   TcpListener listener(loop);
