@@ -36,5 +36,6 @@ void AddSendTestCommand(CLI::App& app, CliContext& ctx);      // send-test
 void AddDomainCommands(CLI::App& app, CliContext& ctx);       // domain add|verify|list|show
 void AddSuppressCommands(CLI::App& app, CliContext& ctx);     // suppress add|remove|list|import
 void AddServeCommand(CLI::App& app, CliContext& ctx);         // serve-unsubscribe
+void AddInboundCommands(CLI::App& app, CliContext& ctx);      // inbound parse
 
 }  // namespace tayori::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddDomainCommands(app, ctx);
   AddSuppressCommands(app, ctx);
   AddServeCommand(app, ctx);
+  AddInboundCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

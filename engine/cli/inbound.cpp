@@ -1,0 +1,98 @@
+// `tayori inbound parse [--json] FILE...`: the inbound feedback parser alone
+// (feedback/parser.h), for operators and tests. For each file, one line per
+// reported recipient — a bounce, delay, delivery notice, complaint or
+// auto-reply — or one `not-feedback` line; with --json one JSON object per
+// line with the fields of docs/feedback.md. delivery_id is set only when the
+// VERP address verifies with envelope.mac_key_env's key. Exit 0 when every
+// file was read, 2 when one could not be (named on stderr).
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/support.h"
+#include "config/config.h"
+#include "feedback/parser.h"
+#include "feedback/records.h"
+
+namespace tayori::cli {
+namespace {
+
+void PrintRecord(const feedback::Record& r, bool json) {
+  if (json) {
+    nlohmann::json j = {{"file", r.file},
+                        {"type", r.type},
+                        {"recipient", r.recipient},
+                        {"status", r.status},
+                        {"reply_code", r.reply_code},
+                        {"action", r.action},
+                        {"hard", r.hard},
+                        {"category", r.category},
+                        {"feedback_type", r.feedback_type},
+                        {"delivery_id", r.delivery_id ? nlohmann::json(*r.delivery_id) : nlohmann::json(nullptr)},
+                        {"diagnostic", r.diagnostic}};
+    if (!r.reason.empty()) j["reason"] = r.reason;
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return;
+  }
+  std::string id = r.delivery_id ? std::to_string(*r.delivery_id) : "-";
+  std::cout << r.file << ": " << r.type;
+  if (!r.recipient.empty()) std::cout << " " << r.recipient;
+  if (!r.status.empty()) std::cout << " " << r.status;
+  if (!r.reply_code.empty()) std::cout << " (" << r.reply_code << ")";
+  if (!r.category.empty()) std::cout << " " << r.category << (r.hard ? " hard" : "");
+  if (!r.feedback_type.empty()) std::cout << " feedback-type=" << r.feedback_type;
+  std::cout << " delivery=" << id;
+  if (!r.diagnostic.empty()) std::cout << " — " << r.diagnostic;
+  if (!r.reason.empty()) std::cout << " [" << r.reason << "]";
+  std::cout << '\n';
+}
+
+int RunInboundParse(const std::string& config_path, const std::vector<std::string>& files, bool json) {
+  const char* command = "inbound parse";
+  // The VERP key is optional here: without a configuration (or without
+  // {mac}), reports are parsed and no delivery id is claimed.
+  feedback::VerpKey verp;
+  auto cfg = config::LoadConfigFile(config_path);
+  if (cfg.ok()) {
+    verp.pattern = cfg->envelope.return_path;
+    auto key = config::ResolveSecret(cfg->envelope.mac_key_env, "envelope.mac_key_env");
+    if (!key.ok()) return ReportFailure(key.status(), command);
+    verp.mac_key = *key;
+  } else if (cfg.status().error_class() == ErrorClass::kConfig &&
+             cfg.status().message().find("cannot open") == std::string::npos) {
+    return ReportFailure(cfg.status(), command);  // a broken file is an error; a missing one is not
+  }
+  feedback::Parser parser(verp);
+  int code = kExitOk;
+  for (const auto& path : files) {
+    auto report = parser.ParseFile(path);
+    if (!report.ok()) {
+      (void)ReportFailure(report.status(), command);
+      code = kExitUsage;
+      continue;
+    }
+    for (const auto& r : feedback::ToRecords(*report, path)) PrintRecord(r, json);
+  }
+  std::cout.flush();
+  return code;
+}
+
+}  // namespace
+
+void AddInboundCommands(CLI::App& app, CliContext& ctx) {
+  auto* inbound = app.add_subcommand("inbound", "inbound bounces (DSN) and complaints (ARF)");
+  inbound->require_subcommand(1);
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto json = std::make_shared<bool>(false);
+  auto* parse = inbound->add_subcommand("parse", "parse bounce and complaint messages from files (no database)");
+  parse->add_option("files", *files, "raw messages (RFC 5322)")->required();
+  parse->add_flag("--json", *json, "one JSON object per line per reported recipient");
+  parse->callback([&ctx, files, json] { ctx.run = [&ctx, files, json] { return RunInboundParse(ctx.config_path, *files, *json); }; });
+}
+
+}  // namespace tayori::cli
