@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config.h"
+#include "inbound/from_config.h"
 
 namespace tayori::inbound {
 namespace {
@@ -61,6 +63,24 @@ TEST(RecipientTest, PatternsWithoutMacOrWithTheMacFirst) {
   RecipientClassifier fixed("bounces@bounce.example", {"bounce.example"}, {});
   EXPECT_EQ(KindOf(fixed, "BOUNCES@bounce.example"), RecipientKind::kBounce);
   EXPECT_EQ(KindOf(fixed, "bounces1@bounce.example"), RecipientKind::kRefused);
+}
+
+TEST(RecipientTest, FromConfigUsesTheReturnPathsDomainByDefault) {
+  auto cfg = config::ParseConfig(
+      "[envelope]\nreturn_path = \"bounces+{delivery_id}.{mac}@bounce.platform.example\"\nmac_key_env = \"K\"\n"
+      "[inbound]\ncomplaint_addresses = [\"fbl@platform.example\"]\nprotocol = \"lmtp\"\ncommand_timeout_s = 5\n",
+      "t.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  RecipientClassifier c = ClassifierFromConfig(*cfg);
+  EXPECT_EQ(KindOf(c, "bounces+9.abcdefghij@bounce.platform.example"), RecipientKind::kBounce);
+  EXPECT_EQ(KindOf(c, "fbl@platform.example"), RecipientKind::kComplaint);
+  RecipientCheck check = c.AsCheck();
+  EXPECT_EQ(check("bounces+9.abcdefghij@bounce.platform.example").kind, RecipientKind::kBounce);
+  ServerOptions o = ServerOptionsFromConfig(cfg->inbound);
+  EXPECT_EQ(o.protocol, Protocol::kLmtp);
+  EXPECT_EQ(o.command_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(o.max_message_bytes, kDefaultMaxMessageBytes);
+  EXPECT_EQ(o.port, 2525);
 }
 
 }  // namespace
