@@ -311,15 +311,15 @@ TEST(ServerTest, AClientThatSendsNothingIsClosedAtTheCommandTimeout) {
 // session deadline.
 TEST(ServerTest, SessionDeadlineClosesABusyClient) {
   ServerOptions o = Options();
-  o.command_timeout = 500ms;
-  o.session_deadline = 1200ms;
+  o.command_timeout = 1000ms;
+  o.session_deadline = 2000ms;
   Harness h(o, AcceptAll());
   Client c(h.port());
   EXPECT_EQ(c.Line().substr(0, 3), "220");
   std::string last;
   for (int i = 0; i < 40; ++i) {
     c.Send("NOOP\r\n");
-    last = c.Line(1000ms);
+    last = c.Line(3000ms);
     if (last != "250 2.0.0 Ok") break;
     std::this_thread::sleep_for(100ms);
   }
@@ -332,13 +332,13 @@ TEST(ServerTest, SessionDeadlineClosesABusyClient) {
 // the command timeout.
 TEST(ServerTest, SlowMessageTextIsNotACommandTimeout) {
   ServerOptions o = Options();
-  o.command_timeout = 400ms;
+  o.command_timeout = 1000ms;
   Harness h(o, AcceptAll());
   Client c(h.port());
   Begin(c);
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 6; ++i) {  // 1.8 s in all, each pause well inside the timeout
     c.Send("line " + std::to_string(i) + "\r\n");
-    std::this_thread::sleep_for(150ms);
+    std::this_thread::sleep_for(300ms);
   }
   c.Send(".\r\n");
   EXPECT_EQ(c.Reply(), "250 2.0.0 message accepted");
@@ -348,18 +348,18 @@ TEST(ServerTest, SlowMessageTextIsNotACommandTimeout) {
 // The session deadline lets the reply out first, then closes.
 TEST(ServerTest, PendingDeliveryIsNotCutButTheDeadlineFollowsIt) {
   ServerOptions o = Options();
-  o.command_timeout = 200ms;
-  o.session_deadline = 600ms;
+  o.command_timeout = 500ms;
+  o.session_deadline = 1500ms;
   Harness* hp = nullptr;
   Harness h(o, [&hp](Delivery, DeliveryReply reply) {
     auto shared = std::make_shared<DeliveryReply>(std::move(reply));
-    hp->Later(900ms, [shared] { shared->SendAll(Reply::Accepted()); });
+    hp->Later(2000ms, [shared] { shared->SendAll(Reply::Accepted()); });
   });
   hp = &h;
   Client c(h.port());
   Begin(c);
   c.Send("x\r\n.\r\n");
-  EXPECT_EQ(c.Reply(3000ms), "250 2.0.0 message accepted");
+  EXPECT_EQ(c.Reply(5000ms), "250 2.0.0 message accepted");
   EXPECT_EQ(c.Reply(), "421 4.4.2 mx.test session deadline reached");
   EXPECT_TRUE(c.Closed());
 }

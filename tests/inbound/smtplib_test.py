@@ -319,7 +319,7 @@ def test_slow_clients(h, command_timeout_s, deadline_s):
             busy_replies.append(l)
             if not l.startswith("250"):
                 return
-            time.sleep(command_timeout_s / 2)
+            time.sleep(command_timeout_s / 4)
 
     t1 = threading.Thread(target=trickle_bytes)
     t2 = threading.Thread(target=busy_noops)
@@ -345,7 +345,7 @@ def main():
     limit = 10 * 1024 * 1024
     smtp = Harness("--max-connections", "12", "--max-bytes", str(limit))
     lmtp = Harness("--lmtp")
-    slow = Harness("--command-timeout-ms", "1000", "--deadline-ms", "4000")
+    slow = Harness("--command-timeout-ms", "2000", "--deadline-ms", "6000")
     small = Harness("--max-bytes", str(1024 * 1024))
     try:
         test_smtp_basics(smtp)
@@ -354,7 +354,7 @@ def main():
         test_max_connections(smtp, 12)
         test_big_message(smtp, small)
         test_lmtp(lmtp)
-        test_slow_clients(slow, 1.0, 4.0)
+        test_slow_clients(slow, 2.0, 6.0)
     finally:
         for h in (smtp, lmtp, slow, small):
             h.stop()
