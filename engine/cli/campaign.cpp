@@ -11,6 +11,7 @@
 #include "mime/address.h"
 #include "mime/header_safety.h"
 #include "mime/idn.h"
+#include "readiness/mailbox_providers.h"
 #include "render/template.h"
 #include "store/admin.h"
 #include "store/campaigns.h"
@@ -76,6 +77,7 @@ int RunCampaignCreate(const std::string& config_path, const CampaignCreateOption
     TAYORI_ASSIGN_OR_RETURN(c.tenant_id, store::TenantIdBySlug(db, o.tenant));
     TAYORI_ASSIGN_OR_RETURN(c.list_id, store::ListIdBySlug(db, c.tenant_id, o.list));
     TAYORI_ASSIGN_OR_RETURN(mime::Mailbox from, mime::ParseAddrSpec(o.from));
+    TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(from.domain).WithContext("--from " + o.from));
     std::string domain = o.domain.empty() ? from.domain : o.domain;
     TAYORI_ASSIGN_OR_RETURN(domain, mime::DomainToALabel(domain));
     TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));

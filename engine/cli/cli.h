@@ -33,7 +33,8 @@ void AddListCommands(CLI::App& app, CliContext& ctx);         // list add
 void AddCampaignCommands(CLI::App& app, CliContext& ctx);     // campaign create|schedule|pause|resume|cancel|status
 void AddSubscribersCommands(CLI::App& app, CliContext& ctx);  // subscribers import
 void AddSendTestCommand(CLI::App& app, CliContext& ctx);      // send-test
-void AddDomainCommands(CLI::App& app, CliContext& ctx);       // domain add|verify|list|show
+void AddDomainCommands(CLI::App& app, CliContext& ctx);       // domain add|verify|list|show|check
+void AddDomainCheckCommand(CLI::App* domain, CliContext& ctx);  // domain check (domain_check.cpp)
 void AddSuppressCommands(CLI::App& app, CliContext& ctx);     // suppress add|remove|list|import
 void AddServeCommand(CLI::App& app, CliContext& ctx);         // serve-unsubscribe
 void AddInboundCommands(CLI::App& app, CliContext& ctx);      // inbound parse

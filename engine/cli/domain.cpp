@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/support.h"
+#include "readiness/mailbox_providers.h"
 
 #include <cstdio>
 #include <functional>
@@ -118,6 +119,7 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
   return WithDb(config_path, "domain add", [&](const config::Config& cfg, store::Connection& db) -> Status {
     if (mode != "hosted" && mode != "delegated") return InvalidInput("--mode must be hosted or delegated");
     TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
+    TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(domain));
     TAYORI_ASSIGN_OR_RETURN(crypto::Kek kek, LoadActiveKek(cfg));
     TAYORI_ASSIGN_OR_RETURN(uint64_t tenant_id, store::TenantIdBySlug(db, tenant));
     const std::string& zone = cfg.dkim.platform_zone;
@@ -283,6 +285,7 @@ void AddDomainCommands(CLI::App& app, CliContext& ctx) {
   auto* dshow = domain->add_subcommand("show", "one domain with every key and its state");
   dshow->add_option("domain", (*d)[0], "the domain")->required();
   dshow->callback([&ctx, d] { ctx.run = [&ctx, d] { return RunDomainShow(ctx.config_path, (*d)[0]); }; });
+  AddDomainCheckCommand(domain, ctx);
 }
 
 }  // namespace tayori::cli

@@ -3,6 +3,8 @@
 // message with file, line, column and the dotted key.
 #include "config/config.h"
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -150,6 +152,11 @@ void ReadRelay(TableReader& t, Relay& r) {
   t.Int("command_timeout_s", &r.command_timeout_s, 1, 3600);
   t.Bool("insecure_plaintext_auth", &r.insecure_plaintext_auth);
   t.Bool("insecure_skip_verify", &r.insecure_skip_verify);
+  t.StringList("egress_ips", &r.egress_ips, [](const std::string& v) -> std::string {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, v.c_str(), buf) == 1 || inet_pton(AF_INET6, v.c_str(), buf) == 1) return "";
+    return "'" + v + "' is not an IPv4 or IPv6 address";
+  });
   t.RejectUnknownKeys();
   if (!r.user.empty() && r.password_env.empty())
     t.problems().Add(t.where(), t.KeyPath("password_env"), "required when 'user' is set (AUTH needs a password)");

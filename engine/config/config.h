@@ -45,6 +45,9 @@ struct Relay {
   // without certificate verification (anyone on the path can read the mail).
   bool insecure_plaintext_auth = false;
   bool insecure_skip_verify = false;
+  // The addresses receivers see this relay's mail come from (its egress
+  // IPs): `tayori domain check` evaluates SPF and reverse DNS for each.
+  std::vector<std::string> egress_ips;
 };
 
 struct Envelope {

@@ -63,6 +63,7 @@ std::string Describe(const Config& c) {
     e.Int("command_timeout_s", r.command_timeout_s);
     e.Bool("insecure_plaintext_auth", r.insecure_plaintext_auth);
     e.Bool("insecure_skip_verify", r.insecure_skip_verify);
+    e.List("egress_ips", r.egress_ips);
   }
   e.Section("envelope");
   e.Str("return_path", c.envelope.return_path);

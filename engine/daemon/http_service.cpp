@@ -210,6 +210,12 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
       bool from_page = req.header("sec-fetch-mode") == "navigate" || req.header("sec-fetch-dest") == "document";
       w.source = from_page ? "confirm-page" : "one-click";
     }
+    // Shop 0 exists nowhere: a token for it is `tayori domain check` probing
+    // the endpoint (daemon/domain_facts.h). Answered like a real request,
+    // without touching the database.
+    if (w.token.tenant_id == 0)
+      return w.reply.Send(Plain(200, w.suppress ? "one-click unsubscribe endpoint: ok (probe, nothing written)\n"
+                                                : "unsubscribe endpoint: ok (probe)\n"));
     if (waiting.size() >= static_cast<size_t>(config.http.max_connections)) {
       http::Response busy = Plain(503, "busy, try again\n");
       busy.headers.emplace_back("Retry-After", "5");

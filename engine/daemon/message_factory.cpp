@@ -1,5 +1,7 @@
 #include "daemon/message_factory.h"
 
+#include "readiness/mailbox_providers.h"
+
 #include <nlohmann/json.hpp>
 
 #include <regex>
@@ -74,6 +76,9 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
                                                                 const config::Config& config,
                                                                 const FactorySecrets& secrets,
                                                                 dkim::KeyCache& key_cache, const Clock& clock) {
+  // The web app writes campaign rows: a From on a mailbox provider's domain
+  // (gmail.com, yahoo.co.jp ...) can never pass DMARC, whatever we sign.
+  TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(row.domain).WithContext("campaign " + std::to_string(row.id)));
   if (row.domain_state == "paused")
     return Permanent("sender domain " + row.domain + " is paused: " + row.domain_state_reason);
   if (row.domain_state != "verified")

@@ -90,4 +90,12 @@ const MailboxProvider* FindMailboxProvider(std::string_view domain) {
   return nullptr;
 }
 
+Status CheckAuthorDomainAllowed(std::string_view domain) {
+  const MailboxProvider* p = FindMailboxProvider(domain);
+  if (!p) return Status::Ok();
+  return InvalidInput(std::string(domain) + " is a mailbox provider's domain (" + std::string(p->provider) +
+                      "): a shop cannot sign its mail, and its DMARC policy makes receivers reject or quarantine "
+                      "newsletters From it; send From the shop's own domain or a platform subdomain");
+}
+
 }  // namespace tayori::readiness

@@ -5,6 +5,8 @@
 // bulk mail that does). Pure and thread-safe.
 #pragma once
 
+#include "base/status.h"
+
 #include <string_view>
 
 namespace tayori::readiness {
@@ -21,5 +23,11 @@ struct MailboxProvider {
 const MailboxProvider* FindMailboxProvider(std::string_view domain);
 
 inline bool IsMailboxProviderDomain(std::string_view domain) { return FindMailboxProvider(domain) != nullptr; }
+
+// kInvalidInput naming the provider when `domain` (an author/From domain) is a
+// mailbox provider's: a shop cannot sign for it and its DMARC policy rejects
+// or quarantines such mail. Used by `domain add`, `campaign create` and the
+// engine when it prepares a campaign.
+Status CheckAuthorDomainAllowed(std::string_view domain);
 
 }  // namespace tayori::readiness
