@@ -615,14 +615,15 @@ port = {http_port}
         relay = self.relay()
         self.write_config(relay, lease_s=5)
         rcpts = ([f"ok{i}@d.example" for i in range(40)] + [f"latin{i}@d.example" for i in range(3)] +
-                 [f"long{i}@d.example" for i in range(3)] + [f"dlatin{i}@d.example" for i in range(10)] +
+                 [f"long{i}@d.example" for i in range(3)] + ["huge0@d.example"] +
+                 [f"dlatin{i}@d.example" for i in range(10)] +
                  [f"dlong{i}@d.example" for i in range(10)])
         cid = self.shop("utf", "utf.platform.example", rcpts)
         self.schedule(cid)
         p = self.start_engine("utf8", idle_exit=True)
         self.assertEqual(p.wait(90), 0, self.engine_log("utf8"))
         self.assert_all_terminal(cid, len(rcpts))
-        self.assertEqual(self.states(cid), {"sent": 60, "bounced": 6})
+        self.assertEqual(self.states(cid), {"sent": 60, "bounced": 7})
         got = collections.Counter(m["rcpt"] for m in relay.accepted())
         self.assertEqual(len(got), 60)
         self.assertEqual(max(got.values()), 1, f"sent twice: {[r for r, c in got.items() if c > 1]}")
@@ -631,6 +632,10 @@ port = {http_port}
         longest = self.mysql(f"SELECT MAX(CHAR_LENGTH(last_reply)) FROM deliveries WHERE campaign_id = {cid}")[0][0]
         self.assertLessEqual(int(longest), 512)
         self.assertNotIn("writing outcomes failed", self.engine_log("utf8"))
+        # 90 KB of reply lines are kept bounded (RFC 5321 allows 512 octets a line).
+        huge = self.mysql("SELECT CHAR_LENGTH(last_reply), last_enhanced FROM deliveries WHERE email = 'huge0@d.example'")
+        self.assertLessEqual(int(huge[0][0]), 512)
+        self.assertEqual(huge[0][1], "5.1.1")
 
     def test_failed_outcome_writes_keep_outcomes_and_stop_sending(self):
         relay = self.relay()

@@ -9,6 +9,7 @@ The recipient's local part chooses what happens to a message:
   bounce...  RCPT answered 550 5.1.1 (no such user)
   latin...   RCPT answered 550 5.1.1 with Latin-1 text (not valid UTF-8)
   long...    RCPT answered 550 5.1.1 with ~600 bytes of Japanese text
+  huge...    RCPT answered 550 5.1.1 with 60 continuation lines of 1,500 bytes each
   auth...    end of DATA answered 550 5.7.26 (unauthenticated)
   dtmp...    end of DATA answered 451 4.3.0
   policy...  end of DATA answered 554 5.7.1
@@ -56,6 +57,8 @@ class Handler:
             await asyncio.sleep(3600)
         if local.startswith("latin"):
             return b"550 5.1.1 <" + address.encode() + b">: utilisateur inconnu, d\xe9sol\xe9"
+        if local.startswith("huge"):
+            return b"\r\n".join([b"550-5.1.1 " + b"x" * 1500] * 60 + [b"550 5.1.1 no such user (end of a huge reply)"])
         if local.startswith("long"):
             return ("550 5.1.1 " + "\u5b9b\u5148\u30a2\u30c9\u30ec\u30b9\u4e0d\u660e" * 25).encode()
         envelope.rcpt_tos.append(address)
