@@ -1,3 +1,7 @@
+// `tayori inbound`: the listener for bounces and complaints (daemon/inbound_service.h)
+// until SIGTERM/SIGINT, which stop accepting and let open sessions finish;
+// prints "listening on ADDRESS:PORT" once ready.
+//
 // `tayori inbound parse [--json] FILE...`: the inbound feedback parser alone
 // (feedback/parser.h), for operators and tests. For each file, one line per
 // reported recipient — a bounce, delay, delivery notice, complaint or
@@ -5,6 +9,7 @@
 // line with the fields of docs/feedback.md. delivery_id is set only when the
 // VERP address verifies with envelope.mac_key_env's key. Exit 0 when every
 // file was read, 2 when one could not be (named on stderr).
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -16,6 +21,10 @@
 #include "cli/cli.h"
 #include "cli/support.h"
 #include "config/config.h"
+#include "daemon/inbound_service.h"
+#include "loop/loop.h"
+#include "store/db_worker.h"
+#include "store/feedback.h"
 #include "feedback/parser.h"
 #include "feedback/records.h"
 
@@ -82,11 +91,54 @@ int RunInboundParse(const std::string& config_path, const std::vector<std::strin
   return code;
 }
 
+int RunInbound(const std::string& config_path) {
+  const char* command = "inbound";
+  auto cfg = config::LoadConfigFile(config_path);
+  if (!cfg.ok()) return ReportFailure(cfg.status(), command);
+  ApplyLogging(*cfg);
+  auto password = config::ResolveSecret(cfg->database.password_env, "database.password_env");
+  if (!password.ok()) return ReportFailure(password.status(), command);
+  {
+    auto probe = store::Connection::Open(cfg->database, *password);  // fail fast on a wrong database
+    if (!probe.ok()) return ReportFailure(probe.status(), command);
+  }
+  int code = kExitOk;
+  {
+    loop::Loop loop;
+    store::DbWorker db("db-inbound", cfg->database, *password, loop);
+    daemon::InboundService service(loop, *cfg, db);
+    Status st = service.Start();
+    if (!st.ok()) return ReportFailure(st, command);
+    std::printf("listening on %s:%d\n", cfg->inbound.listen_address.c_str(), service.port());
+    std::fflush(stdout);
+    // Raw messages are kept inbound.retain_days for audit and re-processing.
+    loop::Timer retention(loop);
+    int days = cfg->inbound.retain_days;
+    retention.Start(std::chrono::seconds(5), [&db, days] {
+      db.Submit([days](store::Connection& c) { return store::ExpireInboundMessages(c, days).status(); }, [](Status) {});
+    }, std::chrono::hours(1));
+    bool draining = false;
+    auto drain = [&] {
+      if (draining) return;
+      draining = true;
+      retention.Stop();
+      service.Drain([&loop] { loop.Stop(); });
+    };
+    loop::SignalWatcher term(loop, SIGTERM, drain), intr(loop, SIGINT, drain);
+    loop.Run();
+  }
+  return code;
+}
+
 }  // namespace
 
 void AddInboundCommands(CLI::App& app, CliContext& ctx) {
-  auto* inbound = app.add_subcommand("inbound", "inbound bounces (DSN) and complaints (ARF)");
-  inbound->require_subcommand(1);
+  auto* inbound = app.add_subcommand(
+      "inbound", "receive bounces (DSN) and complaints (ARF) over SMTP/LMTP ([inbound]); `inbound parse` reads files");
+  inbound->require_subcommand(0, 1);
+  inbound->callback([&ctx, inbound] {
+    if (inbound->get_subcommands().empty()) ctx.run = [&ctx] { return RunInbound(ctx.config_path); };
+  });
   auto files = std::make_shared<std::vector<std::string>>();
   auto json = std::make_shared<bool>(false);
   auto* parse = inbound->add_subcommand("parse", "parse bounce and complaint messages from files (no database)");

@@ -9,6 +9,7 @@
 #include "base/utf8_text.h"
 
 #include "store/campaigns.h"
+#include "store/effects.h"
 
 namespace tayori::store {
 namespace {
@@ -221,37 +222,22 @@ constexpr std::pair<const char*, const char*> kCounters[] = {
 
 Status ApplySideEffects(Connection& db, const DeliveryOutcome& o) {
   if (o.suppress_address && o.tenant_id) {
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        "INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) VALUES (" +
-        std::to_string(o.tenant_id) + ", " + db.Quote(o.email) + ", 0, 'bounce', " +
-        Column(db, "smtp " + o.enhanced, 64) + ", " + std::to_string(o.campaign_id) + ")"));
-    if (db.affected_rows() > 0) {
-      TAYORI_RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
-          std::to_string(o.tenant_id) + ", 'suppression', LAST_INSERT_ID(), 'suppressed', 'engine', " +
-          Column(db, "hard bounce from campaign " + std::to_string(o.campaign_id) + ": " + o.reply, 300) + ")"));
-    }
+    ShopSuppression s;
+    s.tenant_id = o.tenant_id;
+    s.email = o.email;
+    s.reason = "bounce";
+    s.source = "smtp " + o.enhanced;
+    s.campaign_id = o.campaign_id;
+    s.detail = "hard bounce from campaign " + std::to_string(o.campaign_id) + ": " + o.reply;
+    s.actor = "engine";
+    TAYORI_RETURN_IF_ERROR(SuppressForShop(db, s).status());
   }
   if (o.pause_sender_domain && o.sender_domain_id) {
-    std::string did = std::to_string(o.sender_domain_id);
-    std::string reason = ScrubUtf8("authentication failure reported by receiver: " + std::to_string(o.code) + " " +
-                                       o.enhanced + " " + o.reply, 400);
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = 'paused', paused_at = UTC_TIMESTAMP(6), "
-                                      "state_reason = " + db.Quote(reason) + " WHERE id = " + did +
-                                      " AND state <> 'paused'"));
-    if (db.affected_rows() > 0) {
-      TAYORI_RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
-          "'sender_domain', id, 'alert', 'engine', " + db.Quote("sender domain paused: " + reason) +
-          " FROM sender_domains WHERE id = " + did));
-      TAYORI_RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
-          "'campaign', id, 'state_change', 'engine', " + db.Quote("-> paused: sender domain paused") +
-          " FROM campaigns WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
-      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " +
-                                        Column(db, "sender domain paused: " + reason, 512) +
-                                        " WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
-    }
+    TAYORI_RETURN_IF_ERROR(PauseSenderDomain(db, o.sender_domain_id,
+                                             "authentication failure reported by receiver: " +
+                                                 std::to_string(o.code) + " " + o.enhanced + " " + o.reply,
+                                             "engine")
+                               .status());
   }
   return Status::Ok();
 }

@@ -1,0 +1,238 @@
+#include "daemon/inbound_service.h"
+
+#include <cstdio>
+
+#include "base/log.h"
+#include "dkim/crypto.h"
+#include "feedback/parser.h"
+#include "feedback/records.h"
+#include "inbound/from_config.h"
+#include "inbound/server.h"
+#include "store/feedback.h"
+#include "unsubscribe/token.h"
+
+namespace tayori::daemon {
+namespace {
+
+std::string EffectText(const feedback::RecipientReport& r) {
+  return std::string(feedback::EffectName(feedback::EffectOf(r)));
+}
+
+}  // namespace
+
+struct InboundService::Impl {
+  loop::Loop& loop;
+  const config::Config& config;
+  store::DbWorker& db;
+  std::unique_ptr<feedback::Parser> parser;
+  unsubscribe::KeySet keys;
+  std::unique_ptr<inbound::Server> server;
+  InboundCounters counters;
+  store::FeedbackPolicy policy;
+
+  Impl(loop::Loop& l, const config::Config& c, store::DbWorker& d) : loop(l), config(c), db(d) {}
+
+  Status Start() {
+    feedback::VerpKey verp;
+    verp.pattern = config.envelope.return_path;
+    TAYORI_ASSIGN_OR_RETURN(verp.mac_key, config::ResolveSecret(config.envelope.mac_key_env, "envelope.mac_key_env"));
+    parser = std::make_unique<feedback::Parser>(std::move(verp));
+    // Tokens in a returned message's List-Unsubscribe name its delivery
+    // when no VERP verifies (a relay that rewrote the envelope sender).
+    for (const auto& k : config.unsubscribe.keys) {
+      auto secret = config::ResolveSecret(k.secret_env, "unsubscribe.keys[" + k.id + "].secret_env");
+      if (!secret.ok()) continue;  // optional here: tokens are only a fallback
+      auto key = unsubscribe::SigningKey::FromBase64(k.id, *secret);
+      if (key.ok()) (void)keys.Add(std::move(key).value());
+    }
+    inbound::ServerOptions options = inbound::ServerOptionsFromConfig(config.inbound);
+    inbound::RecipientClassifier classifier = inbound::ClassifierFromConfig(config);
+    server = std::make_unique<inbound::Server>(
+        loop, options, classifier.AsCheck(),
+        [this](inbound::Delivery d, inbound::DeliveryReply reply) { Deliver(std::move(d), std::move(reply)); });
+    TAYORI_RETURN_IF_ERROR(server->Start().WithContext("inbound listener"));
+    return Status::Ok();
+  }
+
+  // A client waits at most this long for its message to be committed.
+  static constexpr std::chrono::seconds kCommitWait{10};
+
+  struct Pending {
+    Pending(inbound::DeliveryReply r, loop::Loop& l) : reply(std::move(r)), timer(l) {}
+    inbound::DeliveryReply reply;
+    loop::Timer timer;
+    bool answered = false;
+  };
+
+  struct Job {
+    inbound::Delivery delivery;
+    feedback::Report report;
+    store::FeedbackCommit commit;
+  };
+
+  void Deliver(inbound::Delivery delivery, inbound::DeliveryReply reply) {
+    if (!db.healthy()) {
+      // The database is away: the sender keeps the message and tries again.
+      ++counters.deferred;
+      reply.SendAll(inbound::Reply::TryLater("database unavailable, try again later"));
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->delivery = std::move(delivery);
+    auto pending = std::make_shared<Pending>(std::move(reply), loop);
+    // A database that went away mid-job makes the DbWorker retry until it is
+    // back; the client must not wait that long: after kCommitWait it gets
+    // 451 and sends again. Should the commit still land, the resend is
+    // recognised (sha256) and changes nothing twice.
+    std::weak_ptr<Pending> weak = pending;
+    pending->timer.Start(kCommitWait, [this, weak] {
+      auto p = weak.lock();
+      if (!p || p->answered) return;
+      p->answered = true;
+      ++counters.deferred;
+      log::Warn("inbound", "database too slow or away; deferring the message (451)");
+      p->reply.SendAll(inbound::Reply::TryLater("database unavailable, try again later"));
+    });
+    db.Submit([this, job](store::Connection& conn) -> Status { return Commit(conn, *job); },
+              [this, job, pending](Status st) {
+                pending->timer.Stop();
+                if (pending->answered) return;
+                pending->answered = true;
+                Committed(*job, st, pending->reply);
+              });
+  }
+
+  // On the DbWorker thread: parse (pure, thread-safe), match and commit.
+  Status Commit(store::Connection& conn, Job& job) {
+    std::vector<std::string> rcpts;
+    for (const auto& r : job.delivery.recipients) rcpts.push_back(r.address);
+    job.report = parser->Parse(job.delivery.data, rcpts);
+    const feedback::Report& rep = job.report;
+    store::InboundMessage m;
+    auto digest = crypto::Sha256(job.delivery.data);
+    m.sha256.assign(reinterpret_cast<const char*>(digest.data()), digest.size());
+    m.raw = job.delivery.data;
+    m.mail_from = job.delivery.sender;
+    m.rcpt_to = rcpts;
+    m.format = rep.format;
+    m.disposition = rep.disposition == feedback::Disposition::kParsed    ? "parsed"
+                    : rep.disposition == feedback::Disposition::kIgnored ? "ignored"
+                                                                          : "refused";
+    m.reason = rep.reason;
+    store::FeedbackMatch match;
+    match.delivery_id = rep.delivery_id;
+    match.message_id = rep.returned.message_id;
+    if (!rep.returned.unsubscribe_token.empty()) {
+      auto fields = unsubscribe::Verify(rep.returned.unsubscribe_token, keys);
+      if (fields.ok() && fields->tenant_id != 0 && fields->campaign_id != 0)
+        match.token = store::FeedbackMatch::Token{fields->tenant_id, fields->subscriber_id, fields->campaign_id};
+    }
+    std::vector<store::FeedbackItem> items;
+    if (rep.disposition == feedback::Disposition::kParsed) {
+      for (const auto& r : rep.recipients) {
+        store::FeedbackItem it;
+        it.type = std::string(feedback::FeedbackTypeName(r.type));
+        it.recipient = r.recipient;
+        it.status = r.status;
+        it.reply_code = r.reply_code;
+        it.diagnostic = r.diagnostic;
+        if (r.classification) {
+          it.category = std::string(smtp::BounceCategoryName(r.classification->category));
+          it.hard = r.classification->hard;
+        }
+        if (r.type == feedback::FeedbackType::kComplaint) it.category = "complaint";
+        it.feedback_type = rep.feedback_type;
+        it.effect = EffectText(r);
+        items.push_back(std::move(it));
+      }
+    }
+    TAYORI_ASSIGN_OR_RETURN(job.commit, store::CommitFeedback(conn, m, match, items, policy));
+    return Status::Ok();
+  }
+
+  void Committed(Job& job, const Status& st, inbound::DeliveryReply& reply) {
+    if (!st.ok()) {
+      ++counters.deferred;
+      log::Warn("inbound", "could not record a message; the sender will send it again",
+                {{"from", job.delivery.peer}, {"reason", st.message()}});
+      reply.SendAll(inbound::Reply::TryLater("could not record the message, try again later"));
+      return;
+    }
+    const auto& c = job.commit;
+    if (c.duplicate) {
+      ++counters.duplicates;
+      reply.SendAll(inbound::Reply::Accepted("already recorded"));
+      return;
+    }
+    ++counters.messages;
+    counters.suppressed += c.suppressed;
+    counters.bounced += c.bounced;
+    counters.domains_paused += c.domains_paused;
+    for (const auto& r : job.report.recipients) {
+      switch (r.type) {
+        case feedback::FeedbackType::kBounce:
+          ++(r.classification && r.classification->hard ? counters.bounces_hard : counters.bounces_soft);
+          break;
+        case feedback::FeedbackType::kDelay: ++counters.delays; break;
+        case feedback::FeedbackType::kComplaint: ++counters.complaints; break;
+        case feedback::FeedbackType::kAutoReply: ++counters.auto_replies; break;
+        default: break;
+      }
+    }
+    if (job.report.recipients.empty()) ++counters.not_feedback;
+    bool feedback = !job.report.recipients.empty() && job.report.disposition == feedback::Disposition::kParsed;
+    if (feedback && !c.matched) ++counters.unmatched;
+    log::Info("inbound", "recorded",
+              {{"id", std::to_string(c.inbound_message_id)},
+               {"type", std::string(feedback::FeedbackTypeName(job.report.type()))},
+               {"format", job.report.format},
+               {"delivery", c.matched ? std::to_string(c.delivery_id) : "none"},
+               {"bounced", std::to_string(c.bounced)},
+               {"suppressed", std::to_string(c.suppressed)},
+               {"reason", job.report.reason}});
+    if (c.domains_paused > 0)
+      log::Error("inbound", "ALERT sender domain paused: a bounce reports an authentication failure",
+                 {{"delivery", std::to_string(c.delivery_id)}});
+    for (const auto& n : c.notes) log::Info("inbound", "note", {{"delivery", std::to_string(c.delivery_id)}, {"note", n}});
+    reply.SendAll(inbound::Reply::Accepted());
+  }
+
+  std::string MetricsText() const {
+    std::string out;
+    auto line = [&](const char* name, const char* labels, uint64_t v) {
+      out += name;
+      if (labels && *labels) out += std::string("{") + labels + "}";
+      out += " " + std::to_string(v) + "\n";
+    };
+    out += "# HELP tayori_inbound_messages_total Inbound messages by what was done with them.\n"
+           "# TYPE tayori_inbound_messages_total counter\n";
+    line("tayori_inbound_messages_total", "result=\"recorded\"", counters.messages);
+    line("tayori_inbound_messages_total", "result=\"duplicate\"", counters.duplicates);
+    line("tayori_inbound_messages_total", "result=\"deferred\"", counters.deferred);
+    out += "# HELP tayori_feedback_total Reported recipients by type and class.\n"
+           "# TYPE tayori_feedback_total counter\n";
+    line("tayori_feedback_total", "type=\"bounce\",class=\"hard\"", counters.bounces_hard);
+    line("tayori_feedback_total", "type=\"bounce\",class=\"soft\"", counters.bounces_soft);
+    line("tayori_feedback_total", "type=\"delay\"", counters.delays);
+    line("tayori_feedback_total", "type=\"complaint\"", counters.complaints);
+    line("tayori_feedback_total", "type=\"auto-reply\"", counters.auto_replies);
+    line("tayori_feedback_total", "type=\"not-feedback\"", counters.not_feedback);
+    line("tayori_feedback_unmatched_total", "", counters.unmatched);
+    line("tayori_feedback_suppressed_total", "", counters.suppressed);
+    return out;
+  }
+};
+
+InboundService::InboundService(loop::Loop& loop, const config::Config& config, store::DbWorker& db)
+    : impl_(std::make_unique<Impl>(loop, config, db)) {}
+InboundService::~InboundService() = default;
+Status InboundService::Start() { return impl_->Start(); }
+int InboundService::port() const { return impl_->server ? impl_->server->port() : 0; }
+void InboundService::Drain(std::function<void()> done) {
+  if (impl_->server) impl_->server->Drain(std::move(done));
+  else done();
+}
+const InboundCounters& InboundService::counters() const { return impl_->counters; }
+std::string InboundService::MetricsText() const { return impl_->MetricsText(); }
+
+}  // namespace tayori::daemon

@@ -1,0 +1,226 @@
+#include "store/feedback.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "base/utf8_text.h"
+#include "store/compress.h"
+#include "store/effects.h"
+#include "store/values.h"
+
+namespace tayori::store {
+namespace {
+
+struct Matched {
+  uint64_t delivery_id = 0, campaign_id = 0, tenant_id = 0, sender_domain_id = 0;
+  std::string email, state, matched_by = "none";
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+Result<std::optional<Matched>> FindDelivery(Connection& db, const FeedbackMatch& m) {
+  std::string select =
+      "SELECT d.id, d.campaign_id, c.tenant_id, c.sender_domain_id, d.email, d.state FROM deliveries d "
+      "JOIN campaigns c ON c.id = d.campaign_id WHERE ";
+  auto first = [&](const std::string& where, const char* how) -> Result<std::optional<Matched>> {
+    TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(select + where + " ORDER BY d.id LIMIT 1 FOR UPDATE"));
+    if (rows.rows.empty()) return std::optional<Matched>();
+    const auto& r = rows.rows[0];
+    Matched x;
+    x.delivery_id = U64(r[0]);
+    x.campaign_id = U64(r[1]);
+    x.tenant_id = U64(r[2]);
+    x.sender_domain_id = U64(r[3]);
+    x.email = Str(r[4]);
+    x.state = Str(r[5]);
+    x.matched_by = how;
+    return std::optional<Matched>(x);
+  };
+  if (m.delivery_id) {
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.id = " + std::to_string(*m.delivery_id), "verp"));
+    if (x) return x;
+  }
+  if (!m.message_id.empty()) {
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.message_id = " + db.Quote(ScrubUtf8(m.message_id, 255)), "message_id"));
+    if (x) return x;
+  }
+  if (m.token) {
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = " + std::to_string(m.token->campaign_id) +
+                                              " AND d.subscriber_id = " + std::to_string(m.token->subscriber_id) +
+                                              " AND c.tenant_id = " + std::to_string(m.token->tenant_id),
+                                          "token"));
+    if (x) return x;
+  }
+  return std::optional<Matched>();
+}
+
+// The counter of each terminal state a hard bounce can overturn.
+const char* CounterOf(const std::string& state) {
+  if (state == "sent") return "sent_count";
+  if (state == "unknown") return "unknown_count";
+  if (state == "failed") return "failed_count";
+  if (state == "expired") return "expired_count";
+  return nullptr;
+}
+
+// A hard bounce: the delivery becomes 'bounced' (also after 'sent': the
+// relay accepted it, the receiving system did not), its counters move with
+// it, and the address is suppressed for the shop.
+Status HardBounce(Connection& db, const Matched& d, const FeedbackItem& it, const FeedbackPolicy& p,
+                  FeedbackCommit& out) {
+  static const char* kOverturnable = "'sent','unknown','failed','expired','queued','deferred'";
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "UPDATE deliveries SET state = 'bounced', last_enhanced = " + db.Quote(ScrubUtf8(it.status, 16)) +
+      ", last_code = " + (it.reply_code.empty() ? std::string("last_code") : std::to_string(std::atoi(it.reply_code.c_str()))) +
+      ", last_reply = " + db.Quote(ScrubUtf8("bounce report: " + it.diagnostic, 512)) +
+      " WHERE id = " + std::to_string(d.delivery_id) + " AND state IN (" + kOverturnable + ")"));
+  if (db.affected_rows() > 0) {
+    ++out.bounced;
+    std::string moves = "bounced_count = bounced_count + 1";
+    if (const char* from = CounterOf(d.state)) moves += std::string(", ") + from + " = GREATEST(" + from + ", 1) - 1";
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET " + moves + " WHERE id = " + std::to_string(d.campaign_id)));
+  } else if (d.state == "leased") {
+    out.notes.push_back("delivery " + std::to_string(d.delivery_id) +
+                        " is being retried by an engine; its state is left, the address suppressed");
+  }
+  ShopSuppression s{d.tenant_id, d.email, "bounce", "dsn " + it.status, d.campaign_id,
+                    "bounce report for campaign " + std::to_string(d.campaign_id) + ": " + it.status + " " +
+                        it.diagnostic,
+                    p.actor};
+  TAYORI_ASSIGN_OR_RETURN(bool added, SuppressForShop(db, s));
+  out.suppressed += added;
+  return Status::Ok();
+}
+
+Status SoftBounce(Connection& db, const Matched& d, const FeedbackItem& it, const FeedbackPolicy& p,
+                  FeedbackCommit& out) {
+  // Counted before this report's own event is written: this one makes +1.
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT COUNT(*) FROM feedback_events WHERE tenant_id = " + std::to_string(d.tenant_id) +
+                          " AND recipient = " + db.Quote(ScrubUtf8(Lower(d.email), 320)) +
+                          " AND type = 'bounce' AND hard = 0 AND effect = 'record' AND created_at >= "
+                          "UTC_TIMESTAMP(6) - INTERVAL " + std::to_string(p.soft_bounce_window_days) + " DAY"));
+  int64_t before = static_cast<int64_t>(U64(rows.rows.at(0).at(0)));
+  if (before + 1 < p.soft_bounce_limit) return Status::Ok();
+  ShopSuppression s{d.tenant_id, d.email, "bounce", "soft bounces " + it.status, d.campaign_id,
+                    std::to_string(before + 1) + " soft bounces within " + std::to_string(p.soft_bounce_window_days) +
+                        " days, the last: " + it.status + " " + it.diagnostic,
+                    p.actor};
+  TAYORI_ASSIGN_OR_RETURN(bool added, SuppressForShop(db, s));
+  out.suppressed += added;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
+                                      const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy) {
+  FeedbackCommit out;
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status st) -> Result<FeedbackCommit> {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  // The unique key makes two listeners racing on one resend serialise here.
+  std::string sha = "UNHEX('" + Hex(message.sha256) + "')";
+  std::string rcpts;
+  for (const auto& r : message.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + r;
+  Status st = db.Execute(
+      "INSERT IGNORE INTO inbound_messages (sha256, mail_from, rcpt_to, size_bytes, raw_deflate, format, disposition, "
+      "reason) VALUES (" + sha + ", " + db.Quote(ScrubUtf8(message.mail_from, 320)) + ", " +
+      db.Quote(ScrubUtf8(rcpts, 10000)) + ", " + std::to_string(message.raw.size()) + ", " +
+      db.Quote(Deflate(message.raw)) + ", " + db.Quote(ScrubUtf8(message.format, 32)) + ", " +
+      db.Quote(message.disposition) + ", " +
+      (message.reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(message.reason, 512))) + ")");
+  if (!st.ok()) return fail(st);
+  if (db.affected_rows() == 0) {
+    out.duplicate = true;
+    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+    return out;
+  }
+  out.inbound_message_id = db.last_insert_id();
+  auto found = FindDelivery(db, match);
+  if (!found.ok()) return fail(found.status());
+  std::optional<Matched> d = *found;
+  if (d) {
+    out.matched = true;
+    out.delivery_id = d->delivery_id;
+    out.tenant_id = d->tenant_id;
+  }
+  for (const auto& it : items) {
+    std::string effect = "none", note;
+    if (!d && it.effect != "none") {
+      note = "matched no delivery (no verified VERP, Message-ID or unsubscribe token)";
+    } else if (d) {
+      if (!it.recipient.empty() && Lower(it.recipient) != Lower(d->email))
+        note = "the report names " + it.recipient + "; the matched delivery went to " + d->email +
+               ", whose shop alone the effect touches";
+      if (it.effect == "bounce_and_suppress") {
+        st = HardBounce(db, *d, it, policy, out);
+        effect = it.effect;
+      } else if (it.effect == "record") {
+        if (it.type == "bounce") st = SoftBounce(db, *d, it, policy, out);  // a delay is only recorded
+        effect = it.effect;
+      } else if (it.effect == "suppress_for_shop") {
+        ShopSuppression s{d->tenant_id, d->email, "complaint", "arf " + it.feedback_type, d->campaign_id,
+                          "complaint (" + it.feedback_type + ") about campaign " + std::to_string(d->campaign_id),
+                          policy.actor};
+        auto added = SuppressForShop(db, s);
+        st = added.status();
+        if (added.ok()) {
+          out.suppressed += *added;
+          ++out.complaints;
+          st = db.Execute("UPDATE campaigns SET complaint_count = complaint_count + 1 WHERE id = " +
+                          std::to_string(d->campaign_id));
+        }
+        effect = it.effect;
+      } else if (it.effect == "pause_sender_domain") {
+        auto paused = PauseSenderDomain(db, d->sender_domain_id,
+                                        "authentication failure in a bounce report: " + it.status + " " + it.diagnostic,
+                                        policy.actor);
+        st = paused.status();
+        if (paused.ok()) out.domains_paused += *paused;
+        effect = it.effect;
+      }
+      if (!st.ok()) return fail(st);
+    }
+    if (!note.empty()) out.notes.push_back(note);
+    st = db.Execute(
+        "INSERT INTO feedback_events (inbound_message_id, type, recipient, status, reply_code, category, hard, "
+        "feedback_type, diagnostic, matched_by, delivery_id, campaign_id, tenant_id, sender_domain_id, effect, "
+        "effect_note) VALUES (" + std::to_string(out.inbound_message_id) + ", " + db.Quote(it.type) + ", " +
+        db.Quote(ScrubUtf8(Lower(d && it.effect != "none" ? d->email : it.recipient), 320)) + ", " +
+        db.Quote(ScrubUtf8(it.status, 16)) + ", " + db.Quote(ScrubUtf8(it.reply_code, 8)) + ", " +
+        db.Quote(ScrubUtf8(it.category, 32)) + ", " + (it.hard ? "1" : "0") + ", " +
+        db.Quote(ScrubUtf8(it.feedback_type, 32)) + ", " + db.Quote(ScrubUtf8(it.diagnostic, 1000)) + ", " +
+        db.Quote(d ? d->matched_by : "none") + ", " + (d ? std::to_string(d->delivery_id) : "NULL") + ", " +
+        (d ? std::to_string(d->campaign_id) : "NULL") + ", " + (d ? std::to_string(d->tenant_id) : "NULL") + ", " +
+        (d ? std::to_string(d->sender_domain_id) : "NULL") + ", " + db.Quote(effect) + ", " +
+        (note.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(note, 512))) + ")");
+    if (!st.ok()) return fail(st);
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return out;
+}
+
+Result<int> ExpireInboundMessages(Connection& db, int days) {
+  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE inbound_messages SET raw_deflate = '' WHERE raw_deflate <> '' AND "
+                                    "received_at < UTC_TIMESTAMP(6) - INTERVAL " + std::to_string(days) +
+                                    " DAY LIMIT 10000"));
+  return static_cast<int>(db.affected_rows());
+}
+
+}  // namespace tayori::store

@@ -1,0 +1,82 @@
+// Inbound feedback in the database: a bounce or complaint that came back by
+// mail (`tayori inbound`), kept compressed for audit and re-processing, its
+// reported recipients matched to the delivery they are about, and their
+// effects — a delivery bounced, an address suppressed, a sender domain
+// paused, a complaint counted — all in ONE transaction, so the listener
+// answers 250 only once everything is committed and a resend changes nothing.
+//
+// Always within one shop: an effect applies only to the matched delivery's
+// own address in the delivery's own shop, whatever address the report names
+// (a complaint naming another shop's subscriber suppresses nobody there).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/connection.h"
+
+namespace tayori::store {
+
+struct InboundMessage {
+  std::string sha256;                  // 32 bytes of the raw message's SHA-256 (the resend key)
+  std::string raw;                     // the message as received (stored compressed)
+  std::string mail_from;               // "" for DSNs
+  std::vector<std::string> rcpt_to;
+  std::string format;                  // the parser's: rfc3464, arf, qmail ...
+  std::string disposition = "parsed";  // parsed | ignored | refused
+  std::string reason;
+};
+
+// How the report names the delivery it is about, verified by the caller:
+// a VERP address whose MAC checked, else the returned message's Message-ID,
+// else an unsubscribe token from its List-Unsubscribe header.
+struct FeedbackMatch {
+  std::optional<uint64_t> delivery_id;
+  std::string message_id;
+  struct Token {
+    uint64_t tenant_id = 0, subscriber_id = 0, campaign_id = 0;
+  };
+  std::optional<Token> token;
+};
+
+// One reported recipient, as the parser classified it.
+struct FeedbackItem {
+  std::string type;        // bounce | delay | delivered | complaint | auto-reply | not-feedback
+  std::string recipient;
+  std::string status, reply_code, category, feedback_type, diagnostic;
+  bool hard = false;
+  // What it asks for: none | record | bounce_and_suppress | pause_sender_domain | suppress_for_shop
+  std::string effect = "none";
+};
+
+struct FeedbackPolicy {
+  // A soft bounce is recorded; this many for one address of one shop within
+  // the window suppress it (a mailbox full for a week is as good as gone).
+  int soft_bounce_limit = 3;
+  int soft_bounce_window_days = 7;
+  std::string actor = "inbound";
+};
+
+struct FeedbackCommit {
+  bool duplicate = false;          // this exact message was committed before: nothing done again
+  uint64_t inbound_message_id = 0;
+  bool matched = false;            // a delivery was found
+  uint64_t delivery_id = 0, tenant_id = 0;
+  int bounced = 0;                 // deliveries that became 'bounced'
+  int suppressed = 0;              // new suppressions
+  int complaints = 0;
+  int domains_paused = 0;
+  std::vector<std::string> notes;  // effects not applied, and why (for the log)
+};
+
+Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
+                                      const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy);
+
+// Raw messages older than `days`: the compressed bytes are dropped (the row
+// and its feedback events stay, for the rates). Returns how many.
+Result<int> ExpireInboundMessages(Connection& db, int days);
+
+}  // namespace tayori::store

@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""`tayori inbound` end to end: a campaign is sent by `tayori run` through the
+fault relay (which logs each message's VERP return path), then bounces and
+complaints written here with Python's email package are sent to the listener
+with smtplib, and the database is checked: hard bounces make the delivery
+'bounced' and suppress the address for its shop only, a resend changes
+nothing twice, a forged VERP touches nothing, a complaint matched by the
+returned Message-ID suppresses and is counted, three soft bounces suppress,
+an authentication failure pauses the sender domain, an auto-reply does
+nothing, the next campaign skips the suppressed addresses, and an address
+that is not a bounce or complaint address is refused at RCPT.
+
+    inbound_test.py TAYORI_BINARY InboundTest.test_name
+"""
+import base64
+import json
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from email.message import EmailMessage
+
+TAYORI = None
+SRC = os.environ.get("TAYORI_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(SRC, "tests/daemon"))
+from engine_test import EngineTest, env_required  # noqa: E402  (the shared fixtures: MariaDB, relay, config)
+
+
+def dsn(verp, recipient, status, diagnostic, action="failed", returned_message_id=None):
+    """An RFC 3464 delivery status notification as Postfix writes it."""
+    b = "=_dsn_boundary"
+    return (f"From: MAILER-DAEMON@relay.example (Mail Delivery System)\r\nTo: {verp}\r\n"
+            f"Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/report; report-type=delivery-status; boundary=\"{b}\"\r\n\r\n"
+            f"--{b}\r\nContent-Type: text/plain\r\n\r\n"
+            f"I'm sorry to have to inform you that your message could not be delivered to {recipient}.\r\n\r\n"
+            f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\n"
+            f"Reporting-MTA: dns; relay.example\r\n\r\nFinal-Recipient: rfc822; {recipient}\r\n"
+            f"Action: {action}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n\r\n"
+            f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            f"Return-Path: <{verp}>\r\nFrom: news@shop.example\r\nTo: {recipient}\r\n"
+            f"Message-ID: {returned_message_id or '<unknown@shop.example>'}\r\nSubject: News\r\n\r\n"
+            f"--{b}--\r\n").encode()
+
+
+def arf(complaint_to, reported_recipient, message_id, verp=None):
+    """An RFC 5965 abuse report whose reported message is one of ours."""
+    b = "=_arf_boundary"
+    return (f"From: feedback@isp.example\r\nTo: {complaint_to}\r\nSubject: FW: News\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/report; report-type=feedback-report; boundary=\"{b}\"\r\n\r\n"
+            f"--{b}\r\nContent-Type: text/plain\r\n\r\n"
+            f"This is an email abuse report for an email message received from IP 192.0.2.1.\r\n\r\n"
+            f"--{b}\r\nContent-Type: message/feedback-report\r\n\r\n"
+            f"Feedback-Type: abuse\r\nUser-Agent: SomeISP/1.0\r\nVersion: 1\r\n"
+            f"Original-Rcpt-To: {reported_recipient}\r\nArrival-Date: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\n"
+            f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\n" +
+            (f"Return-Path: <{verp}>\r\n" if verp else "") +
+            f"From: news@shop.example\r\nTo: {reported_recipient}\r\nMessage-ID: {message_id}\r\nSubject: News\r\n\r\n"
+            f"--{b}--\r\n").encode()
+
+
+class InboundTest(EngineTest):
+    def start_inbound(self, extra=""):
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text + f"""
+[inbound]
+port = 0
+bounce_domains = ["bounce.platform.example"]
+complaint_addresses = ["fbl@platform.example"]
+command_timeout_s = 10
+{extra}""")
+        log = open(os.path.join(self.dir, "inbound.log"), "a")
+        p = subprocess.Popen([TAYORI, "-c", self.config, "inbound"], stdout=subprocess.PIPE, stderr=log,
+                             env=self.env, text=True)
+        self.engines.append(p)
+        line = p.stdout.readline()
+        self.assertTrue(line.startswith("listening on "), f"inbound did not start: {line!r} {self.inbound_log()}")
+        self.inbound_port = int(line.strip().rsplit(":", 1)[1])
+        return p
+
+    def inbound_log(self):
+        path = os.path.join(self.dir, "inbound.log")
+        return open(path, errors="replace").read() if os.path.exists(path) else ""
+
+    def send(self, rcpt, data, sender=""):
+        with smtplib.SMTP("127.0.0.1", self.inbound_port, timeout=30) as s:
+            return s.sendmail(sender, [rcpt], data)
+
+    def sent_campaign(self, slug, domain, rcpts):
+        """A campaign sent through the fault relay; returns (campaign id, {rcpt: verp})."""
+        cid = self.shop(slug, domain, rcpts)
+        self.schedule(cid)
+        p = self.start_engine(f"run-{slug}", idle_exit=True)
+        self.assertEqual(p.wait(60), 0, self.engine_log(f"run-{slug}"))
+        return cid, {m["rcpt"]: m["mail_from"] for m in self.relay_.accepted()}
+
+    def setUp(self):
+        super().setUp()
+        self.relay_ = self.relay()
+        self.write_config(self.relay_)
+
+    def state_of(self, email):
+        return self.mysql(f"SELECT state FROM deliveries WHERE email = '{email}' ORDER BY id DESC LIMIT 1")[0][0]
+
+    def suppressed(self, email):
+        return self.mysql(f"SELECT t.slug, x.reason FROM suppressions x JOIN tenants t ON t.id = x.tenant_id "
+                          f"WHERE x.email = '{email}' ORDER BY t.slug")
+
+    # ---- tests ---------------------------------------------------------------
+
+    def test_bounces_and_complaints_clean_the_lists_within_one_shop(self):
+        cid, verp = self.sent_campaign("alpha", "alpha.platform.example",
+                                       [f"r{i}@dest.example" for i in range(8)] + ["shared@dest.example"])
+        other, _ = self.sent_campaign("beta", "beta.platform.example", ["shared@dest.example", "b1@dest.example"])
+        self.start_inbound()
+        # A hard bounce through the VERP address: bounced, suppressed for alpha only.
+        hard = dsn(verp["r0@dest.example"], "r0@dest.example", "5.1.1", "550 5.1.1 user unknown")
+        self.assertEqual(self.send(verp["r0@dest.example"], hard), {})
+        self.assertEqual(self.state_of("r0@dest.example"), "bounced")
+        self.assertEqual(self.suppressed("r0@dest.example"), [["alpha", "bounce"]])
+        counts = self.mysql(f"SELECT sent_count, bounced_count FROM campaigns WHERE id = {cid}")[0]
+        self.assertEqual(counts, ["8", "1"])
+        # The same message again (our 250 was lost): nothing twice.
+        self.send(verp["r0@dest.example"], hard)
+        self.assertEqual(self.mysql(f"SELECT sent_count, bounced_count FROM campaigns WHERE id = {cid}")[0], ["8", "1"])
+        self.assertEqual(self.mysql("SELECT COUNT(*) FROM inbound_messages")[0][0], "1")
+        # A forged VERP (the MAC altered) matches nothing and writes nothing to deliveries.
+        forged = verp["r1@dest.example"][:-len("@bounce.platform.example")]
+        forged = forged[:-1] + ("A" if forged[-1] != "A" else "B") + "@bounce.platform.example"
+        self.send(forged, dsn(forged, "r1@dest.example", "5.1.1", "550 5.1.1 user unknown"))
+        self.assertEqual(self.state_of("r1@dest.example"), "sent")
+        self.assertEqual(self.suppressed("r1@dest.example"), [])
+        self.assertEqual(self.mysql("SELECT matched_by, effect FROM feedback_events ORDER BY id DESC LIMIT 1")[0],
+                         ["none", "none"])
+        # A complaint through the feedback loop, matched by the returned Message-ID.
+        mid = self.mysql("SELECT message_id FROM deliveries WHERE email = 'r2@dest.example'")[0][0]
+        self.send("fbl@platform.example", arf("fbl@platform.example", "r2@dest.example", mid))
+        self.assertEqual(self.suppressed("r2@dest.example"), [["alpha", "complaint"]])
+        self.assertEqual(self.mysql(f"SELECT complaint_count FROM campaigns WHERE id = {cid}")[0][0], "1")
+        # A complaint naming another shop's subscriber, about alpha's message
+        # to shared@: only alpha's own address is suppressed; beta's b1@ is not.
+        mid = self.mysql(f"SELECT message_id FROM deliveries WHERE email = 'shared@dest.example' AND "
+                         f"campaign_id = {cid}")[0][0]
+        self.send("fbl@platform.example", arf("fbl@platform.example", "b1@dest.example", mid))
+        self.assertEqual(self.suppressed("shared@dest.example"), [["alpha", "complaint"]])
+        self.assertEqual(self.suppressed("b1@dest.example"), [])
+        # Soft bounces: recorded; the third within the window suppresses.
+        for n in range(3):
+            soft = dsn(verp["r3@dest.example"], "r3@dest.example", "4.2.2", f"452 4.2.2 mailbox full ({n})")
+            self.send(verp["r3@dest.example"], soft)
+            self.assertEqual(self.state_of("r3@dest.example"), "sent")
+            self.assertEqual(bool(self.suppressed("r3@dest.example")), n == 2, f"after soft bounce {n + 1}")
+        # A delay is recorded only.
+        self.send(verp["r4@dest.example"], dsn(verp["r4@dest.example"], "r4@dest.example", "4.4.7",
+                                               "delivery delayed", action="delayed"))
+        self.assertEqual(self.suppressed("r4@dest.example"), [])
+        # An auto-reply (vacation) is never a bounce.
+        vacation = EmailMessage()
+        vacation["From"] = "r5@dest.example"
+        vacation["To"] = verp["r5@dest.example"]
+        vacation["Subject"] = "Out of office"
+        vacation["Auto-Submitted"] = "auto-replied"
+        vacation.set_content("I am away until Monday.")
+        self.send(verp["r5@dest.example"], vacation.as_bytes(), sender="r5@dest.example")
+        self.assertEqual(self.state_of("r5@dest.example"), "sent")
+        self.assertEqual(self.suppressed("r5@dest.example"), [])
+        # An authentication failure reported later pauses the sender domain.
+        self.send(verp["r6@dest.example"], dsn(verp["r6@dest.example"], "r6@dest.example", "5.7.26",
+                                               "550 5.7.26 This mail is unauthenticated"))
+        self.assertEqual(self.mysql("SELECT state FROM sender_domains WHERE domain = 'alpha.platform.example'")[0][0],
+                         "paused")
+        self.assertEqual(self.mysql("SELECT state FROM sender_domains WHERE domain = 'beta.platform.example'")[0][0],
+                         "verified")
+        # Anything else is refused at RCPT.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused):
+            self.send("postmaster@elsewhere.example", b"Subject: hi\r\n\r\nhello\r\n")
+        # The next campaign of alpha skips the suppressed addresses.
+        self.mysql("UPDATE sender_domains SET state = 'verified', state_reason = NULL "
+                   "WHERE domain = 'alpha.platform.example'")
+        out = self.tayori("campaign", "create", "--tenant", "alpha", "--list", "news", "--from",
+                          "news@alpha.platform.example", "--subject", "Again", "--text",
+                          os.path.join(SRC, "tests/daemon/body.txt"))
+        second = int(out.stdout.split()[1])
+        before = {m["rcpt"] for m in self.relay_.accepted()}
+        count_before = len(self.relay_.accepted())
+        self.schedule(second)
+        p = self.start_engine("second", idle_exit=True)
+        self.assertEqual(p.wait(60), 0, self.engine_log("second"))
+        again = [m["rcpt"] for m in self.relay_.accepted()[count_before:]]
+        for gone in ("r0@dest.example", "r2@dest.example", "r3@dest.example", "shared@dest.example"):
+            self.assertNotIn(gone, again)
+        self.assertIn("r1@dest.example", again)
+        self.assertTrue(before)
+        self.assertEqual(self.mysql(f"SELECT COUNT(*) FROM deliveries WHERE campaign_id = {second} "
+                                    f"AND state = 'suppressed'")[0][0], "4")
+        self.assertIn("recorded", self.inbound_log())
+
+    def test_database_down_defers_and_nothing_is_lost(self):
+        run_dir = env_required("TAYORI_RUN_DIR")
+        cid, verp = self.sent_campaign("gamma", "gamma.platform.example", ["g0@dest.example"])
+        self.start_inbound()
+        hard = dsn(verp["g0@dest.example"], "g0@dest.example", "5.1.1", "550 5.1.1 user unknown")
+        env = dict(os.environ, TAYORI_RUN_DIR=run_dir)
+        subprocess.run([os.path.join(SRC, "scripts/services"), "stop", "mariadb"], check=True, env=env,
+                       capture_output=True)
+        try:
+            deadline = time.time() + 30
+            deferred = False
+            while time.time() < deadline and not deferred:
+                try:
+                    self.send(verp["g0@dest.example"], hard)
+                except smtplib.SMTPDataError as e:
+                    deferred = e.smtp_code == 451
+                    break
+                time.sleep(0.5)
+            self.assertTrue(deferred, "the listener answers 451 while the database is away")
+        finally:
+            subprocess.run([os.path.join(SRC, "scripts/services"), "start", "mariadb"], check=True, env=env,
+                           capture_output=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                self.send(verp["g0@dest.example"], hard)
+                break
+            except smtplib.SMTPDataError:
+                time.sleep(1)
+        self.assertEqual(self.state_of("g0@dest.example"), "bounced")
+        self.assertEqual(self.mysql("SELECT COUNT(*) FROM inbound_messages")[0][0], "1")
+
+
+if __name__ == "__main__":
+    TAYORI = sys.argv.pop(1)
+    import engine_test
+    engine_test.TAYORI = TAYORI
+    unittest.main(verbosity=2)
