@@ -159,6 +159,13 @@ struct InboundService::Impl {
       return;
     }
     const auto& c = job.commit;
+    if (c.retry_later) {
+      ++counters.deferred;
+      log::Info("inbound", "bounce for a delivery still being written; deferring it (451)",
+                {{"delivery", std::to_string(c.delivery_id)}});
+      reply.SendAll(inbound::Reply::TryLater("the delivery is still in progress here, try again later"));
+      return;
+    }
     if (c.duplicate) {
       ++counters.duplicates;
       reply.SendAll(inbound::Reply::Accepted("already recorded"));

@@ -92,9 +92,6 @@ Status HardBounce(Connection& db, const Matched& d, const FeedbackItem& it, cons
     std::string moves = "bounced_count = bounced_count + 1";
     if (const char* from = CounterOf(d.state)) moves += std::string(", ") + from + " = GREATEST(" + from + ", 1) - 1";
     TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET " + moves + " WHERE id = " + std::to_string(d.campaign_id)));
-  } else if (d.state == "leased") {
-    out.notes.push_back("delivery " + std::to_string(d.delivery_id) +
-                        " is being retried by an engine; its state is left, the address suppressed");
   }
   ShopSuppression s{d.tenant_id, d.email, "bounce", "dsn " + it.status, d.campaign_id,
                     "bounce report for campaign " + std::to_string(d.campaign_id) + ": " + it.status + " " +
@@ -155,6 +152,16 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
   auto found = FindDelivery(db, match);
   if (!found.ok()) return fail(found.status());
   std::optional<Matched> d = *found;
+  if (d && d->state == "leased") {
+    bool changes_state = std::any_of(items.begin(), items.end(),
+                                     [](const FeedbackItem& it) { return it.effect == "bounce_and_suppress"; });
+    if (changes_state) {
+      (void)db.Execute("ROLLBACK");
+      out.retry_later = true;
+      out.delivery_id = d->delivery_id;
+      return out;
+    }
+  }
   if (d) {
     out.matched = true;
     out.delivery_id = d->delivery_id;

@@ -62,6 +62,10 @@ struct FeedbackPolicy {
 
 struct FeedbackCommit {
   bool duplicate = false;          // this exact message was committed before: nothing done again
+  // Nothing was written: the matched delivery is still leased by an engine
+  // (a relay that bounces at once can return the DSN before the engine
+  // has written 'sent'). The listener answers 451; the resend finds it sent.
+  bool retry_later = false;
   uint64_t inbound_message_id = 0;
   bool matched = false;            // a delivery was found
   uint64_t delivery_id = 0, tenant_id = 0;

@@ -233,6 +233,54 @@ command_timeout_s = 10
         self.assertEqual(self.state_of("g0@dest.example"), "bounced")
         self.assertEqual(self.mysql("SELECT COUNT(*) FROM inbound_messages")[0][0], "1")
 
+    def test_a_real_postfix_relay_that_bounces_after_accepting(self):
+        # The relay answers 250 to everything, then fails gone.example and
+        # sends its own RFC 3464 DSNs to the VERP return path, which it
+        # delivers to `tayori inbound` (its transport for the bounce domain).
+        self.start_inbound()
+        relay_port = self.free_port()
+        postfix_dir = os.path.join(self.dir, "postfix")
+        os.chmod(self.dir, 0o755)  # Postfix's own daemons (user postfix) work under it
+        subprocess.run([os.path.join(SRC, "tests/tools/postfix_relay.sh"), "start", postfix_dir, str(relay_port),
+                        str(self.relay_.port), str(self.inbound_port), "bounce.platform.example", "gone.example"],
+                       check=True)
+        self.addCleanup(lambda: subprocess.run([os.path.join(SRC, "tests/tools/postfix_relay.sh"), "stop",
+                                                postfix_dir]))
+
+        class Via:
+            port = relay_port
+        with open(self.config) as f:
+            inbound_section = f.read().split("[inbound]", 1)[1]
+        self.write_config(Via())
+        with open(self.config, "a") as f:
+            f.write("[inbound]" + inbound_section)
+        rcpts = [f"ok{i}@dest.example" for i in range(5)] + ["lost0@gone.example", "lost1@gone.example"]
+        cid = self.shop("delta", "delta.platform.example", rcpts)
+        # Another shop with one of the same addresses: its list is its own.
+        self.shop("omega", "omega.platform.example", ["lost0@gone.example"])
+        self.schedule(cid)
+        p = self.start_engine("via-postfix", idle_exit=True)
+        self.assertEqual(p.wait(60), 0, self.engine_log("via-postfix"))
+        self.assertEqual(self.states(cid), {"sent": 7}, "the relay accepted every message")
+        self.wait_for(lambda: self.state_of("lost0@gone.example") == "bounced" and
+                      self.state_of("lost1@gone.example") == "bounced", 90,
+                      "Postfix's DSNs to reach tayori inbound: " + self.inbound_log()[-2000:])
+        self.assertEqual(self.states(cid), {"sent": 5, "bounced": 2})
+        self.assertEqual(self.suppressed("lost0@gone.example"), [["delta", "bounce"]])
+        self.assertEqual(self.suppressed("lost1@gone.example"), [["delta", "bounce"]])
+        events = self.mysql("SELECT matched_by, status, category, effect FROM feedback_events ORDER BY id")
+        self.assertEqual(events, [["verp", "5.1.1", "unknown_user", "bounce_and_suppress"]] * 2)
+        self.assertEqual(sorted(m["rcpt"] for m in self.relay_.accepted()), sorted(rcpts[:5]))
+        # The next campaign of the same shop skips them.
+        out = self.tayori("campaign", "create", "--tenant", "delta", "--list", "news", "--from",
+                          "news@delta.platform.example", "--subject", "Again", "--text",
+                          os.path.join(SRC, "tests/daemon/body.txt"))
+        second = int(out.stdout.split()[1])
+        self.schedule(second)
+        p = self.start_engine("via-postfix-2", idle_exit=True)
+        self.assertEqual(p.wait(60), 0, self.engine_log("via-postfix-2"))
+        self.assertEqual(self.states(second), {"sent": 5, "suppressed": 2})
+
 
 if __name__ == "__main__":
     TAYORI = sys.argv.pop(1)
