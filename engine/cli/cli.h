@@ -37,6 +37,7 @@ void AddDomainCommands(CLI::App& app, CliContext& ctx);       // domain add|veri
 void AddDomainCheckCommand(CLI::App* domain, CliContext& ctx);  // domain check (domain_check.cpp)
 void AddSuppressCommands(CLI::App& app, CliContext& ctx);     // suppress add|remove|list|import
 void AddServeCommand(CLI::App& app, CliContext& ctx);         // serve-unsubscribe
-void AddInboundCommands(CLI::App& app, CliContext& ctx);      // inbound parse
+void AddInboundCommands(CLI::App& app, CliContext& ctx);      // inbound, inbound parse
+void AddReportCommand(CLI::App& app, CliContext& ctx);        // report
 
 }  // namespace tayori::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddSuppressCommands(app, ctx);
   AddServeCommand(app, ctx);
   AddInboundCommands(app, ctx);
+  AddReportCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -470,6 +470,14 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   if (auto t = top.Table("dns")) ReadDns(*t, c.dns);
   if (auto t = top.Table("http")) ReadHttp(*t, c.http);
   if (auto t = top.Table("inbound")) ReadInbound(*t, c.inbound);
+  if (auto t = top.Table("feedback")) {
+    t->Double("max_complaint_rate", &c.feedback.max_complaint_rate, 0, 1);
+    t->Double("max_hard_bounce_rate", &c.feedback.max_hard_bounce_rate, 0, 1);
+    t->Int("min_volume", &c.feedback.min_volume, 1, 100000000);
+    t->Int("soft_bounce_limit", &c.feedback.soft_bounce_limit, 1, 1000);
+    t->Int("soft_bounce_window_days", &c.feedback.soft_bounce_window_days, 1, 365);
+    t->RejectUnknownKeys();
+  }
   if (auto t = top.Table("logging")) ReadLogging(*t, c.logging);
   top.RejectUnknownKeys();
 

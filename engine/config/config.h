@@ -169,6 +169,17 @@ struct Http {
 
 enum class InboundProtocol { kSmtp, kLmtp };
 
+// [feedback]: what bounces and complaints do to a shop's sending
+// (docs/feedback.md). Gmail and Yahoo hold senders under 0.3% spam
+// complaints; a hard-bounce rate above a few percent marks a stale list.
+struct Feedback {
+  double max_complaint_rate = 0.003;  // complaints / delivered, per shop, over 1 and 7 days
+  double max_hard_bounce_rate = 0.05; // hard bounces / sent, per shop, over 1 and 7 days
+  int min_volume = 1000;              // below this many delivered in a window, no rate is judged
+  int soft_bounce_limit = 3;          // soft bounces of one address within the window suppress it
+  int soft_bounce_window_days = 7;
+};
+
 // [inbound]: the listener that takes bounces and complaints (docs/inbound.md).
 struct Inbound {
   std::string listen_address = "127.0.0.1";
@@ -207,6 +218,7 @@ struct Config {
   Dns dns;
   Http http;
   Inbound inbound;
+  Feedback feedback;
   Logging logging;
 };
 

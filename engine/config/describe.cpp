@@ -157,6 +157,12 @@ std::string Describe(const Config& c) {
   e.List("complaint_addresses", c.inbound.complaint_addresses);
   e.Int("retain_days", c.inbound.retain_days);
   e.Bool("start_in_run", c.inbound.start_in_run);
+  e.Section("feedback");
+  e.Num("max_complaint_rate", c.feedback.max_complaint_rate);
+  e.Num("max_hard_bounce_rate", c.feedback.max_hard_bounce_rate);
+  e.Int("min_volume", c.feedback.min_volume);
+  e.Int("soft_bounce_limit", c.feedback.soft_bounce_limit);
+  e.Int("soft_bounce_window_days", c.feedback.soft_bounce_window_days);
   e.Section("logging");
   e.Str("level", c.logging.level);
   e.Str("format", c.logging.format);

@@ -36,6 +36,7 @@
 #include "store/campaigns.h"
 #include "store/db_worker.h"
 #include "store/deliveries.h"
+#include "store/feedback_rates.h"
 #include "store/instances.h"
 #include "store/privileges.h"
 #include "store/keys.h"
@@ -55,6 +56,8 @@ constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back t
 constexpr size_t kMaxWriteBatch = 2000;
 // A failed outcome write is tried again after 1 s, doubling to this cap.
 constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
+// How often the engine checks its sending shops' feedback rates.
+constexpr auto kGuardInterval = std::chrono::seconds(30);
 // How long the last write at shutdown may take before the process exits anyway.
 constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
 
@@ -134,6 +137,7 @@ struct Engine::Impl {
   // before then are in the database for every delivery it leases).
   SteadyTime lease_asked_at{};
   SteadyTime idle_destinations_checked_at{};
+  SteadyTime guards_checked_at{};
   uint64_t suppression_cursor = 0;
   std::set<uint64_t> expanding;
   // Outcomes not yet committed, in the order they were recorded. A write
@@ -450,6 +454,38 @@ struct Engine::Impl {
     if (forgotten >= 10000) malloc_trim(0);
   }
 
+  // A shop whose complaint or hard-bounce rate went over its limit (hard
+  // bounces at the relay, or reported by `tayori inbound`) stops sending:
+  // its campaigns are paused with the reason; the next poll drops them.
+  void CheckFeedbackGuards() {
+    SteadyTime now = clock.Steady();
+    if (now - guards_checked_at < kGuardInterval) return;
+    guards_checked_at = now;
+    std::set<uint64_t> shops;
+    for (const auto& [id, e] : campaigns)
+      if (e.status == CampaignStatus::kReady) shops.insert(e.tenant_id);
+    if (shops.empty()) return;
+    store::GuardLimits limits{config.feedback.max_complaint_rate, config.feedback.max_hard_bounce_rate,
+                              static_cast<uint64_t>(config.feedback.min_volume)};
+    std::string actor = options.instance;
+    auto paused = std::make_shared<std::vector<std::pair<uint64_t, store::GuardVerdict>>>();
+    db_read->Submit(
+        [shops, limits, actor, paused](store::Connection& db) -> Status {
+          paused->clear();
+          for (uint64_t t : shops) {
+            TAYORI_ASSIGN_OR_RETURN(store::GuardVerdict v, store::EnforceFeedbackGuards(db, t, limits, actor));
+            if (v.paused > 0) paused->emplace_back(t, v);
+          }
+          return Status::Ok();
+        },
+        [paused](Status st) {
+          if (!st.ok()) log::Warn("engine", "checking feedback rates failed", {{"reason", st.message()}});
+          for (const auto& [t, v] : *paused)
+            log::Error("engine", "ALERT shop over a feedback limit: its campaigns are paused",
+                       {{"tenant", std::to_string(t)}, {"campaigns", std::to_string(v.paused)}, {"reason", v.reason}});
+        });
+  }
+
   // Leases held for a third of their term get renewed (a throttled
   // destination, a long queue, an outcome waiting to be written); the rest
   // are fresh.
@@ -497,6 +533,7 @@ struct Engine::Impl {
         log::Warn("engine", "released own leases it had lost track of",
                   {{"deliveries", std::to_string(r.forgotten)}});
       ForgetWhatNoLeaseNeeds();
+      CheckFeedbackGuards();
       for (uint64_t id : r.finished) {
         log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
         campaigns.erase(id);

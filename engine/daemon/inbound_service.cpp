@@ -9,6 +9,7 @@
 #include "inbound/from_config.h"
 #include "inbound/server.h"
 #include "store/feedback.h"
+#include "store/feedback_rates.h"
 #include "unsubscribe/token.h"
 
 namespace tayori::daemon {
@@ -30,7 +31,10 @@ struct InboundService::Impl {
   InboundCounters counters;
   store::FeedbackPolicy policy;
 
-  Impl(loop::Loop& l, const config::Config& c, store::DbWorker& d) : loop(l), config(c), db(d) {}
+  Impl(loop::Loop& l, const config::Config& c, store::DbWorker& d) : loop(l), config(c), db(d) {
+    policy.soft_bounce_limit = c.feedback.soft_bounce_limit;
+    policy.soft_bounce_window_days = c.feedback.soft_bounce_window_days;
+  }
 
   Status Start() {
     feedback::VerpKey verp;
@@ -202,6 +206,28 @@ struct InboundService::Impl {
                  {{"delivery", std::to_string(c.delivery_id)}});
     for (const auto& n : c.notes) log::Info("inbound", "note", {{"delivery", std::to_string(c.delivery_id)}, {"note", n}});
     reply.SendAll(inbound::Reply::Accepted());
+    if (c.matched && (c.bounced > 0 || c.complaints > 0)) CheckGuards(c.tenant_id);
+  }
+
+  // The shop's rates moved: over feedback.max_* its sending pauses.
+  void CheckGuards(uint64_t tenant_id) {
+    store::GuardLimits limits{config.feedback.max_complaint_rate, config.feedback.max_hard_bounce_rate,
+                              static_cast<uint64_t>(config.feedback.min_volume)};
+    auto verdict = std::make_shared<store::GuardVerdict>();
+    db.Submit(
+        [tenant_id, limits, verdict](store::Connection& conn) -> Status {
+          TAYORI_ASSIGN_OR_RETURN(*verdict, store::EnforceFeedbackGuards(conn, tenant_id, limits, "inbound"));
+          return Status::Ok();
+        },
+        [tenant_id, verdict](Status st) {
+          if (!st.ok()) {
+            log::Warn("inbound", "checking the shop's feedback rates failed", {{"reason", st.message()}});
+          } else if (verdict->paused > 0) {
+            log::Error("inbound", "ALERT shop over a feedback limit: its campaigns are paused",
+                       {{"tenant", std::to_string(tenant_id)}, {"campaigns", std::to_string(verdict->paused)},
+                        {"reason", verdict->reason}});
+          }
+        });
   }
 
   std::string MetricsText() const {

@@ -200,6 +200,17 @@ command_timeout_s = 10
         self.assertEqual(self.mysql(f"SELECT COUNT(*) FROM deliveries WHERE campaign_id = {second} "
                                     f"AND state = 'suppressed'")[0][0], "4")
         self.assertIn("recorded", self.inbound_log())
+        # tayori report: what came back, per campaign and per shop.
+        rows = [json.loads(l) for l in self.tayori("report", "--tenant", "alpha", "--json").stdout.splitlines()]
+        first = [r for r in rows if r.get("campaign") == cid][0]
+        self.assertEqual((first["hard_bounces"], first["reported_bounces"], first["soft_bounces"], first["complaints"]),
+                         (1, 1, 3, 2), first)
+        self.assertEqual(first["delivered"], 9)
+        self.assertAlmostEqual(first["complaint_rate"], 2 / 9)
+        shop = [r for r in rows if r.get("shop") == "alpha" and r.get("window_days") == 7][0]
+        self.assertEqual(shop["complaints"], 2)
+        text = self.tayori("report", "--campaign", str(cid)).stdout
+        self.assertIn("complaints 2", text)
 
     def test_database_down_defers_and_nothing_is_lost(self):
         run_dir = env_required("TAYORI_RUN_DIR")
@@ -280,6 +291,30 @@ command_timeout_s = 10
         p = self.start_engine("via-postfix-2", idle_exit=True)
         self.assertEqual(p.wait(60), 0, self.engine_log("via-postfix-2"))
         self.assertEqual(self.states(second), {"sent": 5, "suppressed": 2})
+
+    def test_a_shop_over_the_complaint_limit_stops_sending(self):
+        with open(self.config, "a") as f:
+            f.write("[feedback]\nmax_complaint_rate = 0.1\nmin_volume = 5\n")
+        cid, verp = self.sent_campaign("sigma", "sigma.platform.example", [f"s{i}@dest.example" for i in range(10)])
+        later = int(self.tayori("campaign", "create", "--tenant", "sigma", "--list", "news", "--from",
+                                "news@sigma.platform.example", "--subject", "Later", "--text",
+                                os.path.join(SRC, "tests/daemon/body.txt"), "--at", "2099-01-01 00:00:00")
+                    .stdout.split()[1])
+        self.assertEqual(self.campaign_state(later)[0], "scheduled")
+        self.start_inbound()
+        # One complaint in 10 is exactly the limit: still sending.
+        self.send(verp["s0@dest.example"], arf(verp["s0@dest.example"], "s0@dest.example", "<x@y>",
+                                               verp=verp["s0@dest.example"]))
+        time.sleep(1)
+        self.assertEqual(self.campaign_state(later)[0], "scheduled")
+        # The second makes 20%: the shop's scheduled and sending campaigns pause, with the reason.
+        self.send(verp["s1@dest.example"], arf(verp["s1@dest.example"], "s1@dest.example", "<x@y>",
+                                               verp=verp["s1@dest.example"]))
+        self.wait_for(lambda: self.campaign_state(later)[0] == "paused", 20, "the guard to pause the shop")
+        reason = self.campaign_state(later)[1]
+        self.assertIn("complaint rate 20.00%", reason)
+        self.assertIn("feedback.max_complaint_rate", reason)
+        self.assertIn("ALERT shop over a feedback limit", self.inbound_log())
 
 
 if __name__ == "__main__":

@@ -52,4 +52,7 @@ CREATE TABLE IF NOT EXISTS feedback_events (
 -- A returned message is matched by its Message-ID when no VERP verifies.
 CREATE INDEX IF NOT EXISTS ix_deliveries_message_id ON deliveries (message_id);
 
+-- `tayori report` counts a campaign's unsubscribes.
+CREATE INDEX IF NOT EXISTS ix_suppressions_campaign ON suppressions (campaign_id, reason);
+
 ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS complaint_count INT UNSIGNED NOT NULL DEFAULT 0 AFTER cancelled_count;

@@ -1,0 +1,87 @@
+#include "store/feedback_rates.h"
+
+#include <cstdio>
+
+#include "store/values.h"
+
+namespace tayori::store {
+
+Result<ShopRates> GetShopRates(Connection& db, uint64_t tenant_id, int window_days) {
+  ShopRates r;
+  r.tenant_id = tenant_id;
+  r.window_days = window_days;
+  std::string t = std::to_string(tenant_id), w = std::to_string(window_days);
+  // A message bounced by a later report was accepted by the relay: it counts
+  // as sent for the complaint rate's denominator and as a hard bounce.
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT COALESCE(SUM(c.sent_count), 0), COALESCE(SUM(c.bounced_count), 0), "
+                          "COALESCE(SUM(c.complaint_count), 0), (SELECT COUNT(*) FROM feedback_events f WHERE "
+                          "f.tenant_id = " + t + " AND f.effect = 'bounce_and_suppress' AND f.created_at >= "
+                          "UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY) FROM campaigns c WHERE c.tenant_id = " + t +
+                          " AND c.started_at >= UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY"));
+  const auto& row = rows.rows.at(0);
+  r.sent = U64(row[0]);
+  r.async_bounced = U64(row[3]);
+  r.hard_bounces = U64(row[1]);
+  r.complaints = U64(row[2]);
+  return r;
+}
+
+namespace {
+
+std::string Percent(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  return buf;
+}
+
+}  // namespace
+
+Result<GuardVerdict> EnforceFeedbackGuards(Connection& db, uint64_t tenant_id, const GuardLimits& limits,
+                                           const std::string& actor) {
+  GuardVerdict v;
+  for (int days : {1, 7}) {
+    TAYORI_ASSIGN_OR_RETURN(ShopRates r, GetShopRates(db, tenant_id, days));
+    if (r.delivered() < limits.min_volume) continue;
+    std::string over;
+    if (r.complaint_rate() > limits.max_complaint_rate)
+      over = "complaint rate " + Percent(r.complaint_rate()) + " (" + std::to_string(r.complaints) + " of " +
+             std::to_string(r.delivered()) + ") over the last " + (days == 1 ? "day" : "7 days") + " exceeds " +
+             Percent(limits.max_complaint_rate) + " (feedback.max_complaint_rate)";
+    else if (r.hard_bounce_rate() > limits.max_hard_bounce_rate)
+      over = "hard-bounce rate " + Percent(r.hard_bounce_rate()) + " (" + std::to_string(r.hard_bounces) +
+             " messages) over the last " + (days == 1 ? "day" : "7 days") + " exceeds " +
+             Percent(limits.max_hard_bounce_rate) + " (feedback.max_hard_bounce_rate)";
+    if (over.empty()) continue;
+    v.reason = "paused: " + over + "; clean the list, then resume";
+    break;
+  }
+  if (v.reason.empty()) return v;
+  std::string t = std::to_string(tenant_id);
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status st) -> Result<GuardVerdict> {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  Status st = db.Execute(
+      "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+      "id, 'alert', " + db.Quote(actor) + ", " + db.Quote(v.reason) + " FROM campaigns WHERE tenant_id = " + t +
+      " AND state IN ('scheduled','sending')");
+  if (!st.ok()) return fail(st);
+  st = db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(v.reason.substr(0, 500)) +
+                  " WHERE tenant_id = " + t + " AND state IN ('scheduled','sending')");
+  if (!st.ok()) return fail(st);
+  v.paused = static_cast<int>(db.affected_rows());
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return v;
+}
+
+Result<std::vector<uint64_t>> ShopsSending(Connection& db) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT DISTINCT tenant_id FROM campaigns WHERE state IN "
+                                              "('scheduled','sending')"));
+  std::vector<uint64_t> out;
+  for (const auto& r : rows.rows) out.push_back(U64(r[0]));
+  return out;
+}
+
+}  // namespace tayori::store
