@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "daemon/http_service.h"
+#include "daemon/inbound_service.h"
 #include "keys/lifecycle.h"
 #include "daemon/message_factory.h"
 #include "daemon/outcome.h"
@@ -122,6 +123,10 @@ struct Engine::Impl {
   std::unique_ptr<dns::Provider> dns_provider;
   std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<keys::KeyLifecycle> lifecycle;
+  // inbound.start_in_run: the bounce and complaint listener on this loop,
+  // with a database connection of its own.
+  std::unique_ptr<store::DbWorker> db_inbound;
+  std::unique_ptr<InboundService> inbound;
   std::unique_ptr<loop::Timer> lifecycle_timer;
   std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
   std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
@@ -253,6 +258,11 @@ struct Engine::Impl {
     // A switch to a new signing key, made here, by another instance or by
     // `tayori dkim rotate`, reaches running campaigns through the poll
     // (SigningKeyVersions), one path for all three.
+    if (config.inbound.start_in_run) {
+      db_inbound = std::make_unique<store::DbWorker>("db-inbound", config.database, db_password, loop);
+      inbound = std::make_unique<InboundService>(loop, config, *db_inbound);
+      TAYORI_RETURN_IF_ERROR(inbound->Start());
+    }
     lifecycle_timer = std::make_unique<loop::Timer>(loop);
     lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
                            std::chrono::seconds(config.dkim.lifecycle_interval_s));
@@ -1016,6 +1026,7 @@ struct Engine::Impl {
     line("tayori_suppressions_cached", "", static_cast<double>(suppressed.size()));
     help("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
     line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
+    if (inbound) out += inbound->MetricsText();
     help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
     line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
     help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
@@ -1105,6 +1116,7 @@ struct Engine::Impl {
     if (draining) return;
     draining = true;
     log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
+    if (inbound) inbound->Drain([] {});  // no new connections; open sessions finish
     // Polls go on, housekeeping only: the heartbeat says we are alive and
     // the leases of what is still in flight stay renewed.
     // Unstarted work goes back to the database at once.
@@ -1245,6 +1257,7 @@ int Engine::Run() {
   impl_->write_retry_timer.reset();
   impl_->lifecycle_timer.reset();
   impl_->lifecycle.reset();
+  impl_->inbound.reset();
   impl_->http.reset();
   impl_->resolver.reset();
   impl_->dns_provider.reset();
@@ -1255,6 +1268,7 @@ int Engine::Run() {
   impl_->db_expand.reset();
   impl_->db_write.reset();
   impl_->db_dkim.reset();
+  impl_->db_inbound.reset();
   return impl_->exit_code;
 }
 

@@ -316,6 +316,26 @@ command_timeout_s = 10
         self.assertIn("feedback.max_complaint_rate", reason)
         self.assertIn("ALERT shop over a feedback limit", self.inbound_log())
 
+    def test_the_engine_can_run_the_listener_too(self):
+        cid, verp = self.sent_campaign("kappa", "kappa.platform.example", ["k0@dest.example", "k1@dest.example"])
+        http_port, inbound_port = self.free_port(), self.free_port()
+        self.write_config(self.relay_, http_port=http_port, extra=f"""
+[inbound]
+port = {inbound_port}
+bounce_domains = ["bounce.platform.example"]
+start_in_run = true
+""")
+        p = self.start_engine("with-inbound")
+        self.wait_for(lambda: f"127.0.0.1:{inbound_port}" in self.engine_log("with-inbound"), 20, "the listener")
+        self.inbound_port = inbound_port
+        self.send(verp["k0@dest.example"], dsn(verp["k0@dest.example"], "k0@dest.example", "5.1.1", "550 5.1.1 gone"))
+        self.assertEqual(self.state_of("k0@dest.example"), "bounced")
+        metrics = self.http_get(http_port, "/metrics")[1]
+        self.assertIn('tayori_inbound_messages_total{result="recorded"} 1', metrics)
+        self.assertIn('tayori_feedback_total{type="bounce",class="hard"} 1', metrics)
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(30), 0, self.engine_log("with-inbound"))
+
 
 if __name__ == "__main__":
     TAYORI = sys.argv.pop(1)
