@@ -130,6 +130,24 @@ int RunInbound(const std::string& config_path) {
   return code;
 }
 
+int RunInboundReprocess(const std::string& config_path, uint64_t from_id, int limit) {
+  int failed = 0;
+  int code = WithDb(config_path, "inbound reprocess", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    TAYORI_ASSIGN_OR_RETURN(daemon::ReprocessSummary sum,
+                            daemon::ReprocessInbound(cfg, db, from_id, limit, [](const std::string& line) {
+                              std::printf("  %s\n", line.c_str());
+                              std::fflush(stdout);
+                            }));
+    std::printf("%d message(s) read again: %d matched a delivery, %d deliveries bounced, %d addresses suppressed, "
+                "%d complaints, %d failed\n",
+                sum.messages, sum.matched, sum.bounced, sum.suppressed, sum.complaints, sum.failed);
+    failed = sum.failed;
+    return Status::Ok();
+  });
+  if (code != kExitOk) return code;
+  return failed ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 void AddInboundCommands(CLI::App& app, CliContext& ctx) {
@@ -145,6 +163,15 @@ void AddInboundCommands(CLI::App& app, CliContext& ctx) {
   parse->add_option("files", *files, "raw messages (RFC 5322)")->required();
   parse->add_flag("--json", *json, "one JSON object per line per reported recipient");
   parse->callback([&ctx, files, json] { ctx.run = [&ctx, files, json] { return RunInboundParse(ctx.config_path, *files, *json); }; });
+  auto from_id = std::make_shared<uint64_t>(1);
+  auto limit = std::make_shared<int>(10000);
+  auto* reprocess = inbound->add_subcommand(
+      "reprocess", "read the stored messages again (after a parser update) and apply their effects anew");
+  reprocess->add_option("--from-id", *from_id, "the first inbound message id")->capture_default_str();
+  reprocess->add_option("--limit", *limit, "at most this many messages")->capture_default_str();
+  reprocess->callback([&ctx, from_id, limit] {
+    ctx.run = [&ctx, from_id, limit] { return RunInboundReprocess(ctx.config_path, *from_id, *limit); };
+  });
 }
 
 }  // namespace tayori::cli

@@ -19,6 +19,49 @@ std::string EffectText(const feedback::RecipientReport& r) {
   return std::string(feedback::EffectName(feedback::EffectOf(r)));
 }
 
+struct Converted {
+  store::FeedbackMatch match;
+  std::vector<store::FeedbackItem> items;
+};
+
+// What the store needs from a parsed report: how it names its delivery
+// (the VERP the parser verified, the returned Message-ID, an unsubscribe
+// token this platform signed), and one item per reported recipient.
+Converted Convert(const feedback::Report& rep, const unsubscribe::KeySet& keys) {
+  store::FeedbackMatch match;
+  match.delivery_id = rep.delivery_id;
+  match.message_id = rep.returned.message_id;
+  if (!rep.returned.unsubscribe_token.empty()) {
+    auto fields = unsubscribe::Verify(rep.returned.unsubscribe_token, keys);
+    if (fields.ok() && fields->tenant_id != 0 && fields->campaign_id != 0)
+      match.token = store::FeedbackMatch::Token{fields->tenant_id, fields->subscriber_id, fields->campaign_id};
+  }
+  std::vector<store::FeedbackItem> items;
+  if (rep.disposition == feedback::Disposition::kParsed) {
+    for (const auto& r : rep.recipients) {
+      store::FeedbackItem it;
+      it.type = std::string(feedback::FeedbackTypeName(r.type));
+      it.recipient = r.recipient;
+      it.status = r.status;
+      it.reply_code = r.reply_code;
+      it.diagnostic = r.diagnostic;
+      if (r.classification) {
+        it.category = std::string(smtp::BounceCategoryName(r.classification->category));
+        it.hard = r.classification->hard;
+      }
+      if (r.type == feedback::FeedbackType::kComplaint) it.category = "complaint";
+      it.feedback_type = rep.feedback_type;
+      it.effect = EffectText(r);
+      items.push_back(std::move(it));
+    }
+  }
+  return Converted{std::move(match), std::move(items)};
+}
+
+std::string DispositionName(feedback::Disposition d) {
+  return d == feedback::Disposition::kParsed ? "parsed" : d == feedback::Disposition::kIgnored ? "ignored" : "refused";
+}
+
 }  // namespace
 
 struct InboundService::Impl {
@@ -119,38 +162,10 @@ struct InboundService::Impl {
     m.mail_from = job.delivery.sender;
     m.rcpt_to = rcpts;
     m.format = rep.format;
-    m.disposition = rep.disposition == feedback::Disposition::kParsed    ? "parsed"
-                    : rep.disposition == feedback::Disposition::kIgnored ? "ignored"
-                                                                          : "refused";
+    m.disposition = DispositionName(rep.disposition);
     m.reason = rep.reason;
-    store::FeedbackMatch match;
-    match.delivery_id = rep.delivery_id;
-    match.message_id = rep.returned.message_id;
-    if (!rep.returned.unsubscribe_token.empty()) {
-      auto fields = unsubscribe::Verify(rep.returned.unsubscribe_token, keys);
-      if (fields.ok() && fields->tenant_id != 0 && fields->campaign_id != 0)
-        match.token = store::FeedbackMatch::Token{fields->tenant_id, fields->subscriber_id, fields->campaign_id};
-    }
-    std::vector<store::FeedbackItem> items;
-    if (rep.disposition == feedback::Disposition::kParsed) {
-      for (const auto& r : rep.recipients) {
-        store::FeedbackItem it;
-        it.type = std::string(feedback::FeedbackTypeName(r.type));
-        it.recipient = r.recipient;
-        it.status = r.status;
-        it.reply_code = r.reply_code;
-        it.diagnostic = r.diagnostic;
-        if (r.classification) {
-          it.category = std::string(smtp::BounceCategoryName(r.classification->category));
-          it.hard = r.classification->hard;
-        }
-        if (r.type == feedback::FeedbackType::kComplaint) it.category = "complaint";
-        it.feedback_type = rep.feedback_type;
-        it.effect = EffectText(r);
-        items.push_back(std::move(it));
-      }
-    }
-    TAYORI_ASSIGN_OR_RETURN(job.commit, store::CommitFeedback(conn, m, match, items, policy));
+    Converted f = Convert(rep, keys);
+    TAYORI_ASSIGN_OR_RETURN(job.commit, store::CommitFeedback(conn, m, f.match, f.items, policy));
     return Status::Ok();
   }
 
@@ -255,6 +270,49 @@ struct InboundService::Impl {
     return out;
   }
 };
+
+Result<ReprocessSummary> ReprocessInbound(const config::Config& config, store::Connection& db, uint64_t from_id,
+                                          int limit, const std::function<void(const std::string&)>& report) {
+  feedback::VerpKey verp;
+  verp.pattern = config.envelope.return_path;
+  TAYORI_ASSIGN_OR_RETURN(verp.mac_key, config::ResolveSecret(config.envelope.mac_key_env, "envelope.mac_key_env"));
+  feedback::Parser parser(std::move(verp));
+  unsubscribe::KeySet keys;
+  for (const auto& k : config.unsubscribe.keys) {
+    auto secret = config::ResolveSecret(k.secret_env, "unsubscribe.keys[" + k.id + "].secret_env");
+    if (!secret.ok()) continue;
+    auto key = unsubscribe::SigningKey::FromBase64(k.id, *secret);
+    if (key.ok()) (void)keys.Add(std::move(key).value());
+  }
+  store::FeedbackPolicy policy;
+  policy.soft_bounce_limit = config.feedback.soft_bounce_limit;
+  policy.soft_bounce_window_days = config.feedback.soft_bounce_window_days;
+  policy.actor = "inbound reprocess";
+  ReprocessSummary sum;
+  TAYORI_ASSIGN_OR_RETURN(auto stored, store::StoredInboundMessages(db, from_id, limit,
+                                                                    static_cast<size_t>(config.inbound.max_message_bytes)));
+  for (const auto& m : stored) {
+    ++sum.messages;
+    feedback::Report rep = parser.Parse(m.raw, m.rcpt_to);
+    Converted f = Convert(rep, keys);
+    auto done = store::ReapplyFeedback(db, m.id, rep.format, DispositionName(rep.disposition), rep.reason, f.match,
+                                       f.items, policy);
+    if (!done.ok()) {
+      ++sum.failed;
+      report("message " + std::to_string(m.id) + ": FAILED: " + done.status().message());
+      continue;
+    }
+    sum.matched += done->matched;
+    sum.bounced += done->bounced;
+    sum.suppressed += done->suppressed;
+    sum.complaints += done->complaints;
+    report("message " + std::to_string(m.id) + ": " + std::string(feedback::FeedbackTypeName(rep.type())) +
+           (rep.format.empty() ? "" : " (" + rep.format + ")") +
+           (done->matched ? ", delivery " + std::to_string(done->delivery_id) : ", no delivery") +
+           ", bounced " + std::to_string(done->bounced) + ", suppressed " + std::to_string(done->suppressed));
+  }
+  return sum;
+}
 
 InboundService::InboundService(loop::Loop& loop, const config::Config& config, store::DbWorker& db)
     : impl_(std::make_unique<Impl>(loop, config, db)) {}

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "loop/loop.h"
+#include "store/connection.h"
 #include "store/db_worker.h"
 
 namespace tayori::daemon {
@@ -26,6 +27,15 @@ struct InboundCounters {
   uint64_t unmatched = 0;      // feedback that named no delivery
   uint64_t suppressed = 0, bounced = 0, domains_paused = 0;
 };
+
+// `tayori inbound reprocess`: reads stored raw messages from id `from_id`
+// on again through today's parser and applies their effects anew
+// (store::ReapplyFeedback). `report` gets one line per message.
+struct ReprocessSummary {
+  int messages = 0, matched = 0, bounced = 0, suppressed = 0, complaints = 0, failed = 0;
+};
+Result<ReprocessSummary> ReprocessInbound(const config::Config& config, store::Connection& db, uint64_t from_id,
+                                          int limit, const std::function<void(const std::string&)>& report);
 
 class InboundService {
  public:

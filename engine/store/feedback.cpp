@@ -121,45 +121,21 @@ Status SoftBounce(Connection& db, const Matched& d, const FeedbackItem& it, cons
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
-                                      const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy) {
-  FeedbackCommit out;
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) -> Result<FeedbackCommit> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
-  // The unique key makes two listeners racing on one resend serialise here.
-  std::string sha = "UNHEX('" + Hex(message.sha256) + "')";
-  std::string rcpts;
-  for (const auto& r : message.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + r;
-  Status st = db.Execute(
-      "INSERT IGNORE INTO inbound_messages (sha256, mail_from, rcpt_to, size_bytes, raw_deflate, format, disposition, "
-      "reason) VALUES (" + sha + ", " + db.Quote(ScrubUtf8(message.mail_from, 320)) + ", " +
-      db.Quote(ScrubUtf8(rcpts, 10000)) + ", " + std::to_string(message.raw.size()) + ", " +
-      db.Quote(Deflate(message.raw)) + ", " + db.Quote(ScrubUtf8(message.format, 32)) + ", " +
-      db.Quote(message.disposition) + ", " +
-      (message.reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(message.reason, 512))) + ")");
-  if (!st.ok()) return fail(st);
-  if (db.affected_rows() == 0) {
-    out.duplicate = true;
-    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
-    return out;
-  }
-  out.inbound_message_id = db.last_insert_id();
+// Matches the report to its delivery and applies every item's effect, with
+// one feedback_events row each, inside the caller's transaction.
+Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<FeedbackItem>& items,
+                  const FeedbackPolicy& policy, FeedbackCommit& out) {
+  Status st;
   auto found = FindDelivery(db, match);
-  if (!found.ok()) return fail(found.status());
+  if (!found.ok()) return found.status();
   std::optional<Matched> d = *found;
   if (d && d->state == "leased") {
     bool changes_state = std::any_of(items.begin(), items.end(),
                                      [](const FeedbackItem& it) { return it.effect == "bounce_and_suppress"; });
     if (changes_state) {
-      (void)db.Execute("ROLLBACK");
       out.retry_later = true;
       out.delivery_id = d->delivery_id;
-      return out;
+      return Status::Ok();
     }
   }
   if (d) {
@@ -202,7 +178,7 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
         if (paused.ok()) out.domains_paused += *paused;
         effect = it.effect;
       }
-      if (!st.ok()) return fail(st);
+      if (!st.ok()) return st;
     }
     if (!note.empty()) out.notes.push_back(note);
     st = db.Execute(
@@ -217,8 +193,98 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
         (d ? std::to_string(d->campaign_id) : "NULL") + ", " + (d ? std::to_string(d->tenant_id) : "NULL") + ", " +
         (d ? std::to_string(d->sender_domain_id) : "NULL") + ", " + db.Quote(effect) + ", " +
         (note.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(note, 512))) + ")");
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
+                                      const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy) {
+  FeedbackCommit out;
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status st) -> Result<FeedbackCommit> {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  // The unique key makes two listeners racing on one resend serialise here.
+  std::string sha = "UNHEX('" + Hex(message.sha256) + "')";
+  std::string rcpts;
+  for (const auto& r : message.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + r;
+  Status st = db.Execute(
+      "INSERT IGNORE INTO inbound_messages (sha256, mail_from, rcpt_to, size_bytes, raw_deflate, format, disposition, "
+      "reason) VALUES (" + sha + ", " + db.Quote(ScrubUtf8(message.mail_from, 320)) + ", " +
+      db.Quote(ScrubUtf8(rcpts, 10000)) + ", " + std::to_string(message.raw.size()) + ", " +
+      db.Quote(Deflate(message.raw)) + ", " + db.Quote(ScrubUtf8(message.format, 32)) + ", " +
+      db.Quote(message.disposition) + ", " +
+      (message.reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(message.reason, 512))) + ")");
+  if (!st.ok()) return fail(st);
+  if (db.affected_rows() == 0) {
+    out.duplicate = true;
+    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+    return out;
+  }
+  out.inbound_message_id = db.last_insert_id();
+  Status applied = ApplyItems(db, match, items, policy, out);
+  if (!applied.ok()) return fail(applied);
+  if (out.retry_later) {
+    (void)db.Execute("ROLLBACK");
+    return out;
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  return out;
+}
+
+Result<std::vector<StoredInbound>> StoredInboundMessages(Connection& db, uint64_t from_id, int limit,
+                                                         size_t max_bytes) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id, raw_deflate, rcpt_to FROM inbound_messages WHERE id >= " +
+                                              std::to_string(from_id) + " AND raw_deflate <> '' ORDER BY id LIMIT " +
+                                              std::to_string(limit)));
+  std::vector<StoredInbound> out;
+  for (const auto& r : rows.rows) {
+    StoredInbound m;
+    m.id = U64(r[0]);
+    TAYORI_ASSIGN_OR_RETURN(m.raw, Inflate(Str(r[1]), max_bytes));
+    std::string rcpts = Str(r[2]);
+    for (size_t start = 0; start <= rcpts.size();) {
+      size_t comma = rcpts.find(',', start);
+      if (comma == std::string::npos) comma = rcpts.size();
+      if (comma > start) m.rcpt_to.push_back(rcpts.substr(start, comma - start));
+      start = comma + 1;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_id, const std::string& format,
+                                       const std::string& disposition, const std::string& reason,
+                                       const FeedbackMatch& match, const std::vector<FeedbackItem>& items,
+                                       const FeedbackPolicy& policy) {
+  FeedbackCommit out;
+  out.inbound_message_id = inbound_message_id;
+  std::string id = std::to_string(inbound_message_id);
+  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  auto fail = [&](Status st) -> Result<FeedbackCommit> {
+    (void)db.Execute("ROLLBACK");
+    return st;
+  };
+  // The earlier reading's events go; what they did that cannot repeat
+  // harmlessly (a complaint counted) is taken back first. A delivery made
+  // 'bounced' and a suppression stay: applying them again changes nothing.
+  Status st = db.Execute("UPDATE campaigns c JOIN (SELECT campaign_id, COUNT(*) AS n FROM feedback_events WHERE "
+                         "inbound_message_id = " + id + " AND effect = 'suppress_for_shop' GROUP BY campaign_id) f ON "
+                         "f.campaign_id = c.id SET c.complaint_count = GREATEST(c.complaint_count, f.n) - f.n");
+  if (st.ok()) st = db.Execute("DELETE FROM feedback_events WHERE inbound_message_id = " + id);
+  if (st.ok())
+    st = db.Execute("UPDATE inbound_messages SET format = " + db.Quote(ScrubUtf8(format, 32)) + ", disposition = " +
+                    db.Quote(disposition) + ", reason = " +
+                    (reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(reason, 512))) + " WHERE id = " + id);
+  if (!st.ok()) return fail(st);
+  st = ApplyItems(db, match, items, policy, out);
+  if (!st.ok()) return fail(st);
+  if (out.retry_later) return fail(Transient("delivery still leased by an engine; try again shortly"));
   TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
   return out;
 }

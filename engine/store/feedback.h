@@ -79,6 +79,25 @@ struct FeedbackCommit {
 Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
                                       const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy);
 
+// Stored raw messages (inflated, at most `max_bytes` each) from id
+// `from_id` on, for `tayori inbound reprocess`; expired ones are skipped.
+struct StoredInbound {
+  uint64_t id = 0;
+  std::string raw;
+  std::vector<std::string> rcpt_to;
+};
+Result<std::vector<StoredInbound>> StoredInboundMessages(Connection& db, uint64_t from_id, int limit,
+                                                         size_t max_bytes);
+
+// Reads a stored message again (after a parser improvement, or when its
+// effects could not apply): its earlier events are replaced and its effects
+// applied again in one transaction (a counted complaint is taken back
+// first; a bounce and a suppression apply idempotently).
+Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_id, const std::string& format,
+                                       const std::string& disposition, const std::string& reason,
+                                       const FeedbackMatch& match, const std::vector<FeedbackItem>& items,
+                                       const FeedbackPolicy& policy);
+
 // Raw messages older than `days`: the compressed bytes are dropped (the row
 // and its feedback events stay, for the rates). Returns how many.
 Result<int> ExpireInboundMessages(Connection& db, int days);

@@ -211,6 +211,15 @@ command_timeout_s = 10
         self.assertEqual(shop["complaints"], 2)
         text = self.tayori("report", "--campaign", str(cid)).stdout
         self.assertIn("complaints 2", text)
+        # Reprocessing every stored message changes nothing that was right.
+        events = self.mysql("SELECT inbound_message_id, type, effect, delivery_id FROM feedback_events ORDER BY "
+                            "inbound_message_id, id")
+        out = self.tayori("inbound", "reprocess")
+        self.assertIn("read again", out.stdout)
+        self.assertEqual(self.mysql("SELECT inbound_message_id, type, effect, delivery_id FROM feedback_events ORDER BY "
+                                    "inbound_message_id, id"), events)
+        self.assertEqual(self.mysql(f"SELECT complaint_count, bounced_count FROM campaigns WHERE id = {cid}")[0],
+                         ["2", "1"])
 
     def test_database_down_defers_and_nothing_is_lost(self):
         run_dir = env_required("TAYORI_RUN_DIR")
