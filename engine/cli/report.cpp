@@ -42,8 +42,11 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
     }
     TAYORI_ASSIGN_OR_RETURN(auto rows, store::CampaignFeedbackReport(db, tenant_id, o.campaign, o.limit));
     if (o.campaign && rows.empty()) return NotFound("campaign " + std::to_string(o.campaign) + " does not exist");
-    std::map<uint64_t, std::string> shops;
-    for (const auto& r : rows) shops[r.tenant_id] = r.tenant_slug;
+    std::map<uint64_t, std::string> shops, domains;
+    for (const auto& r : rows) {
+      shops[r.tenant_id] = r.tenant_slug;
+      domains[r.sender_domain_id] = r.domain;
+    }
     for (const auto& r : rows) {
       double complaint_rate = Rate(r.complaints, r.delivered());
       double bounce_rate = Rate(r.hard_bounces, r.sent + r.hard_bounces);
@@ -86,6 +89,21 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
                       Pct(s.complaint_rate()).c_str(), Pct(cfg.feedback.max_complaint_rate).c_str(),
                       Pct(s.hard_bounce_rate()).c_str(), Pct(cfg.feedback.max_hard_bounce_rate).c_str(),
                       judged ? "" : "  (below feedback.min_volume: not judged)");
+        }
+      }
+    }
+    for (const auto& [id, name] : domains) {
+      for (int days : {1, 7}) {
+        TAYORI_ASSIGN_OR_RETURN(store::ShopRates s, store::GetDomainRates(db, id, days));
+        if (o.json) {
+          nlohmann::json j = {{"sender_domain", name}, {"window_days", days}, {"delivered", s.delivered()},
+                              {"hard_bounces", s.hard_bounces}, {"complaints", s.complaints},
+                              {"complaint_rate", s.complaint_rate()}, {"hard_bounce_rate", s.hard_bounce_rate()}};
+          std::cout << j.dump() << '\n';
+        } else {
+          std::printf("sender domain %s, last %s: delivered %llu  complaint rate %s  hard-bounce rate %s\n",
+                      name.c_str(), days == 1 ? "day" : "7 days", static_cast<unsigned long long>(s.delivered()),
+                      Pct(s.complaint_rate()).c_str(), Pct(s.hard_bounce_rate()).c_str());
         }
       }
     }

@@ -6,25 +6,42 @@
 
 namespace tayori::store {
 
-Result<ShopRates> GetShopRates(Connection& db, uint64_t tenant_id, int window_days) {
+namespace {
+
+// `column` = `id` over campaigns c and feedback_events f (tenant_id or
+// sender_domain_id).
+Result<ShopRates> Rates(Connection& db, const char* column, uint64_t id, int window_days) {
   ShopRates r;
-  r.tenant_id = tenant_id;
   r.window_days = window_days;
-  std::string t = std::to_string(tenant_id), w = std::to_string(window_days);
+  std::string v = std::to_string(id), w = std::to_string(window_days);
   // A message bounced by a later report was accepted by the relay: it counts
-  // as sent for the complaint rate's denominator and as a hard bounce.
+  // as delivered for the complaint rate's denominator, and as a hard bounce.
   TAYORI_ASSIGN_OR_RETURN(
-      Rows rows, db.Query("SELECT COALESCE(SUM(c.sent_count), 0), COALESCE(SUM(c.bounced_count), 0), "
-                          "COALESCE(SUM(c.complaint_count), 0), (SELECT COUNT(*) FROM feedback_events f WHERE "
-                          "f.tenant_id = " + t + " AND f.effect = 'bounce_and_suppress' AND f.created_at >= "
-                          "UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY) FROM campaigns c WHERE c.tenant_id = " + t +
+      Rows rows, db.Query(std::string("SELECT COALESCE(SUM(c.sent_count), 0), COALESCE(SUM(c.bounced_count), 0), "
+                                      "COALESCE(SUM(c.complaint_count), 0), (SELECT COUNT(*) FROM feedback_events f "
+                                      "WHERE f.") + column + " = " + v + " AND f.effect = 'bounce_and_suppress' AND "
+                          "f.created_at >= UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY), COALESCE(MIN(c.tenant_id), 0) "
+                          "FROM campaigns c WHERE c." + column + " = " + v +
                           " AND c.started_at >= UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY"));
   const auto& row = rows.rows.at(0);
   r.sent = U64(row[0]);
-  r.async_bounced = U64(row[3]);
   r.hard_bounces = U64(row[1]);
   r.complaints = U64(row[2]);
+  r.async_bounced = U64(row[3]);
+  r.tenant_id = U64(row[4]);
   return r;
+}
+
+}  // namespace
+
+Result<ShopRates> GetShopRates(Connection& db, uint64_t tenant_id, int window_days) {
+  TAYORI_ASSIGN_OR_RETURN(ShopRates r, Rates(db, "tenant_id", tenant_id, window_days));
+  r.tenant_id = tenant_id;
+  return r;
+}
+
+Result<ShopRates> GetDomainRates(Connection& db, uint64_t sender_domain_id, int window_days) {
+  return Rates(db, "sender_domain_id", sender_domain_id, window_days);
 }
 
 namespace {

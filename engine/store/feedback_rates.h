@@ -33,6 +33,8 @@ struct ShopRates {
   }
 };
 Result<ShopRates> GetShopRates(Connection& db, uint64_t tenant_id, int window_days);
+// The same for one sender (author) domain: tenant_id holds the domain's shop.
+Result<ShopRates> GetDomainRates(Connection& db, uint64_t sender_domain_id, int window_days);
 
 struct GuardLimits {
   double max_complaint_rate = 0.003;

@@ -16,7 +16,7 @@ Result<std::vector<CampaignFeedback>> CampaignFeedbackReport(Connection& db, uin
                "c.bounced_count, c.complaint_count, c.suppressed_count, c.failed_count, "
                "(SELECT COUNT(*) FROM feedback_events f WHERE f.campaign_id = c.id AND f.effect = 'bounce_and_suppress'), "
                "(SELECT COUNT(*) FROM feedback_events f WHERE f.campaign_id = c.id AND f.type = 'bounce' AND f.hard = 0 AND f.effect = 'record'), "
-               "(SELECT COUNT(*) FROM suppressions x WHERE x.campaign_id = c.id AND x.reason = 'unsubscribe') "
+               "(SELECT COUNT(*) FROM suppressions x WHERE x.campaign_id = c.id AND x.reason = 'unsubscribe'), c.sender_domain_id "
                "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id JOIN sender_domains d ON d.id = c.sender_domain_id "
                "WHERE " + where + " ORDER BY c.id DESC LIMIT " + std::to_string(limit)));
   std::vector<CampaignFeedback> out;
@@ -38,6 +38,7 @@ Result<std::vector<CampaignFeedback>> CampaignFeedbackReport(Connection& db, uin
     f.async_bounces = U64(r[13]);
     f.soft_bounces = U64(r[14]);
     f.unsubscribes = U64(r[15]);
+    f.sender_domain_id = U64(r[16]);
     out.push_back(std::move(f));
   }
   return out;

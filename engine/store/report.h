@@ -15,7 +15,7 @@ namespace tayori::store {
 
 struct CampaignFeedback {
   uint64_t campaign_id = 0;
-  uint64_t tenant_id = 0;
+  uint64_t tenant_id = 0, sender_domain_id = 0;
   std::string tenant_slug, domain, state, state_reason, started_at;
   uint64_t total = 0, sent = 0, hard_bounces = 0, async_bounces = 0, soft_bounces = 0, complaints = 0,
            unsubscribes = 0, suppressed = 0, failed = 0;

@@ -209,6 +209,8 @@ command_timeout_s = 10
         self.assertAlmostEqual(first["complaint_rate"], 2 / 9)
         shop = [r for r in rows if r.get("shop") == "alpha" and r.get("window_days") == 7][0]
         self.assertEqual(shop["complaints"], 2)
+        domain = [r for r in rows if r.get("sender_domain") == "alpha.platform.example" and r.get("window_days") == 1][0]
+        self.assertEqual((domain["complaints"], domain["hard_bounces"]), (2, 1))
         text = self.tayori("report", "--campaign", str(cid)).stdout
         self.assertIn("complaints 2", text)
         # Reprocessing every stored message changes nothing that was right.
