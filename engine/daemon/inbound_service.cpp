@@ -1,6 +1,7 @@
 #include "daemon/inbound_service.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/log.h"
 #include "dkim/crypto.h"
@@ -35,6 +36,16 @@ Converted Convert(const feedback::Report& rep, const unsubscribe::KeySet& keys) 
     auto fields = unsubscribe::Verify(rep.returned.unsubscribe_token, keys);
     if (fields.ok() && fields->tenant_id != 0 && fields->campaign_id != 0)
       match.token = store::FeedbackMatch::Token{fields->tenant_id, fields->subscriber_id, fields->campaign_id};
+  }
+  // Feedback-ID "campaign:shop:type:sender" (render/campaign.cpp) with the
+  // reported recipient: recorded against the delivery, never acted on.
+  const std::string& fid = rep.returned.feedback_id;
+  size_t c1 = fid.find(':'), c2 = c1 == std::string::npos ? c1 : fid.find(':', c1 + 1);
+  if (c2 != std::string::npos && !rep.recipients.empty()) {
+    uint64_t campaign = std::strtoull(fid.substr(0, c1).c_str(), nullptr, 10);
+    uint64_t tenant = std::strtoull(fid.substr(c1 + 1, c2 - c1 - 1).c_str(), nullptr, 10);
+    if (campaign && tenant)
+      match.feedback_id = store::FeedbackMatch::ByFeedbackId{campaign, tenant, rep.recipients.front().recipient};
   }
   std::vector<store::FeedbackItem> items;
   if (rep.disposition == feedback::Disposition::kParsed) {

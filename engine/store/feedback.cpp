@@ -64,6 +64,13 @@ Result<std::optional<Matched>> FindDelivery(Connection& db, const FeedbackMatch&
                                           "token"));
     if (x) return x;
   }
+  if (m.feedback_id && !m.feedback_id->recipient.empty()) {
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = " + std::to_string(m.feedback_id->campaign_id) +
+                                              " AND c.tenant_id = " + std::to_string(m.feedback_id->tenant_id) +
+                                              " AND d.email = " + db.Quote(ScrubUtf8(m.feedback_id->recipient, 320)),
+                                          "feedback_id"));
+    if (x) return x;
+  }
   return std::optional<Matched>();
 }
 
@@ -129,7 +136,7 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
   auto found = FindDelivery(db, match);
   if (!found.ok()) return found.status();
   std::optional<Matched> d = *found;
-  if (d && d->state == "leased") {
+  if (d && d->state == "leased" && d->matched_by != "feedback_id") {
     bool changes_state = std::any_of(items.begin(), items.end(),
                                      [](const FeedbackItem& it) { return it.effect == "bounce_and_suppress"; });
     if (changes_state) {
@@ -147,6 +154,9 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
     std::string effect = "none", note;
     if (!d && it.effect != "none") {
       note = "matched no delivery (no verified VERP, Message-ID or unsubscribe token)";
+    } else if (d && d->matched_by == "feedback_id") {
+      if (it.effect != "none")
+        note = "matched only by Feedback-ID and recipient, which anyone can write: recorded, not acted on";
     } else if (d) {
       if (!it.recipient.empty() && Lower(it.recipient) != Lower(d->email))
         note = "the report names " + it.recipient + "; the matched delivery went to " + d->email +

@@ -40,6 +40,15 @@ struct FeedbackMatch {
     uint64_t tenant_id = 0, subscriber_id = 0, campaign_id = 0;
   };
   std::optional<Token> token;
+  // The returned message's Feedback-ID (campaign:shop:…) with the reported
+  // recipient: anyone can write both, so a delivery found this way is
+  // recorded against the report but never acted on (no bounce, no
+  // suppression, no count) — a forged report must not touch a shop's list.
+  struct ByFeedbackId {
+    uint64_t campaign_id = 0, tenant_id = 0;
+    std::string recipient;
+  };
+  std::optional<ByFeedbackId> feedback_id;
 };
 
 // One reported recipient, as the parser classified it.

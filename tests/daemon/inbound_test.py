@@ -150,6 +150,14 @@ command_timeout_s = 10
         self.send("fbl@platform.example", arf("fbl@platform.example", "b1@dest.example", mid))
         self.assertEqual(self.suppressed("shared@dest.example"), [["alpha", "complaint"]])
         self.assertEqual(self.suppressed("b1@dest.example"), [])
+        # A complaint naming its delivery only by Feedback-ID and recipient
+        # (anyone can write those): recorded against it, nothing done.
+        forged_fbl = arf("fbl@platform.example", "r7@dest.example", "<not-ours@elsewhere.example>").replace(
+            b"Message-ID: <not-ours@elsewhere.example>", f"Feedback-ID: {cid}:1:newsletter:alpha-id".encode())
+        self.send("fbl@platform.example", forged_fbl)
+        self.assertEqual(self.suppressed("r7@dest.example"), [])
+        self.assertEqual(self.mysql("SELECT matched_by, effect FROM feedback_events ORDER BY id DESC LIMIT 1")[0],
+                         ["feedback_id", "none"])
         # Soft bounces: recorded; the third within the window suppresses.
         for n in range(3):
             soft = dsn(verp["r3@dest.example"], "r3@dest.example", "4.2.2", f"452 4.2.2 mailbox full ({n})")

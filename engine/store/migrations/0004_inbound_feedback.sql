@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS feedback_events (
   hard               TINYINT NOT NULL DEFAULT 0,
   feedback_type      VARCHAR(32) NOT NULL DEFAULT '',
   diagnostic         VARCHAR(1000) NOT NULL DEFAULT '',
-  matched_by         ENUM('verp','message_id','token','none') NOT NULL DEFAULT 'none',
+  matched_by         ENUM('verp','message_id','token','feedback_id','none') NOT NULL DEFAULT 'none',
   delivery_id        BIGINT UNSIGNED NULL,
   campaign_id        BIGINT UNSIGNED NULL,
   tenant_id          BIGINT UNSIGNED NULL,
