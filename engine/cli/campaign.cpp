@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/support.h"
 #include "base/log.h"
+#include "daemon/domain_readiness.h"
 #include "mime/address.h"
 #include "mime/header_safety.h"
 #include "mime/idn.h"
@@ -71,8 +72,18 @@ void PrintSummary(const store::CampaignSummary& s, bool json) {
   std::printf("deliveries%s\n", states.empty() ? "  none yet" : states.c_str());
 }
 
+// A campaign is scheduled (or resumed) only when its author domain passes
+// every check readiness.mandatory names (docs/readiness.md): checked now,
+// the result recorded for `domain show`.
+Status RequireReady(store::Connection& db, const config::Config& cfg, uint64_t id) {
+  TAYORI_ASSIGN_OR_RETURN(store::CampaignSummary s, store::GetCampaignSummary(db, id));
+  if (s.state != "draft" && s.state != "paused") return Status::Ok();  // the move below says why not
+  return daemon::RequireReadyDomain(db, cfg, s.domain)
+      .WithContext("campaign " + std::to_string(id) + " not scheduled");
+}
+
 int RunCampaignCreate(const std::string& config_path, const CampaignCreateOptions& o) {
-  return WithDb(config_path, "campaign create", [&](const config::Config&, store::Connection& db) -> Status {
+  return WithDb(config_path, "campaign create", [&](const config::Config& cfg, store::Connection& db) -> Status {
     store::NewCampaign c;
     TAYORI_ASSIGN_OR_RETURN(c.tenant_id, store::TenantIdBySlug(db, o.tenant));
     TAYORI_ASSIGN_OR_RETURN(c.list_id, store::ListIdBySlug(db, c.tenant_id, o.list));
@@ -120,6 +131,7 @@ int RunCampaignCreate(const std::string& config_path, const CampaignCreateOption
     TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::CreateCampaign(db, c));
     std::printf("campaign %llu created (draft)\n", static_cast<unsigned long long>(id));
     if (o.schedule || !o.at.empty()) {
+      TAYORI_RETURN_IF_ERROR(RequireReady(db, cfg, id));
       TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, o.at, "cli"));
       if (moved) std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
     }
@@ -128,7 +140,8 @@ int RunCampaignCreate(const std::string& config_path, const CampaignCreateOption
 }
 
 int RunCampaignSchedule(const std::string& config_path, uint64_t id, const std::string& at) {
-  return WithDb(config_path, "campaign schedule", [&](const config::Config&, store::Connection& db) -> Status {
+  return WithDb(config_path, "campaign schedule", [&](const config::Config& cfg, store::Connection& db) -> Status {
+    TAYORI_RETURN_IF_ERROR(RequireReady(db, cfg, id));
     TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, at, "cli"));
     if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not a draft or paused");
     std::printf("campaign %llu scheduled\n", static_cast<unsigned long long>(id));
@@ -148,9 +161,10 @@ int RunCampaignPause(const std::string& config_path, uint64_t id) {
 }
 
 int RunCampaignResume(const std::string& config_path, uint64_t id) {
-  return WithDb(config_path, "campaign resume", [&](const config::Config&, store::Connection& db) -> Status {
+  return WithDb(config_path, "campaign resume", [&](const config::Config& cfg, store::Connection& db) -> Status {
     // A resumed campaign goes back through 'scheduled' so an engine claims it
     // again; its expansion cursor and deliveries are kept.
+    TAYORI_RETURN_IF_ERROR(RequireReady(db, cfg, id));
     TAYORI_ASSIGN_OR_RETURN(bool moved, store::ScheduleCampaign(db, id, "", "cli"));
     if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not paused");
     std::printf("campaign %llu resumed\n", static_cast<unsigned long long>(id));

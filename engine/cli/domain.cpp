@@ -10,7 +10,10 @@
 #include "cli/support.h"
 #include "readiness/mailbox_providers.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <functional>
 #include <optional>
 
@@ -27,7 +30,10 @@
 #include "mime/idn.h"
 #include "net/transfers.h"
 #include "store/db_worker.h"
+#include "store/domain_readiness.h"
 #include "store/keys.h"
+#include "readiness/report.h"
+#include "readiness/text.h"
 
 namespace tayori::cli {
 namespace {
@@ -75,20 +81,32 @@ std::string DnsResolverName(const config::Config& cfg) {
 int RunDomainList(const std::string& config_path) {
   return WithDb(config_path, "domain list", [&](const config::Config&, store::Connection& db) -> Status {
     TAYORI_ASSIGN_OR_RETURN(auto domains, store::ListSenderDomains(db));
-    std::printf("%-32s %-12s %-10s %-9s %s\n", "DOMAIN", "SHOP", "MODE", "STATE", "KEYS");
+    TAYORI_ASSIGN_OR_RETURN(auto readiness, store::AllDomainReadiness(db));
+    // READINESS: the last `domain check` (CLI or daemon): the worst state of
+    // the domain's own checks, then the platform's when worse, and
+    // STOP:CHECKS when a mandatory check fails (its campaigns stop).
+    std::printf("%-32s %-12s %-10s %-9s %-30s %s\n", "DOMAIN", "SHOP", "MODE", "STATE", "READINESS", "KEYS");
     for (const auto& d : domains) {
       TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
       std::string k;
       for (auto it = keys.rbegin(); it != keys.rend(); ++it)
         if (it->state != "revoked") k += it->selector + ":" + it->state + " ";
-      std::printf("%-32s %-12s %-10s %-9s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
-                  d.state.c_str(), k.c_str());
+      std::string ready = "unchecked";
+      if (auto r = readiness.find(d.id); r != readiness.end() && !r->second.checked_at.empty()) {
+        const auto& x = r->second;
+        ready = x.domain_state;
+        auto rank = [](const std::string& st) { return st == "fail" ? 3 : st == "warn" ? 2 : st == "pass" ? 1 : 0; };
+        if (rank(x.platform_state) > std::max(1, rank(x.domain_state))) ready += ",platform:" + x.platform_state;
+        if (!x.mandatory_failed.empty()) ready += " STOP:" + x.mandatory_failed;
+      }
+      std::printf("%-32s %-12s %-10s %-9s %-30s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
+                  d.state.c_str(), ready.c_str(), k.c_str());
     }
     return Status::Ok();
   });
 }
 
-int RunDomainShow(const std::string& config_path, const std::string& domain_in) {
+int RunDomainShow(const std::string& config_path, const std::string& domain_in, const std::string& lang_in) {
   return WithDb(config_path, "domain show", [&](const config::Config& cfg, store::Connection& db) -> Status {
     TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
     TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
@@ -108,6 +126,23 @@ int RunDomainShow(const std::string& config_path, const std::string& domain_in) 
       keys::RotationDecision r = keys::DecideRotation(keys, SystemClock::Instance().Now(), keys::PolicyFrom(cfg.dkim), false);
       std::printf("rotation  %s: %s\n", std::string(keys::RotationActionName(r.action)).c_str(), r.reason.c_str());
     }
+    // The last readiness check, as `domain check` printed it then.
+    TAYORI_ASSIGN_OR_RETURN(auto ready, store::FindDomainReadiness(db, d.id));
+    if (!ready || ready->checked_at.empty()) {
+      std::printf("readiness never checked (tayori domain check %s)\n", d.domain.c_str());
+      return Status::Ok();
+    }
+    std::printf("readiness %s (the domain's checks %s, the platform's %s), checked %s UTC by %s, next %s UTC\n",
+                ready->state.c_str(), ready->domain_state.c_str(), ready->platform_state.c_str(),
+                ready->checked_at.c_str(), ready->checked_by.c_str(), ready->next_check_at.c_str());
+    if (!ready->mandatory_failed.empty())
+      std::printf("          campaigns stop: %s\n", ready->reason.c_str());
+    const char* env_lang = std::getenv("LANG");
+    readiness::Lang lang = readiness::LangFromLocale(!lang_in.empty() ? lang_in : (env_lang ? env_lang : ""));
+    TAYORI_ASSIGN_OR_RETURN(std::string text, readiness::RenderTextFromJson(lang == readiness::Lang::kJa
+                                                                               ? ready->report_ja
+                                                                               : ready->report_en));
+    std::fputs(text.c_str(), stdout);
     return Status::Ok();
   });
 }
@@ -282,9 +317,13 @@ void AddDomainCommands(CLI::App& app, CliContext& ctx) {
   dverify->callback([&ctx, d, manual] { ctx.run = [&ctx, d, manual] { return RunDomainVerify(ctx.config_path, (*d)[0], *manual); }; });
   auto* dlist = domain->add_subcommand("list", "every sender domain with its state and selectors");
   dlist->callback([&ctx] { ctx.run = [&ctx] { return RunDomainList(ctx.config_path); }; });
-  auto* dshow = domain->add_subcommand("show", "one domain with every key and its state");
+  auto* dshow = domain->add_subcommand("show", "one domain with every key, its state and its last readiness check");
   dshow->add_option("domain", (*d)[0], "the domain")->required();
-  dshow->callback([&ctx, d] { ctx.run = [&ctx, d] { return RunDomainShow(ctx.config_path, (*d)[0]); }; });
+  auto show_lang = std::make_shared<std::string>();
+  dshow->add_option("--lang", *show_lang, "en or ja (default: from $LANG)")->check(CLI::IsMember({"en", "ja"}));
+  dshow->callback([&ctx, d, show_lang] {
+    ctx.run = [&ctx, d, show_lang] { return RunDomainShow(ctx.config_path, (*d)[0], *show_lang); };
+  });
   AddDomainCheckCommand(domain, ctx);
 }
 

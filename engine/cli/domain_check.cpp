@@ -6,16 +6,19 @@
 // Each check has a state (pass / warn / fail), what was found and what to do,
 // in words an operator can forward to the shop owner. Lookups go to
 // dns.resolver. Exit 0 when nothing fails (warnings allowed), 1 when a check
-// fails, 2 for usage and configuration errors.
+// fails, 2 for usage and configuration errors. Each result is recorded for
+// `domain list/show` and /metrics (store/domain_readiness.h).
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
 #include "cli/support.h"
 #include "daemon/domain_facts.h"
+#include "daemon/domain_readiness.h"
 #include "mime/idn.h"
 #include "readiness/domain_check.h"
 #include "readiness/network_lookups.h"
@@ -30,6 +33,7 @@ struct CheckOptions {
   std::string domain;
   bool all = false;
   bool json = false;
+  bool domain_only = false;  // the checks a shop owner acts on; the platform's left out
   std::string lang;  // en | ja; empty: from $LANG
 };
 
@@ -55,11 +59,14 @@ int RunDomainCheck(const std::string& config_path, const CheckOptions& o) {
     readiness::NetworkOptions net;
     net.dns.servers = cfg.dns.resolver;
     TAYORI_ASSIGN_OR_RETURN(auto lookups, readiness::NetworkLookups::Create(net));
+    std::optional<readiness::Report> platform;  // --all: the first domain's platform checks
     for (size_t i = 0; i < domains.size(); ++i) {
+      TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow row, store::FindSenderDomain(db, domains[i]));
       TAYORI_ASSIGN_OR_RETURN(readiness::DomainFacts facts, daemon::GatherDomainFacts(db, cfg, domains[i]));
       // With --all the platform's checks (SPF, reverse DNS, MX, relays,
       // unsubscribe) are the same for every domain: shown with the first.
-      readiness::CheckScope scope = !o.all || i == 0 ? readiness::CheckScope::kAll : readiness::CheckScope::kDomainOnly;
+      readiness::CheckScope scope = !o.domain_only && (!o.all || i == 0) ? readiness::CheckScope::kAll
+                                                                          : readiness::CheckScope::kDomainOnly;
       readiness::Report report = readiness::CheckDomain(facts, *lookups, scope);
       if (report.Overall() == readiness::State::kFail) failed = true;
       std::string out = o.json ? readiness::RenderJson(report, lang) : readiness::RenderText(report, lang);
@@ -67,6 +74,17 @@ int RunDomainCheck(const std::string& config_path, const CheckOptions& o) {
       std::fputs(out.c_str(), stdout);
       if (!o.json && i + 1 < domains.size()) std::fputs("\n", stdout);
       std::fflush(stdout);
+      // Recorded whole (domain + platform checks), as the daemon records it:
+      // `domain list/show`, /metrics and `campaign schedule` read it.
+      if (o.domain_only) continue;  // a partial report is not recorded
+      if (scope == readiness::CheckScope::kAll) {
+        platform = readiness::Report{};
+        for (const auto& c : report.checks)
+          if (readiness::IsPlatformCheck(c.id)) platform->checks.push_back(c);
+      } else if (platform) {
+        for (const auto& c : platform->checks) report.checks.push_back(c);
+      }
+      TAYORI_RETURN_IF_ERROR(daemon::RecordReadiness(db, cfg, row.id, report, "cli"));
     }
     return Status::Ok();
   });
@@ -82,6 +100,8 @@ void AddDomainCheckCommand(CLI::App* domain, CliContext& ctx) {
   check->add_option("domain", o->domain, "the author domain");
   check->add_flag("--all", o->all, "every sender domain (the platform's checks once)");
   check->add_flag("--json", o->json, "one JSON object per domain");
+  check->add_flag("--domain-only", o->domain_only,
+                  "only the author domain's checks (what a shop owner acts on); not recorded");
   check->add_option("--lang", o->lang, "en or ja (default: from $LANG)")->check(CLI::IsMember({"en", "ja"}));
   check->callback([&ctx, o] { ctx.run = [&ctx, o] { return RunDomainCheck(ctx.config_path, *o); }; });
 }

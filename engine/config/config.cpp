@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -478,6 +479,20 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
     t->Int("soft_bounce_window_days", &c.feedback.soft_bounce_window_days, 1, 365);
     t->RejectUnknownKeys();
   }
+  if (auto t = top.Table("readiness")) {
+    t->Int("interval_s", &c.readiness.interval_s, 0, 30 * 86400);
+    if (c.readiness.interval_s > 0 && c.readiness.interval_s < 10)
+      problems.Add(t->where(), "readiness.interval_s", "must be 0 (off) or at least 10 seconds");
+    t->StringList("mandatory", &c.readiness.mandatory, [](const std::string& v) -> std::string {
+      const auto& names = ReadinessCheckNames();
+      if (std::find(names.begin(), names.end(), v) != names.end()) return "";
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      return "unknown check '" + v + "' (known: " + known + ")";
+    });
+    t->Int("dns_cache_max_s", &c.readiness.dns_cache_max_s, 0, 86400);
+    t->RejectUnknownKeys();
+  }
   if (auto t = top.Table("logging")) ReadLogging(*t, c.logging);
   top.RejectUnknownKeys();
 
@@ -497,6 +512,13 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
 
   if (!problems.empty()) return ConfigError(problems.Joined());
   return c;
+}
+
+const std::vector<std::string>& ReadinessCheckNames() {
+  static const std::vector<std::string> kNames = {"from_domain", "dkim_key", "dkim_cname", "dmarc_record",
+                                                  "dkim_alignment", "spf_alignment", "spf", "spf_lookups",
+                                                  "reverse_dns", "bounce_mx", "relay_tls", "unsubscribe"};
+  return kNames;
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {

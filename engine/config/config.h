@@ -180,6 +180,24 @@ struct Feedback {
   int soft_bounce_window_days = 7;
 };
 
+// [readiness]: the domain checks of `tayori domain check` as the daemon and
+// `campaign schedule` apply them (docs/readiness.md).
+struct Readiness {
+  // The daemon re-checks every sender domain this often, each at its own
+  // time (spread ±10%); 0: never (the CLI still checks and records).
+  int interval_s = 21600;
+  // Checks whose failure stops a domain's campaigns: `campaign schedule`
+  // refuses, the daemon pauses running ones. Names are CheckIdName's
+  // (docs/readiness.md); [] turns enforcement off.
+  std::vector<std::string> mandatory = {"from_domain", "dkim_key", "dkim_cname", "dmarc_record", "dkim_alignment"};
+  // DNS answers are kept for their TTL, at most this long.
+  int dns_cache_max_s = 3600;
+};
+
+// The check names readiness.mandatory accepts (readiness/report.h CheckIdName;
+// a unit test keeps the two lists equal).
+const std::vector<std::string>& ReadinessCheckNames();
+
 // [inbound]: the listener that takes bounces and complaints (docs/inbound.md).
 struct Inbound {
   std::string listen_address = "127.0.0.1";
@@ -219,6 +237,7 @@ struct Config {
   Http http;
   Inbound inbound;
   Feedback feedback;
+  Readiness readiness;
   Logging logging;
 };
 

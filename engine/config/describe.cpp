@@ -163,6 +163,10 @@ std::string Describe(const Config& c) {
   e.Int("min_volume", c.feedback.min_volume);
   e.Int("soft_bounce_limit", c.feedback.soft_bounce_limit);
   e.Int("soft_bounce_window_days", c.feedback.soft_bounce_window_days);
+  e.Section("readiness");
+  e.Int("interval_s", c.readiness.interval_s);
+  e.List("mandatory", c.readiness.mandatory);
+  e.Int("dns_cache_max_s", c.readiness.dns_cache_max_s);
   e.Section("logging");
   e.Str("level", c.logging.level);
   e.Str("format", c.logging.format);

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "daemon/http_service.h"
+#include "daemon/domain_readiness.h"
 #include "daemon/inbound_service.h"
 #include "keys/lifecycle.h"
 #include "daemon/message_factory.h"
@@ -127,6 +128,9 @@ struct Engine::Impl {
   // with a database connection of its own.
   std::unique_ptr<store::DbWorker> db_inbound;
   std::unique_ptr<InboundService> inbound;
+  // readiness.interval_s: every sender domain re-checked against the sender
+  // rules; a domain failing a mandatory check has its campaigns paused.
+  std::unique_ptr<ReadinessService> readiness;
   std::unique_ptr<loop::Timer> lifecycle_timer;
   std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
   std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
@@ -263,6 +267,8 @@ struct Engine::Impl {
       inbound = std::make_unique<InboundService>(loop, config, *db_inbound);
       TAYORI_RETURN_IF_ERROR(inbound->Start());
     }
+    readiness = std::make_unique<ReadinessService>(loop, config, db_password, options.instance);
+    TAYORI_RETURN_IF_ERROR(readiness->Start());
     lifecycle_timer = std::make_unique<loop::Timer>(loop);
     lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
                            std::chrono::seconds(config.dkim.lifecycle_interval_s));
@@ -1027,6 +1033,7 @@ struct Engine::Impl {
     help("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
     line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
     if (inbound) out += inbound->MetricsText();
+    if (readiness) out += readiness->MetricsText();
     help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
     line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
     help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
@@ -1117,6 +1124,7 @@ struct Engine::Impl {
     draining = true;
     log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
     if (inbound) inbound->Drain([] {});  // no new connections; open sessions finish
+    if (readiness) readiness->Stop();
     // Polls go on, housekeeping only: the heartbeat says we are alive and
     // the leases of what is still in flight stay renewed.
     // Unstarted work goes back to the database at once.
@@ -1258,6 +1266,7 @@ int Engine::Run() {
   impl_->lifecycle_timer.reset();
   impl_->lifecycle.reset();
   impl_->inbound.reset();
+  impl_->readiness.reset();
   impl_->http.reset();
   impl_->resolver.reset();
   impl_->dns_provider.reset();

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <resolv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 
@@ -42,7 +43,30 @@ struct Parsed {
   bool ok = true;
   std::vector<DnsRecord> records;
   std::string cname;  // the last CNAME target in the answer section
+  uint32_t ttl = 0;   // the smallest TTL of `records`
 };
+
+// RFC 2308 §5: a negative answer is cached for the smaller of the SOA
+// record's own TTL and its MINIMUM field (the authority section). 0 when the
+// message carries no SOA.
+uint32_t NegativeTtl(const std::string& message) {
+  ns_msg handle;
+  if (ns_initparse(reinterpret_cast<const unsigned char*>(message.data()), static_cast<int>(message.size()),
+                   &handle) < 0)
+    return 0;
+  const int count = ns_msg_count(handle, ns_s_ns);
+  for (int i = 0; i < count; ++i) {
+    ns_rr rr;
+    if (ns_parserr(&handle, ns_s_ns, i, &rr) < 0) return 0;
+    if (ns_rr_type(rr) != ns_t_soa) continue;
+    // RDATA: MNAME, RNAME (compressed names), then SERIAL REFRESH RETRY
+    // EXPIRE MINIMUM (32 bits each): MINIMUM is the last four bytes.
+    if (ns_rr_rdlen(rr) < 20) return 0;
+    const unsigned char* minimum = ns_rr_rdata(rr) + ns_rr_rdlen(rr) - 4;
+    return std::min<uint32_t>(ns_rr_ttl(rr), static_cast<uint32_t>(ns_get32(minimum)));
+  }
+  return 0;
+}
 
 // The answer section of `message`, through glibc's ns_* parser (bounds
 // checked; names decompressed by ns_name_uncompress), keeping the records of
@@ -78,6 +102,7 @@ Parsed ParseAnswer(const std::string& message, RrType type) {
       continue;
     }
     if (rr_type != type) continue;
+    const uint32_t rr_ttl = ns_rr_ttl(rr);
     DnsRecord record;
     char addr[INET6_ADDRSTRLEN];
     switch (type) {
@@ -112,6 +137,7 @@ Parsed ParseAnswer(const std::string& message, RrType type) {
         break;
       }
     }
+    out.ttl = out.records.empty() ? rr_ttl : std::min(out.ttl, rr_ttl);
     out.records.push_back(std::move(record));
   }
   return out;
@@ -198,10 +224,12 @@ DnsAnswer DnsClient::Resolve(const std::string& name, RrType type) {
     impl_->Wait(p);
     if (p.status == ARES_ENOTFOUND) {
       answer.status = DnsStatus::kNxDomain;
+      answer.ttl = NegativeTtl(p.message);
       return answer;
     }
     if (p.status == ARES_ENODATA) {
       answer.status = DnsStatus::kNoData;
+      answer.ttl = NegativeTtl(p.message);
       return answer;
     }
     if (p.status != ARES_SUCCESS) {
@@ -216,10 +244,12 @@ DnsAnswer DnsClient::Resolve(const std::string& name, RrType type) {
     if (!parsed.records.empty()) {
       answer.status = DnsStatus::kOk;
       answer.records = std::move(parsed.records);
+      answer.ttl = parsed.ttl;
       return answer;
     }
     if (parsed.cname.empty()) {
       answer.status = DnsStatus::kNoData;
+      answer.ttl = NegativeTtl(p.message);
       return answer;
     }
     // An authoritative server answers only the CNAME when its target lies

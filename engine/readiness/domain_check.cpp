@@ -18,6 +18,11 @@ void AddDnsFailure(Report& report, CheckId id, const std::string& name, const Dn
 
 }  // namespace internal
 
+bool IsPlatformCheck(CheckId id) {
+  return id == CheckId::kSpf || id == CheckId::kSpfLookups || id == CheckId::kReverseDns ||
+         id == CheckId::kBounceMx || id == CheckId::kRelayTls || id == CheckId::kUnsubscribe;
+}
+
 Report CheckDomain(const DomainFacts& facts, Lookups& lookups, CheckScope scope) {
   using namespace internal;
   Report report;

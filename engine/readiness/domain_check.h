@@ -68,4 +68,8 @@ enum class CheckScope { kAll, kDomainOnly, kPlatformOnly };
 // is left out; Report::domain is facts.from_domain.
 Report CheckDomain(const DomainFacts& facts, Lookups& lookups, CheckScope scope = CheckScope::kAll);
 
+// Whether CheckScope::kPlatformOnly produces checks with this id (SPF,
+// reverse DNS, bounce MX, relay TLS, unsubscribe): the same for every domain.
+bool IsPlatformCheck(CheckId id);
+
 }  // namespace tayori::readiness

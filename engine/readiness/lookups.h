@@ -37,6 +37,10 @@ struct DnsAnswer {
   DnsStatus status = DnsStatus::kFailed;
   std::vector<DnsRecord> records;  // empty unless kOk
   std::string error;               // kFailed: what went wrong, for the report
+  // How long the answer may be remembered, in seconds: the smallest TTL of
+  // the records kept; for kNoData/kNxDomain the negative-caching TTL of the
+  // zone's SOA (RFC 2308 §5); 0 when unknown or kFailed.
+  uint32_t ttl = 0;
 };
 
 // The result of a network probe (STARTTLS, one-click POST).

@@ -3,10 +3,12 @@
 // owner (English or Japanese, chosen when rendering).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "readiness/text.h"
 
 namespace tayori::readiness {
@@ -30,6 +32,10 @@ enum class CheckId {
   kUnsubscribe,         // unsubscribe.base_url is https and answers a one-click POST
 };
 std::string_view CheckIdName(CheckId id);  // "from_domain", "dkim_key", …
+// The inverse of CheckIdName; nullopt for a name that is no check.
+std::optional<CheckId> CheckIdFromName(std::string_view name);
+// Every check id, in report order.
+const std::vector<CheckId>& AllCheckIds();
 
 struct Check {
   CheckId id = CheckId::kFromDomain;
@@ -47,6 +53,9 @@ struct Report {
   State Overall() const;
   // The checks with this id, in report order.
   std::vector<const Check*> Find(CheckId id) const;
+  // The failing checks whose id is one of `ids` (readiness.mandatory), in
+  // report order. Warnings (a DNS lookup that failed included) never count.
+  std::vector<const Check*> FailedAmong(const std::vector<CheckId>& ids) const;
 };
 
 // For a terminal: one block per check,
@@ -54,6 +63,10 @@ struct Report {
 //          → Publish a TXT record at _dmarc.shop.example: …
 // then "shop.example: 1 fail, 2 warn, 9 pass".
 std::string RenderText(const Report& report, Lang lang);
+
+// RenderText of a report stored as RenderJson made it (`tayori domain
+// show`); kInvalidInput when `json` is not such a report.
+Result<std::string> RenderTextFromJson(std::string_view json);
 
 // For --json: {"domain":…, "state":"fail", "lang":"ja", "checks":[{"id":…,
 // "subject":…, "state":…, "found":…, "what_to_do":…}]} ("what_to_do" is ""

@@ -95,6 +95,14 @@ Result<SenderDomainRow> FindSenderDomain(Connection& db, const std::string& doma
   return DomainFrom(rows.rows[0]);
 }
 
+Result<SenderDomainRow> FindSenderDomainById(Connection& db, uint64_t id) {
+  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kDomainColumns +
+                                              " FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id "
+                                              "WHERE d.id = " + std::to_string(id)));
+  if (rows.rows.empty()) return NotFound("sender domain #" + std::to_string(id) + " is not registered");
+  return DomainFrom(rows.rows[0]);
+}
+
 Result<std::vector<SenderDomainRow>> ListSenderDomains(Connection& db) {
   TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kDomainColumns +
                                               " FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id ORDER BY d.domain"));

@@ -78,6 +78,7 @@ struct DomainStateChange {
 
 Result<uint64_t> TenantIdBySlug(Connection& db, const std::string& slug);
 Result<SenderDomainRow> FindSenderDomain(Connection& db, const std::string& domain);
+Result<SenderDomainRow> FindSenderDomainById(Connection& db, uint64_t id);
 Result<std::vector<SenderDomainRow>> ListSenderDomains(Connection& db);
 
 // Creates the domain row (state pending). Fails kInvalidInput if it exists.

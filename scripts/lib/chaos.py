@@ -157,6 +157,10 @@ active_key_id = "k1"
 [[unsubscribe.keys]]
 id = "k1"
 secret_env = "TAYORI_UNSUB_KEY_K1"
+# The readiness checks need DNS for the shop domains; none here.
+[readiness]
+interval_s = 0
+mandatory = []
 [http]
 port = 0
 """)

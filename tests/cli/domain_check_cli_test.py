@@ -8,6 +8,8 @@ PowerDNS (records published through its API) and a running
     naming the relay's egress IP: DKIM, DMARC and SPF pass; JSON per check;
   - the DMARC record removed: dmarc_record fails with the words that fix it,
     in English and in Japanese (--lang ja), exit 1;
+  - a campaign of a domain failing a mandatory check is not scheduled (exit
+    2, the check's words), `domain list/show` say why; it is once DMARC is back;
   - --all checks every domain, the platform's checks once;
   - a mailbox provider's domain is refused by `domain add` and as a From by
     `campaign create` (exit 2).
@@ -214,6 +216,43 @@ port = {http_port}
         check(rc == 1 and "DMARC レコードがありません" in out_ja, f"DMARC missing (ja): {out_ja}")
         rc, out_env, err = run(cfg, "domain", "check", HOSTED, lang="ja_JP.UTF-8")
         check("DMARC レコードがありません" in out_env, "the language follows $LANG")
+
+        # A domain failing a mandatory check cannot be scheduled: the campaign
+        # stays a draft, the error names the check and what fixes it (exit 2).
+        body = os.path.join(tmp, "body.txt")
+        with open(body, "w") as f:
+            f.write("hello\n")
+        rc, out, err = run(cfg, "campaign", "create", "--tenant", "shop1", "--list", "news", "--from",
+                           f"news@{HOSTED}", "--subject", "Hi", "--text", body, "--schedule")
+        check(rc == 2 and "created (draft)" in out and "domain check dmarc_record failed" in err and
+              f"_dmarc.{HOSTED}" in err and "not scheduled" in err, f"create --schedule refused: {rc} {out} {err}")
+        cid = out.split()[1] if out.startswith("campaign ") else "0"
+        check(sql(f"SELECT state FROM campaigns WHERE id = {cid}").strip() == "draft", "the campaign stays a draft")
+        rc, out, err = run(cfg, "campaign", "schedule", cid)
+        check(rc == 2 and "dmarc_record" in err, f"schedule refused: {rc} {err}")
+        # The results are kept per domain: domain list and show say why.
+        rc, out, err = run(cfg, "domain", "list")
+        row = [l for l in out.splitlines() if l.startswith(HOSTED + " ")]
+        check(row and "fail STOP:dmarc_record" in row[0], f"domain list READINESS: {out}")
+        rc, out, err = run(cfg, "domain", "show", HOSTED, "--lang", "ja")
+        check(rc == 0 and "readiness fail" in out and "campaigns stop: domain check dmarc_record failed" in out and
+              "DMARC レコードがありません" in out, f"domain show: {out} {err}")
+        # --domain-only: the author domain's checks only, for the shop owner.
+        rc, out, err = run(cfg, "domain", "check", HOSTED, "--domain-only", "--json")
+        got, _ = states(out)
+        check(("dmarc_record", "") in got and not any(k[0] in ("spf", "relay_tls", "unsubscribe") for k in got),
+              f"--domain-only leaves the platform's checks out: {got}")
+        # DMARC back: scheduled.
+        check(txt(f"_dmarc.{ZONE}", "v=DMARC1; p=quarantine; rua=mailto:dmarc@" + ZONE) == 204, "publish DMARC again")
+        time.sleep(1.1)
+        rc, out, err = run(cfg, "campaign", "schedule", cid)
+        check(rc == 0 and "scheduled" in out, f"scheduled once DMARC is back: {rc} {out} {err}")
+        rc, out, err = run(cfg, "domain", "list")
+        row = [l for l in out.splitlines() if l.startswith(HOSTED + " ")]
+        check(row and "pass,platform:fail " in row[0] and "STOP" not in row[0],
+              f"passing its own checks, the platform's failing (relay TLS, http unsubscribe): {out}")
+        check(txt(f"_dmarc.{ZONE}") == 204, "remove DMARC again")
+        time.sleep(1.1)
 
         # --all: both domains, the platform's checks once.
         rc, out, err = run(cfg, "domain", "check", "--all", "--json")

@@ -39,6 +39,24 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(r->dkim.selectors, (std::vector<std::string>{"s1", "s2"}));
 }
 
+TEST(ConfigTest, ReadinessDefaultsAndRules) {
+  auto r = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->readiness.interval_s, 21600);
+  EXPECT_EQ(r->readiness.mandatory,
+            (std::vector<std::string>{"from_domain", "dkim_key", "dkim_cname", "dmarc_record", "dkim_alignment"}));
+  auto off = ParseConfig("[readiness]\ninterval_s = 0\nmandatory = []\n", "t.toml");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->readiness.interval_s, 0);
+  EXPECT_TRUE(off->readiness.mandatory.empty());
+  EXPECT_EQ(ErrorOf("[readiness]\nmandatory = [\"dmarc\"]\n"),
+            "t.toml:2:14: readiness.mandatory: unknown check 'dmarc' (known: from_domain, dkim_key, dkim_cname, "
+            "dmarc_record, dkim_alignment, spf_alignment, spf, spf_lookups, reverse_dns, bounce_mx, relay_tls, "
+            "unsubscribe)");
+  EXPECT_NE(ErrorOf("[readiness]\ninterval_s = 5\n").find("readiness.interval_s: must be 0 (off) or at least 10"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, UnknownKeyNamesFileLineColumnAndKey) {
   std::string msg = ErrorOf("[database]\nhost = \"db\"\nprot = 3306\n");
   EXPECT_EQ(msg, "t.toml:3:1: database.prot: unknown key");

@@ -110,7 +110,7 @@ class EngineTest(unittest.TestCase):
 
     def write_config(self, relay, rate=2000.0, burst=500.0, dest_rate=1000.0, dest_burst=500.0, lease_s=5,
                      poll_ms=200, extra="", drain_s=10, db_user="root", db_password_env="", http_port=0,
-                     command_timeout_s=5):
+                     command_timeout_s=5, readiness="interval_s = 0\nmandatory = []"):
         self.config = os.path.join(self.dir, "tayori.toml")
         with open(self.config, "w") as f:
             f.write(f"""
@@ -153,6 +153,9 @@ id = "k1"
 secret_env = "TAYORI_UNSUB_KEY_K1"
 [http]
 port = {http_port}
+# The readiness checks need DNS for the shop domains: off unless a test turns them on.
+[readiness]
+{readiness}
 {extra}
 """)
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "readiness/network_lookups.h"
 #include "readiness_testing.h"
 
 namespace tayori::readiness {
@@ -108,6 +109,60 @@ TEST_F(DnsClientTest, CnameLoopsEnd) {
   SetRecords(pdns_, kZone, "b." + kZone, "CNAME", {"a." + kZone + "."});
   DnsAnswer a = client_->Resolve("a." + kZone, RrType::kTxt);
   EXPECT_NE(a.status, DnsStatus::kOk);
+}
+
+TEST_F(DnsClientTest, AnswersCarryTheirTtl) {
+  SetRecords(pdns_, kZone, "ttl." + kZone, "TXT", {TxtContent("v=spf1 -all")}, 300);
+  SetRecords(pdns_, kZone, "ttl." + kZone, "A", {"192.0.2.7", "192.0.2.8"}, 120);
+  DnsAnswer txt = client_->Resolve("ttl." + kZone, RrType::kTxt);
+  ASSERT_EQ(txt.status, DnsStatus::kOk) << txt.error;
+  EXPECT_EQ(txt.ttl, 300u);
+  DnsAnswer a = client_->Resolve("ttl." + kZone, RrType::kA);
+  EXPECT_EQ(a.ttl, 120u);
+  // Negative answers: the zone's SOA says how long (RFC 2308).
+  DnsAnswer nx = client_->Resolve("absent." + kZone, RrType::kTxt);
+  ASSERT_EQ(nx.status, DnsStatus::kNxDomain);
+  EXPECT_GT(nx.ttl, 0u);
+  DnsAnswer nodata = client_->Resolve("ttl." + kZone, RrType::kMx);
+  ASSERT_EQ(nodata.status, DnsStatus::kNoData);
+  EXPECT_GT(nodata.ttl, 0u);
+}
+
+// The daemon keeps one NetworkLookups: an answer is kept for its TTL, at
+// most max_cache_age, then asked again; `domain check` keeps answers for
+// its one run.
+TEST_F(DnsClientTest, CachedAnswersRunOutWithTheirTtl) {
+  const std::string name = "cache." + kZone;
+  auto lookups_for = [&](std::chrono::seconds max_age) {
+    NetworkOptions o;
+    o.dns = DnsClientOptions{pdns_.resolver(), std::chrono::milliseconds(1000), 2};
+    o.max_cache_age = max_age;
+    auto l = NetworkLookups::Create(o);
+    EXPECT_TRUE(l.ok()) << l.status().ToString();
+    return std::move(*l);
+  };
+  auto first_value = [&](NetworkLookups& l) {
+    DnsAnswer a = l.Resolve(name, RrType::kTxt);
+    return a.records.empty() ? std::string("<none>") : a.records[0].value;
+  };
+  // TTL 1 s under a one-hour cap: the change is seen once the TTL has run out.
+  SetRecords(pdns_, kZone, name, "TXT", {TxtContent("one")}, 1);
+  auto by_ttl = lookups_for(std::chrono::seconds(3600));
+  auto forever = lookups_for(std::chrono::seconds(0));
+  EXPECT_EQ(first_value(*by_ttl), "one");
+  EXPECT_EQ(first_value(*forever), "one");
+  SetRecords(pdns_, kZone, name, "TXT", {TxtContent("two")}, 300);
+  ::usleep(1'200'000);
+  EXPECT_EQ(first_value(*by_ttl), "two");
+  EXPECT_EQ(first_value(*forever), "one") << "one run sees one state of DNS";
+  // TTL 300 s under a 1 s cap: the cap wins.
+  auto capped = lookups_for(std::chrono::seconds(1));
+  EXPECT_EQ(first_value(*capped), "two");
+  SetRecords(pdns_, kZone, name, "TXT", {TxtContent("three")}, 300);
+  EXPECT_EQ(first_value(*capped), "two") << "still within the cap";
+  EXPECT_EQ(first_value(*by_ttl), "two") << "still within the TTL";
+  ::usleep(1'200'000);
+  EXPECT_EQ(first_value(*capped), "three");
 }
 
 }  // namespace

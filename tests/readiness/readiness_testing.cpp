@@ -13,10 +13,10 @@
 namespace tayori::readiness::testing {
 
 void SetRecords(const tayori::testing::Pdns& p, const std::string& zone, const std::string& name,
-                const std::string& type, const std::vector<std::string>& contents) {
+                const std::string& type, const std::vector<std::string>& contents, int ttl) {
   nlohmann::json records = nlohmann::json::array();
   for (const auto& c : contents) records.push_back({{"content", c}, {"disabled", false}});
-  nlohmann::json rrset = {{"name", dns::Fqdn(name)}, {"type", type}, {"ttl", 60}, {"changetype", "REPLACE"},
+  nlohmann::json rrset = {{"name", dns::Fqdn(name)}, {"type", type}, {"ttl", ttl}, {"changetype", "REPLACE"},
                           {"records", records}};
   nlohmann::json body;
   body["rrsets"] = nlohmann::json::array({rrset});

@@ -13,7 +13,7 @@ namespace tayori::readiness::testing {
 // TXT values quoted, see TxtContent). Retries while the shared SQLite
 // backend is locked (HTTP 500), like tests/dns' AddCname.
 void SetRecords(const tayori::testing::Pdns& p, const std::string& zone, const std::string& name,
-                const std::string& type, const std::vector<std::string>& contents);
+                const std::string& type, const std::vector<std::string>& contents, int ttl = 60);
 // The zone-file form of a TXT value (split in 255-byte strings, quoted).
 std::string TxtContent(const std::string& value);
 // Creates a zone for the reverse name of `ip` holding one PTR to `host`

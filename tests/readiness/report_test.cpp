@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
 #include "readiness/lookups.h"
 
 namespace tayori::readiness {
@@ -51,6 +52,36 @@ TEST(ReportTest, JsonCarriesIdsStatesAndTexts) {
   EXPECT_EQ(j["checks"][2]["subject"], "192.0.2.1");
   EXPECT_EQ(j["checks"][1]["state"], "fail");
   EXPECT_NE(j["checks"][1]["what_to_do"].get<std::string>().find("_dmarc.shop.example"), std::string::npos);
+}
+
+TEST(ReportTest, CheckNamesRoundTripAndMatchTheConfigsList) {
+  std::vector<std::string> names;
+  for (CheckId id : AllCheckIds()) {
+    names.emplace_back(CheckIdName(id));
+    EXPECT_EQ(CheckIdFromName(CheckIdName(id)), id);
+  }
+  EXPECT_FALSE(CheckIdFromName("dmarc").has_value());
+  // readiness.mandatory is validated against config's own copy of the names.
+  EXPECT_EQ(names, config::ReadinessCheckNames());
+}
+
+TEST(ReportTest, OnlyFailuresOfTheNamedChecksCount) {
+  Report r = Sample();
+  auto failed = r.FailedAmong({CheckId::kDmarcRecord, CheckId::kReverseDns});
+  ASSERT_EQ(failed.size(), 1u) << "a warning (a failed lookup) never counts";
+  EXPECT_EQ(failed[0]->id, CheckId::kDmarcRecord);
+  EXPECT_TRUE(r.FailedAmong({CheckId::kFromDomain, CheckId::kReverseDns}).empty());
+  EXPECT_TRUE(r.FailedAmong({}).empty());
+}
+
+TEST(ReportTest, AStoredJsonReportRendersAsTheText) {
+  for (Lang lang : {Lang::kEn, Lang::kJa}) {
+    auto text = RenderTextFromJson(RenderJson(Sample(), lang));
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    EXPECT_EQ(*text, RenderText(Sample(), lang));
+  }
+  EXPECT_FALSE(RenderTextFromJson("not json").ok());
+  EXPECT_FALSE(RenderTextFromJson(R"({"domain":"x"})").ok());
 }
 
 TEST(LookupsTest, ReverseNames) {
