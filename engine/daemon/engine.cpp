@@ -140,6 +140,12 @@ struct Engine::Impl {
   dkim::KeyCache key_cache;
   ratelimit::FairQueue<std::shared_ptr<Item>> queue;
   std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
+  // Items whose destination had every connection slot taken, by shaping
+  // key, in arrival order: woken (moved to `woken`) as that destination's
+  // messages finish, never by a timer.
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Item>>> slot_waiters;
+  size_t slot_waiting = 0;
+  std::deque<std::shared_ptr<Item>> woken;  // tried again before the fair queue
   std::map<uint64_t, CampaignEntry> campaigns;
   scheduler::SuppressionCache suppressed;
   // When the lease job in progress was asked for (suppressions visible
@@ -213,7 +219,7 @@ struct Engine::Impl {
   size_t submit_window = 0;
   size_t build_window = 0;
   size_t in_flight() const { return building + ready.size() + submitting; }
-  size_t in_memory() const { return queue.size() + parked.size() + in_flight(); }
+  size_t in_memory() const { return queue.size() + parked.size() + slot_waiting + woken.size() + in_flight(); }
   int lease_s() const { return config.engine.lease_s; }
   // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
   // polls; an instance is alive while it beat within three of those (and
@@ -728,7 +734,7 @@ struct Engine::Impl {
     // While outcome writes fail, new work would only add to what is waiting.
     if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
     size_t low_water = static_cast<size_t>(config.engine.batch_size);
-    if (queue.size() + parked.size() >= low_water) return;
+    if (queue.size() + parked.size() + slot_waiting + woken.size() >= low_water) return;
     std::vector<uint64_t> ready;
     for (auto& [id, e] : campaigns)
       if (e.status == CampaignStatus::kReady) ready.push_back(id);
@@ -787,6 +793,8 @@ struct Engine::Impl {
       else keep.push_back(p);
     }
     for (auto& p : keep) parked.push(p);
+    for (auto& item : TakeWaiting([id](const Item& i) { return i.delivery.campaign_id == id; }))
+      removed.push_back(std::move(item));
     for (auto& item : removed) {
       if (cancelled) {
         store::DeliveryOutcome o;
@@ -847,7 +855,8 @@ struct Engine::Impl {
       queue.Push(item->tenant_id, item->delivery.campaign_id, item);
     }
     const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
-    while (building + ready.size() < build_window && !queue.empty() && parked.size() < park_limit) {
+    while (building + ready.size() < build_window && (!woken.empty() || !queue.empty()) &&
+           parked.size() + slot_waiting < park_limit) {
       // Waiting for the global budget keeps the work in the fair queue, so
       // the order between shops stays exactly round robin.
       ratelimit::Decision global = shaper.PeekGlobal(now);
@@ -856,7 +865,13 @@ struct Engine::Impl {
         ArmParkTimer(std::chrono::duration_cast<std::chrono::milliseconds>(global.retry_after) + 1ms);
         return;
       }
-      std::shared_ptr<Item> item = *queue.Pop();
+      std::shared_ptr<Item> item;
+      if (!woken.empty()) {
+        item = std::move(woken.front());
+        woken.pop_front();
+      } else {
+        item = *queue.Pop();
+      }
       auto cit = campaigns.find(item->delivery.campaign_id);
       if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
         Release(*item);
@@ -875,7 +890,10 @@ struct Engine::Impl {
       ratelimit::Decision d = shaper.TryReserve(item->shaping_key, now);
       if (!d.allowed) {
         ++rate_waits;
-        if (d.retry_after > kParkLimit) {
+        if (d.until_slot_frees) {
+          slot_waiters[item->shaping_key].push_back(std::move(item));
+          ++slot_waiting;
+        } else if (d.retry_after > kParkLimit) {
           // A paused destination: the database keeps it, not our memory.
           Release(*item, clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(d.retry_after));
         } else {
@@ -886,6 +904,40 @@ struct Engine::Impl {
       Build(item, c.prepared);
     }
     ArmParkTimer();
+  }
+
+  // A message of `key` finished or was given up: as many of the items
+  // waiting for one of its slots as there are free slots go to the front.
+  void WakeSlotWaiters(const std::string& key) {
+    auto it = slot_waiters.find(key);
+    if (it == slot_waiters.end()) return;
+    for (int n = shaper.FreeSlots(key); n > 0 && !it->second.empty(); --n) {
+      woken.push_back(std::move(it->second.front()));
+      it->second.pop_front();
+      --slot_waiting;
+    }
+    if (it->second.empty()) slot_waiters.erase(it);
+  }
+
+  // Every item waiting for a slot or woken, taken out (drain, deactivation).
+  std::vector<std::shared_ptr<Item>> TakeWaiting(const std::function<bool(const Item&)>& which) {
+    std::vector<std::shared_ptr<Item>> out;
+    auto take = [&](std::deque<std::shared_ptr<Item>>& d) {
+      std::deque<std::shared_ptr<Item>> keep;
+      for (auto& item : d) {
+        if (which(*item)) out.push_back(std::move(item));
+        else keep.push_back(std::move(item));
+      }
+      d = std::move(keep);
+    };
+    take(woken);
+    for (auto it = slot_waiters.begin(); it != slot_waiters.end();) {
+      size_t before = it->second.size();
+      take(it->second);
+      slot_waiting -= before - it->second.size();
+      it = it->second.empty() ? slot_waiters.erase(it) : std::next(it);
+    }
+    return out;
   }
 
   // Wakes Pump() when the next parked item is due, or after `at_most`.
@@ -921,6 +973,7 @@ struct Engine::Impl {
     if (building_items.erase(item->delivery.id) == 0) {
       // Given back at the drain deadline while it was being built.
       shaper.Abandon(item->shaping_key);
+      WakeSlotWaiters(item->shaping_key);
       if (draining) MaybeFinishDrain();
       return;
     }
@@ -928,6 +981,7 @@ struct Engine::Impl {
       // This recipient's data cannot make a valid message (bad address,
       // header injection attempt): fail it with the reason, never send it.
       shaper.Abandon(item->shaping_key);
+      WakeSlotWaiters(item->shaping_key);
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;
       o.campaign_id = item->delivery.campaign_id;
@@ -961,6 +1015,7 @@ struct Engine::Impl {
                    const smtp::SubmitResult& r) {
     --submitting;
     shaper.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
+    WakeSlotWaiters(item.shaping_key);
     ++replies_by_code[{r.relay, r.reply.code}];
     DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
     double u = std::uniform_real_distribution<double>(0, 1)(rng);
@@ -1133,6 +1188,7 @@ struct Engine::Impl {
       Release(*parked.top().item);
       parked.pop();
     }
+    for (auto& item : TakeWaiting([](const Item&) { return true; })) Release(*item);
     park_timer->Stop();
     drain_timer->Start(std::chrono::seconds(config.engine.drain_timeout_s), [this] {
       log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "

@@ -27,11 +27,10 @@ Decision Destination::TryStart(SteadyTime now) {
   last_used_ = now;
   if (now < paused_until_) return Decision::Wait(paused_until_ - now);
   Recover(now);
-  if (in_flight_ >= connection_cap_) {
-    // A slot frees when a message finishes; the caller is woken by Finish(),
-    // so this "retry after" is only a fallback upper bound.
-    return Decision::Wait(std::chrono::milliseconds(100));
-  }
+  // A slot frees when one of this destination's messages finishes: the
+  // caller waits for that, not for a time (a fixed retry here capped a
+  // destination at ~10 messages/s per connection whatever its rate).
+  if (in_flight_ >= connection_cap_) return Decision::WaitForSlot();
   Decision d = bucket_.TryTake(now);
   if (d.allowed) ++in_flight_;
   return d;

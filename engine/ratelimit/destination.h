@@ -9,6 +9,7 @@
 // (the loop thread) serialises calls.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
@@ -52,6 +53,8 @@ class Destination {
   bool paused(SteadyTime now) const { return now < paused_until_; }
   SteadyTime paused_until() const { return paused_until_; }
   int connection_cap() const { return connection_cap_; }
+  // Slots a message could start in now (not counting the rate or a pause).
+  int free_slots() const { return std::max(0, connection_cap_ - in_flight_); }
   int in_flight() const { return in_flight_; }
   double current_rate() const { return bucket_.rate(); }
   // Nothing in flight, not paused, and untouched since `since`: forgetting

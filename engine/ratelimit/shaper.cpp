@@ -75,6 +75,11 @@ void Shaper::Abandon(const std::string& key) {
   global_.Refund();
 }
 
+int Shaper::FreeSlots(const std::string& key) const {
+  const Destination* d = Find(key);
+  return d ? d->free_slots() : 1;
+}
+
 const Destination* Shaper::Find(const std::string& key) const {
   auto it = destinations_.find(key);
   return it == destinations_.end() ? nullptr : it->second.get();

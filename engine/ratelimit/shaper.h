@@ -37,6 +37,9 @@ class Shaper {
   Decision PeekGlobal(SteadyTime now) { return global_.Peek(now); }
   // Returns a reservation that was not used.
   void Abandon(const std::string& key);
+  // How many messages waiting for a slot of `key` (Decision::until_slot_frees)
+  // could try again now: call after Finish/Abandon.
+  int FreeSlots(const std::string& key) const;
 
   // This instance's share of the global budget when several engines share a
   // database (the engine divides rate and burst by the live instances).

@@ -17,8 +17,13 @@ using Duration = std::chrono::nanoseconds;
 struct Decision {
   bool allowed = false;
   Duration retry_after{0};  // when !allowed: the earliest time it can succeed
-  static Decision Allow() { return {true, Duration(0)}; }
-  static Decision Wait(Duration d) { return {false, d}; }
+  // When !allowed because every connection slot of the destination is
+  // taken: it can succeed as soon as one of its messages finishes, so the
+  // caller waits for that (Shaper::FreeSlots) rather than for retry_after.
+  bool until_slot_frees = false;
+  static Decision Allow() { return {true, Duration(0), false}; }
+  static Decision Wait(Duration d) { return {false, d, false}; }
+  static Decision WaitForSlot() { return {false, Duration(0), true}; }
 };
 
 class TokenBucket {

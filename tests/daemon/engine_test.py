@@ -514,6 +514,35 @@ port = {http_port}
         self.assertIn("relay failing", self.engine_log("relay-dies"))
         print(f"relay death: {s.get('unknown', 0)} unknown, {len(got)} delivered")
 
+    def test_each_destination_reaches_its_configured_rate(self):
+        """A destination group gets its own per_second on 1, 2 and 4
+        connections: a message waits for a free connection slot only until
+        one of that destination's messages finishes (it used to wait a fixed
+        100 ms, capping a destination near 10 messages/s per connection)."""
+        relay = self.relay()
+        groups = {"g1": (1, 40.0), "g2": (2, 70.0), "g4": (4, 110.0)}
+        extra = "".join(f'[[rate_limits.domain_groups]]\nname = "{g}"\ndomains = ["{g}.example"]\n'
+                        f"per_second = {rate}\nburst = 5.0\nmax_connections = {conns}\n"
+                        for g, (conns, rate) in groups.items())
+        self.write_config(relay, rate=2000.0, burst=100.0, extra=extra)
+        seconds = 8
+        rcpts = [f"ok{i}@{g}.example" for g, (_, rate) in groups.items() for i in range(int(rate * seconds))]
+        cid = self.shop("rates", "rates.platform.example", rcpts)
+        self.schedule(cid)
+        p = self.start_engine("rates", idle_exit=True)
+        self.assertEqual(p.wait(120), 0, self.engine_log("rates"))
+        self.assertEqual(self.states(cid), {"sent": len(rcpts)})
+        got = relay.accepted()
+        for g, (conns, rate) in groups.items():
+            ts = sorted(m["ts"] for m in got if m["rcpt"].endswith(f"@{g}.example"))
+            self.assertEqual(len(ts), int(rate * seconds), g)
+            # The steady part: without the first burst and the last tail.
+            middle = ts[len(ts) // 10: len(ts) * 9 // 10]
+            measured = (len(middle) - 1) / (middle[-1] - middle[0])
+            print(f"{g}: {conns} connection(s), configured {rate:.0f}/s, measured {measured:.1f}/s")
+            self.assertGreaterEqual(measured, 0.9 * rate, f"{g} on {conns} connection(s)")
+            self.assertLessEqual(measured, 1.1 * rate, f"{g} over its rate")
+
     def test_throttle_reply_pauses_only_that_destination(self):
         relay = self.relay()
         self.write_config(relay, rate=300.0, burst=20.0,

@@ -21,8 +21,13 @@ TEST(DestinationTest, ConnectionCapLimitsMessagesInFlight) {
   FakeClock clock;
   Destination d("gmail", Limits(), clock.Steady());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(d.TryStart(clock.Steady()).allowed);
-  EXPECT_FALSE(d.TryStart(clock.Steady()).allowed);
+  Decision full = d.TryStart(clock.Steady());
+  EXPECT_FALSE(full.allowed);
+  // Not a time to wait: the caller waits for one of these four to finish.
+  EXPECT_TRUE(full.until_slot_frees);
+  EXPECT_EQ(d.free_slots(), 0);
   d.Finish(Feedback::kDelivered, clock.Steady());
+  EXPECT_EQ(d.free_slots(), 1);
   EXPECT_TRUE(d.TryStart(clock.Steady()).allowed);
 }
 
