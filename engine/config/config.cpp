@@ -188,7 +188,13 @@ void ReadRateLimits(TableReader& t, RateLimits& r) {
   t.Double("default_per_second", &r.default_per_second, 0.001, 1e6);
   t.Double("default_burst", &r.default_burst, 1, 1e6);
   t.Int("default_max_connections", &r.default_max_connections, 1, 1000);
+  t.Int("throttle_initial_pause_s", &r.throttle_initial_pause_s, 1, 86400);
   t.Int("throttle_pause_s", &r.throttle_pause_s, 1, 86400);
+  if (r.throttle_initial_pause_s > r.throttle_pause_s)
+    t.problems().Add(t.where(), t.KeyPath("throttle_initial_pause_s"),
+                     "must not exceed throttle_pause_s (" + std::to_string(r.throttle_pause_s) + ")");
+  t.Int("rate_recovery_interval_s", &r.rate_recovery_interval_s, 1, 3600);
+  t.Double("rate_recovery_step", &r.rate_recovery_step, 0.01, 1);
   t.Int("destination_idle_s", &r.destination_idle_s, 10, 86400);
   for (auto& gt : t.TableArray("domain_groups")) ReadGroup(gt, r.groups.emplace_back());
   t.RejectUnknownKeys();

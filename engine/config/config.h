@@ -71,7 +71,16 @@ struct RateLimits {
   double default_per_second = 20;     // destinations in no group
   double default_burst = 40;
   int default_max_connections = 4;
-  int throttle_pause_s = 600;         // after 421 4.7.28 / 450 4.2.1
+  // A receiver's throttling reply (421 4.7.28 / 450 4.2.1) pauses the
+  // destination group for throttle_initial_pause_s, doubling while the
+  // throttling continues, up to throttle_pause_s (docs/engine.md).
+  int throttle_initial_pause_s = 30;
+  int throttle_pause_s = 600;
+  // After a throttle or a burst of transient replies a destination's rate
+  // is halved and recovers by rate_recovery_step of its configured rate
+  // every rate_recovery_interval_s.
+  int rate_recovery_interval_s = 30;
+  double rate_recovery_step = 0.1;
   // A destination untouched this long is forgotten (a daemon sees millions
   // of recipient domains over months); longer than a rate recovery takes.
   int destination_idle_s = 600;

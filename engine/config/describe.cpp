@@ -75,7 +75,10 @@ std::string Describe(const Config& c) {
   e.Num("default_per_second", c.rate_limits.default_per_second);
   e.Num("default_burst", c.rate_limits.default_burst);
   e.Int("default_max_connections", c.rate_limits.default_max_connections);
+  e.Int("throttle_initial_pause_s", c.rate_limits.throttle_initial_pause_s);
   e.Int("throttle_pause_s", c.rate_limits.throttle_pause_s);
+  e.Int("rate_recovery_interval_s", c.rate_limits.rate_recovery_interval_s);
+  e.Num("rate_recovery_step", c.rate_limits.rate_recovery_step);
   e.Int("destination_idle_s", c.rate_limits.destination_idle_s);
   for (const auto& g : c.rate_limits.groups) {
     e.ArraySection("rate_limits.domain_groups");

@@ -16,6 +16,7 @@ Destination::Destination(std::string name, DestinationLimits limits, SteadyTime 
 
 void Destination::Recover(SteadyTime now) {
   // Additive increase after a halving: one step per interval without a burst.
+  if (now < last_recovery_) return;  // still within a throttle pause
   while (bucket_.rate() < limits_.per_second && now - last_recovery_ >= limits_.recovery_interval) {
     last_recovery_ += limits_.recovery_interval;
     bucket_.SetRate(std::min(limits_.per_second, bucket_.rate() + limits_.per_second * limits_.recovery_step), now);
@@ -54,16 +55,33 @@ void Destination::Finish(Feedback feedback, SteadyTime now) {
         ++connection_cap_;
       }
       break;
-    case Feedback::kThrottled:
-      paused_until_ = now + limits_.throttle_pause;
+    case Feedback::kThrottled: {
+      // Several messages in flight may all draw the throttle at once: one
+      // throttle per pause.
+      if (now < paused_until_) break;
+      // Throttling has stopped when none came for kQuietPauses × the last
+      // pause after it ended: start short again.
+      if (throttle_strikes_ > 0 && now - paused_until_ > kQuietPauses * last_pause_) throttle_strikes_ = 0;
+      Duration pause = limits_.throttle_initial_pause;
+      for (int i = 0; i < throttle_strikes_ && pause < limits_.throttle_pause; ++i) pause *= 2;
+      pause = std::min(pause, limits_.throttle_pause);
+      ++throttle_strikes_;
+      last_pause_ = pause;
+      paused_until_ = now + pause;
       connection_cap_ = 1;
       ramp_successes_ = 0;
       recent_transients_.clear();
+      double halved = std::max(bucket_.rate() / 2, limits_.per_second * limits_.min_rate_fraction);
+      bucket_.SetRate(halved, now);
+      // Recovery counts from the end of the pause.
+      last_recovery_ = paused_until_;
       log::Warn("ratelimit", "destination throttled by receiver, pausing",
                 {{"destination", name_},
-                 {"pause_s", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                 limits_.throttle_pause).count())}});
+                 {"pause_s", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(pause).count())},
+                 {"throttles_in_a_row", std::to_string(throttle_strikes_)},
+                 {"rate_per_s", std::to_string(halved)}});
       break;
+    }
     case Feedback::kTransient: {
       recent_transients_.push_back(now);
       while (!recent_transients_.empty() && now - recent_transients_.front() > limits_.transient_window)

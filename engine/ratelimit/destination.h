@@ -1,10 +1,14 @@
 // Adaptive shaping of one destination group (gmail, yahoo-jp, …, or the
-// default), following mail-rules.md:
-//   * 421 4.7.28 / 450 4.2.1 ("unusual rate"): stop the destination for
-//     throttle_pause, then resume on ONE connection and ramp up one connection
-//     at a time as messages succeed;
-//   * a burst of other transient replies halves the destination's rate, which
-//     then recovers gradually (additive increase, multiplicative decrease).
+// default); docs/engine.md "Throttling" describes the policy:
+//   * 421 4.7.28 / 450 4.2.1 ("unusual rate"): stop the destination for a
+//     pause that starts at throttle_initial_pause and doubles while the
+//     throttling continues (another throttle within 4 × the last pause after
+//     it ended) up to throttle_pause; halve its rate; then resume on ONE
+//     connection and ramp up one connection at a time as messages succeed.
+//     After a quiet 4 × the last pause the next throttle starts short again;
+//   * a burst of other transient replies halves the destination's rate;
+//   * a halved rate recovers gradually (additive increase, multiplicative
+//     decrease): +recovery_step of the configured rate per recovery_interval.
 // Pure: every call takes the current steady time. Not thread-safe; the owner
 // (the loop thread) serialises calls.
 #pragma once
@@ -21,7 +25,8 @@ struct DestinationLimits {
   double per_second = 20;
   double burst = 40;
   int max_connections = 4;
-  Duration throttle_pause = std::chrono::minutes(10);
+  Duration throttle_initial_pause = std::chrono::seconds(30);
+  Duration throttle_pause = std::chrono::minutes(10);  // the longest pause
   // Transient replies within `transient_window` that count as a burst.
   int transient_burst = 5;
   Duration transient_window = std::chrono::seconds(60);
@@ -52,6 +57,10 @@ class Destination {
   const std::string& name() const { return name_; }
   bool paused(SteadyTime now) const { return now < paused_until_; }
   SteadyTime paused_until() const { return paused_until_; }
+  // Throttles in a row (each within kQuietPauses × the last pause after it
+  // ended): the next pause is initial × 2^strikes, capped.
+  int throttle_strikes() const { return throttle_strikes_; }
+  static constexpr int kQuietPauses = 4;
   int connection_cap() const { return connection_cap_; }
   // Slots a message could start in now (not counting the rate or a pause).
   int free_slots() const { return std::max(0, connection_cap_ - in_flight_); }
@@ -73,6 +82,8 @@ class Destination {
   int connection_cap_;
   int in_flight_ = 0;
   int ramp_successes_ = 0;
+  int throttle_strikes_ = 0;
+  Duration last_pause_{0};
   std::deque<SteadyTime> recent_transients_;
   SteadyTime last_recovery_;
   SteadyTime last_used_;

@@ -5,12 +5,15 @@
 namespace tayori::ratelimit {
 namespace {
 
-DestinationLimits LimitsFrom(double per_second, double burst, int max_connections, int pause_s) {
+DestinationLimits LimitsFrom(double per_second, double burst, int max_connections, const config::RateLimits& r) {
   DestinationLimits l;
   l.per_second = per_second;
   l.burst = burst;
   l.max_connections = max_connections;
-  l.throttle_pause = std::chrono::seconds(pause_s);
+  l.throttle_initial_pause = std::chrono::seconds(r.throttle_initial_pause_s);
+  l.throttle_pause = std::chrono::seconds(r.throttle_pause_s);
+  l.recovery_interval = std::chrono::seconds(r.rate_recovery_interval_s);
+  l.recovery_step = r.rate_recovery_step;
   return l;
 }
 
@@ -19,9 +22,9 @@ DestinationLimits LimitsFrom(double per_second, double burst, int max_connection
 Shaper::Shaper(const config::RateLimits& limits, SteadyTime now)
     : global_(limits.global_per_second, limits.global_burst, now),
       default_limits_(LimitsFrom(limits.default_per_second, limits.default_burst, limits.default_max_connections,
-                                 limits.throttle_pause_s)) {
+                                 limits)) {
   for (const auto& g : limits.groups) {
-    group_limits_[g.name] = LimitsFrom(g.per_second, g.burst, g.max_connections, limits.throttle_pause_s);
+    group_limits_[g.name] = LimitsFrom(g.per_second, g.burst, g.max_connections, limits);
     for (const auto& d : g.domains) {
       std::string lower = d;
       std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -15,6 +15,7 @@ import hmac
 import socket
 import urllib.request
 import json
+import re
 import os
 import signal
 import subprocess
@@ -182,6 +183,22 @@ port = {http_port}
                 f.write(f"{r},Reader\n")
         self.tayori("subscribers", "import", "--tenant", slug, "--list", "news", csv)
         out = self.tayori("campaign", "create", "--tenant", slug, "--list", "news", "--from", f"news@{domain}",
+                          "--subject", "Hello {{subscriber.name}}", "--text",
+                          os.path.join(SRC, "tests/daemon/body.txt"))
+        return int(out.stdout.split()[1])
+
+    def campaign_for(self, slug, recipients):
+        """Another campaign (draft) of an existing shop, to a new list of `recipients`."""
+        n = getattr(self, "lists_made", 0) + 1
+        self.lists_made = n
+        self.tayori("list", "add", f"news{n}", "--tenant", slug, "--name", f"News {n}")
+        csv = os.path.join(self.dir, f"{slug}-{n}.csv")
+        with open(csv, "w") as f:
+            f.write("email,name\n" + "".join(f"{r},Reader\n" for r in recipients))
+        self.tayori("subscribers", "import", "--tenant", slug, "--list", f"news{n}", csv)
+        domain = self.mysql(f"SELECT d.domain FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id "
+                            f"WHERE t.slug = '{slug}'")[0][0]
+        out = self.tayori("campaign", "create", "--tenant", slug, "--list", f"news{n}", "--from", f"news@{domain}",
                           "--subject", "Hello {{subscriber.name}}", "--text",
                           os.path.join(SRC, "tests/daemon/body.txt"))
         return int(out.stdout.split()[1])
@@ -550,6 +567,10 @@ port = {http_port}
                                 'per_second = 100.0\nburst = 10.0\nmax_connections = 4\n')
         rcpts = ["thr0@gmail.example"] + [f"ok{i}@gmail.example" for i in range(50)] + \
                 [f"ok{i}@other.example" for i in range(100)]
+        with open(self.config) as f:  # one long pause, as before the doubling policy
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text.replace("throttle_pause_s = 600", "throttle_pause_s = 600\nthrottle_initial_pause_s = 600"))
         cid = self.shop("theta", "theta.platform.example", rcpts)
         self.schedule(cid)
         p = self.start_engine("throttled")
@@ -566,6 +587,74 @@ port = {http_port}
                               f"AND email LIKE '%@gmail.example' AND next_attempt_at > UTC_TIMESTAMP() + INTERVAL 300 SECOND")
         self.assertGreater(int(deferred[0][0]), 0)
         self.assertIn("throttled by receiver", self.engine_log("throttled"))
+
+    def test_throttling_recovers_in_seconds_and_backs_off_while_it_continues(self):
+        """421 4.7.28 pauses a destination for a short time that doubles
+        while the throttling continues (capped), halves its rate, which
+        recovers: a receiver that throttled three times is back at its
+        configured rate within the documented time; one that keeps
+        throttling gets 1, 2, 4, 8, 8 … second pauses, not a new 421 every
+        retry, and the rest of its mail still goes out between them."""
+        relay = self.relay()
+        self.write_config(relay, rate=2000.0, burst=100.0,
+                          extra='[[rate_limits.domain_groups]]\nname = "gm"\ndomains = ["gm.example"]\n'
+                                'per_second = 50.0\nburst = 5.0\nmax_connections = 4\n')
+        # Policy: first pause 1 s, cap 8 s; a halved rate regains half of
+        # the configured rate per second (docs/engine.md "Throttling").
+        with open(self.config) as f:
+            text = f.read()
+        text = text.replace("throttle_pause_s = 600", "throttle_pause_s = 8\nthrottle_initial_pause_s = 1\n"
+                            "rate_recovery_interval_s = 1\nrate_recovery_step = 0.5")
+        with open(self.config, "w") as f:
+            f.write(text)
+        # 1. A receiver that keeps throttling (every attempt of thr0 draws a
+        # 421): its pauses double up to the cap; its other mail goes out.
+        rcpts = ["thr0@keep.example"] + [f"ok{i}@keep.example" for i in range(50)]
+        first = self.shop("kappa", "kappa.platform.example", rcpts)
+        self.schedule(first)
+        started = time.time()
+        p = self.start_engine("throttle")
+        self.wait_for(lambda: sum(1 for m in relay.accepted() if m["rcpt"].endswith("@keep.example")) == 50, 30,
+                      "keep.example's other mail")
+        time.sleep(max(0.0, started + 18 - time.time()))  # room for four pauses: 1 + 2 + 4 + 8 s
+        self.tayori("campaign", "cancel", str(first))
+        log = self.engine_log("throttle")
+        keep = [int(x) for x in re.findall(r"pausing destination=keep\.example pause_s=(\d+)", log)]
+        print("keep.example pauses:", keep)
+        self.assertGreaterEqual(len(keep), 4, keep)
+        self.assertEqual(keep, [min(8, 2 ** i) for i in range(len(keep))], "doubling, capped at 8 s")
+
+        # 2. A receiver that throttles three times and recovers: its other
+        # mail goes on between the pauses, and once the rate has recovered
+        # (1 / step = 2 intervals, 2 s here, after the last pause) it is sent
+        # at its configured rate again.
+        second = self.campaign_for("kappa", ["flaky3-a@gm.example"] + [f"ok{i}@gm.example" for i in range(20)])
+        self.schedule(second)
+        self.wait_for(lambda: any(m["rcpt"] == "flaky3-a@gm.example" for m in relay.accepted()), 60,
+                      "the flaky recipient, after its three throttles")
+        ok_gm = 600
+        third = self.campaign_for("kappa", [f"more{i}@gm.example" for i in range(ok_gm)])
+        self.schedule(third)
+        self.wait_for(lambda: sum(1 for m in relay.accepted() if m["rcpt"].startswith("more")) == ok_gm, 60,
+                      "the next campaign to gm.example")
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(30), 0)
+        log = self.engine_log("throttle")
+        gm_pauses = [int(x) for x in re.findall(r"pausing destination=group:gm pause_s=(\d+)", log)]
+        print("gm.example pauses:", gm_pauses)
+        self.assertEqual(len(gm_pauses), 3, gm_pauses)
+        for prev, cur in zip(gm_pauses, gm_pauses[1:]):
+            self.assertIn(cur, (1, min(8, 2 * prev)), f"doubled while continuing, else short again: {gm_pauses}")
+        self.assertEqual(self.states(second), {"sent": 21})
+        self.assertEqual(self.states(third), {"sent": ok_gm})
+        flaky_at = next(m["ts"] for m in relay.accepted() if m["rcpt"] == "flaky3-a@gm.example")
+        after = sorted(m["ts"] for m in relay.accepted() if m["rcpt"].startswith("more") and m["ts"] >= flaky_at + 3.0)
+        self.assertGreater(len(after), 200, f"{len(after)} messages after the recovery to measure")
+        steady = after[: len(after) * 9 // 10]
+        measured = (len(steady) - 1) / (steady[-1] - steady[0])
+        print(f"gm.example from 3 s after its last throttle: {measured:.1f}/s of 50/s")
+        self.assertGreaterEqual(measured, 45.0)
+        self.assertLessEqual(measured, 55.0)
 
     @staticmethod
     def unsubscribe_token(secret, key_id, tenant, lst, subscriber, campaign, scope=1):

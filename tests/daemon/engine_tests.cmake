@@ -16,6 +16,7 @@ set(TAYORI_ENGINE_TESTS
   relay_dying_mid_transaction_loses_nothing
   throttle_reply_pauses_only_that_destination
   each_destination_reaches_its_configured_rate
+  throttling_recovers_in_seconds_and_backs_off_while_it_continues
   one_click_unsubscribe_on_the_running_engine
   relay_replies_that_break_utf8_never_cause_a_resend
   failed_outcome_writes_keep_outcomes_and_stop_sending

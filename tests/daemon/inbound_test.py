@@ -291,7 +291,11 @@ command_timeout_s = 10
         self.schedule(cid)
         p = self.start_engine("via-postfix", idle_exit=True)
         self.assertEqual(p.wait(60), 0, self.engine_log("via-postfix"))
-        self.assertEqual(self.states(cid), {"sent": 7}, "the relay accepted every message")
+        # The relay accepted every message; Postfix's DSNs may already have
+        # come back and moved the two to 'bounced'.
+        accepted = self.states(cid)
+        self.assertIn(accepted, ({"sent": 7}, {"sent": 6, "bounced": 1}, {"sent": 5, "bounced": 2}),
+                      "the relay accepted every message")
         self.wait_for(lambda: self.state_of("lost0@gone.example") == "bounced" and
                       self.state_of("lost1@gone.example") == "bounced", 90,
                       "Postfix's DSNs to reach tayori inbound: " + self.inbound_log()[-2000:])

@@ -73,6 +73,7 @@ TEST(ShaperTest, IdleDestinationsAreForgottenButNotBusyOrPausedOnes) {
   limits.global_per_second = 1e6;
   limits.global_burst = 1e6;
   limits.throttle_pause_s = 3600;
+  limits.throttle_initial_pause_s = 3600;
   Shaper s(limits, clock.Steady());
   for (int i = 0; i < 1000; ++i) {
     std::string key = s.KeyOf("d" + std::to_string(i) + ".example");

@@ -4,6 +4,7 @@
 The recipient's local part chooses what happens to a message:
   ok...      250 2.0.0 queued as <id>
   thr...     RCPT answered 421 4.7.28 (receiver throttling) -- then the connection closes
+  flakyN-... like thr for the first N attempts of this address, then accepted
   rate...    RCPT answered 450 4.2.1
   tmp...     RCPT answered 451 4.3.0
   bounce...  RCPT answered 550 5.1.1 (no such user)
@@ -39,10 +40,16 @@ ids = itertools.count(1)
 class Handler:
     def __init__(self, args):
         self.args = args
+        self.attempts = {}  # flakyN- addresses: RCPTs seen
         self.log = open(args.log, "a", buffering=1) if args.log else None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
+        flaky = re.match(r"flaky(\d+)-", local)
+        if flaky:
+            seen = self.attempts[address] = self.attempts.get(address, 0) + 1
+            if seen <= int(flaky.group(1)):
+                local = "thr"
         if local.startswith("thr"):
             server.transport.write(b"421 4.7.28 Our system has detected an unusual rate of mail, try later\r\n")
             server.transport.close()
