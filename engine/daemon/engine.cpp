@@ -329,6 +329,7 @@ struct Engine::Impl {
     bool due_or_sending = false;
     std::vector<store::SuppressionRow> suppressions;
     int live_instances = 1;
+    int rank = 0;  // this instance's place among them, by name
     std::vector<uint64_t> finished;
     std::vector<store::CampaignState> known_states;  // of campaigns we hold
     std::map<uint64_t, std::string> key_versions;    // of the domains we send for
@@ -393,6 +394,7 @@ struct Engine::Impl {
               return beat.status();
             }
             r->live_instances = beat->live_instances;
+            r->rank = beat->rank;
             // Away: this job waited (a retry after a lost connection, a
             // frozen server) or our previous beat is old. Then every lease
             // we hold may be close to expiry: renew them all before anything
@@ -547,6 +549,9 @@ struct Engine::Impl {
       }
       shaper.SetGlobalShare(config.rate_limits.global_per_second / r.live_instances,
                             config.rate_limits.global_burst / r.live_instances, clock.Steady());
+      // Each destination's limits are the platform's promise to that
+      // receiver: shared between the instances the same way.
+      shaper.SetInstanceShare(r.live_instances, r.rank, clock.Steady());
       if (r.taken_over.requeued > 0 || r.taken_over.cancelled > 0)
         log::Warn("engine", "took over expired leases of dead instances",
                   {{"requeued", std::to_string(r.taken_over.requeued)},

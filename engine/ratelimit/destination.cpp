@@ -37,6 +37,15 @@ Decision Destination::TryStart(SteadyTime now) {
   return d;
 }
 
+void Destination::SetLimits(const DestinationLimits& limits, SteadyTime now) {
+  const double fraction = limits_.per_second > 0 ? bucket_.rate() / limits_.per_second : 1;
+  const bool full_cap = connection_cap_ >= limits_.max_connections;
+  limits_ = limits;
+  bucket_.SetRate(std::min(1.0, fraction) * limits_.per_second, now);
+  bucket_.SetBurst(limits_.burst, now);
+  connection_cap_ = full_cap ? limits_.max_connections : std::min(connection_cap_, limits_.max_connections);
+}
+
 void Destination::Abandon() {
   if (in_flight_ > 0) --in_flight_;
   bucket_.Refund();

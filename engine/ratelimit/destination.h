@@ -53,6 +53,11 @@ class Destination {
   // A started message was abandoned before submission (e.g. another limit said
   // no): returns its token and slot.
   void Abandon();
+  // New limits for the same destination (this instance's share changed):
+  // a rate cut by throttling stays cut in proportion, a connection cap
+  // still ramping up stays where it is unless the new maximum is lower.
+  void SetLimits(const DestinationLimits& limits, SteadyTime now);
+  const DestinationLimits& limits() const { return limits_; }
 
   const std::string& name() const { return name_; }
   bool paused(SteadyTime now) const { return now < paused_until_; }

@@ -46,8 +46,35 @@ Destination& Shaper::Get(const std::string& key, SteadyTime now) {
     auto g = group_limits_.find(key.substr(6));
     if (g != group_limits_.end()) limits = g->second;
   }
-  auto [ins, _] = destinations_.emplace(key, std::make_unique<Destination>(key, limits, now));
+  auto [ins, _] = destinations_.emplace(key, std::make_unique<Destination>(key, ShareOf(limits, instances_, rank_),
+                                                                          now));
   return *ins->second;
+}
+
+DestinationLimits Shaper::ShareOf(DestinationLimits limits, int instances, int rank) {
+  if (instances <= 1) return limits;
+  limits.per_second /= instances;
+  limits.burst = std::max(1.0, limits.burst / instances);
+  const int base = limits.max_connections / instances;
+  const int extra = rank < limits.max_connections % instances ? 1 : 0;
+  limits.max_connections = std::max(1, base + extra);
+  return limits;
+}
+
+void Shaper::SetInstanceShare(int instances, int rank, SteadyTime now) {
+  instances = std::max(1, instances);
+  rank = std::clamp(rank, 0, instances - 1);
+  if (instances == instances_ && rank == rank_) return;
+  instances_ = instances;
+  rank_ = rank;
+  for (auto& [key, dest] : destinations_) {
+    DestinationLimits configured = default_limits_;
+    if (key.rfind("group:", 0) == 0) {
+      auto g = group_limits_.find(key.substr(6));
+      if (g != group_limits_.end()) configured = g->second;
+    }
+    dest->SetLimits(ShareOf(configured, instances_, rank_), now);
+  }
 }
 
 Decision Shaper::TryReserve(const std::string& key, SteadyTime now) {

@@ -47,6 +47,13 @@ class Shaper {
     global_.SetRate(per_second, now);
     global_.SetBurst(burst, now);
   }
+  // This instance's share of every destination's limits when `instances`
+  // engines share a database and this one is number `rank` (0-based) of
+  // them by name: rate and burst divided by `instances`; of max_connections
+  // each gets floor(max / instances), the first max % instances one more,
+  // and never less than one (docs/engine.md "Several instances").
+  void SetInstanceShare(int instances, int rank, SteadyTime now);
+  static DestinationLimits ShareOf(DestinationLimits limits, int instances, int rank);
 
   // Forgets destinations idle (nothing in flight, not paused, untouched)
   // for `idle`: a daemon running for months sees every recipient domain on
@@ -64,6 +71,7 @@ class Shaper {
   Destination& Get(const std::string& key, SteadyTime now);
 
   TokenBucket global_;
+  int instances_ = 1, rank_ = 0;
   DestinationLimits default_limits_;
   std::map<std::string, DestinationLimits> group_limits_;      // group name → limits
   std::unordered_map<std::string, std::string> group_of_domain_;

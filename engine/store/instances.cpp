@@ -1,5 +1,7 @@
 #include "store/instances.h"
 
+#include <algorithm>
+
 #include "store/values.h"
 
 namespace tayori::store {
@@ -74,12 +76,14 @@ Result<HeartbeatResult> Heartbeat(Connection& db, const InstanceIdentity& who, c
                                     db.Quote(state) + " WHERE name = " + db.Quote(who.name) + " AND host = " +
                                     db.Quote(who.host) + " AND pid = " + std::to_string(who.pid)));
   TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT (SELECT heartbeat_at FROM engine_instances WHERE name = " +
-                                              db.Quote(who.name) + "), COUNT(*) FROM engine_instances WHERE state "
+                                              db.Quote(who.name) + "), COUNT(*), COALESCE(SUM(name < " +
+                                              db.Quote(who.name) + "), 0) FROM engine_instances WHERE state "
                                               "<> 'stopped' AND heartbeat_at >= UTC_TIMESTAMP(6) - INTERVAL " +
                                               std::to_string(alive_window_s) + " SECOND"));
   out.beat_at = Str(rows.rows[0][0]);
   int n = std::stoi(rows.rows[0][1].value_or("1"));
   out.live_instances = n < 1 ? 1 : n;
+  out.rank = std::min(out.live_instances - 1, static_cast<int>(U64(rows.rows[0][2])));
   return out;
 }
 

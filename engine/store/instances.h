@@ -39,6 +39,7 @@ Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& 
 
 struct HeartbeatResult {
   int live_instances = 1;     // instances (this one included) that beat within the window
+  int rank = 0;               // how many of them have a name that sorts before this one's
   double gap_s = 0;           // database time since this process's previous beat
   std::string beat_at;        // this beat's time, as the database wrote it (DATETIME(6) text)
 };

@@ -340,6 +340,50 @@ port = {http_port}
         self.assertLessEqual(worst, limit, f"{worst} messages in 5 s with 3 instances")
         print(f"3 instances: max {worst} messages in any 5 s window (limit {limit:.0f}); owners {owners}")
 
+    def test_destination_limits_hold_across_three_instances(self):
+        """A destination group's per_second and max_connections are what the
+        platform promised that receiver: three engines share them (each a
+        third of the rate, 2 of the 6 connections) instead of each sending
+        the whole of them. The relay takes 100 ms per message: 6 connections
+        carry about 30/s, so the rate (24/s) and the connections both bind."""
+        relay = self.relay("--data-delay-ms", "100")
+        per_second, burst, conns = 24.0, 4.0, 6
+        self.write_config(relay, rate=2000.0, burst=100.0, poll_ms=100,
+                          extra='[[rate_limits.domain_groups]]\nname = "one"\ndomains = ["one.example"]\n'
+                                f"per_second = {per_second}\nburst = {burst}\nmax_connections = {conns}\n")
+        n = 600
+        cid = self.shop("upsilon", "upsilon.platform.example", [f"ok{i}@one.example" for i in range(n)])
+        self.schedule(cid)
+        procs = [self.start_engine(f"share{i}", idle_exit=True) for i in range(3)]
+        for i, p in enumerate(procs):
+            self.assertEqual(p.wait(180), 0, self.engine_log(f"share{i}"))
+        self.assertEqual(self.states(cid), {"sent": n})
+        acc = relay.accepted()
+        sent_by = [int(re.search(r"engine: stopped sent=(\d+)", self.engine_log(f"share{i}")).group(1))
+                   for i in range(3)]
+        self.assertTrue(all(x > 0 for x in sent_by), f"all three instances sent: {sent_by}")
+        ts = sorted(m["ts"] for m in acc)
+        worst, j = 0, 0
+        for i in range(len(ts)):
+            while ts[i] - ts[j] >= 5.0:
+                j += 1
+            worst = max(worst, i - j + 1)
+        # The rate and the burst, with 0.5 s of the loaded machine's jitter
+        # between taking a token and the relay seeing the message (one engine
+        # alone sends 3 x 24/s: 360 in 5 s).
+        limit = per_second * 5 + burst + per_second * 0.5
+        # Concurrent transactions for the destination at the relay (MAIL to
+        # the final dot).
+        events = sorted([(m["start"], 1) for m in acc] + [(m["ts"], -1) for m in acc])
+        concurrent, peak = 0, 0
+        for _, step in events:
+            concurrent += step
+            peak = max(peak, concurrent)
+        print(f"3 instances, one destination: max {worst} messages in 5 s (limit {limit:.0f}), "
+              f"peak {peak} concurrent transactions (limit {conns}); sent by each {sent_by}")
+        self.assertLessEqual(worst, limit)
+        self.assertLessEqual(peak, conns)
+
     def test_rate_limit_holds_over_every_5_second_window(self):
         relay = self.relay()
         rate, burst = 80.0, 20.0

@@ -6,6 +6,7 @@ set(TAYORI_ENGINE_TESTS
   kill_9_and_restart_loses_nothing
   sigterm_drains_and_releases_leases
   three_instances_never_send_twice_and_share_the_rate
+  destination_limits_hold_across_three_instances
   rate_limit_holds_over_every_5_second_window
   small_shop_is_not_starved_by_a_large_one
   pause_resume_cancel_take_effect_within_seconds

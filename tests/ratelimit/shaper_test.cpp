@@ -108,5 +108,41 @@ TEST(ShaperTest, GlobalShareDividesRateAndBurst) {
   EXPECT_EQ(s.PeekGlobal(clock.Steady()).retry_after, std::chrono::milliseconds(200));
 }
 
+TEST(ShaperTest, InstancesShareEachDestinationsRateAndConnections) {
+  DestinationLimits l;
+  l.per_second = 60;
+  l.burst = 6;
+  l.max_connections = 7;
+  // 7 connections over 3 instances: 3, 2, 2.
+  EXPECT_EQ(Shaper::ShareOf(l, 3, 0).max_connections, 3);
+  EXPECT_EQ(Shaper::ShareOf(l, 3, 1).max_connections, 2);
+  EXPECT_EQ(Shaper::ShareOf(l, 3, 2).max_connections, 2);
+  EXPECT_DOUBLE_EQ(Shaper::ShareOf(l, 3, 2).per_second, 20);
+  EXPECT_DOUBLE_EQ(Shaper::ShareOf(l, 3, 2).burst, 2);
+  // More instances than connections: one each, never none.
+  l.max_connections = 2;
+  EXPECT_EQ(Shaper::ShareOf(l, 5, 4).max_connections, 1);
+  EXPECT_EQ(Shaper::ShareOf(l, 1, 0).max_connections, 2);
+
+  FakeClock clock;
+  config::RateLimits limits = Limits();
+  limits.global_per_second = 1e6;
+  limits.global_burst = 1e6;
+  limits.default_max_connections = 4;
+  Shaper s(limits, clock.Steady());
+  ASSERT_TRUE(s.TryReserve("d.example", clock.Steady()).allowed);
+  EXPECT_EQ(s.Find("d.example")->connection_cap(), 4);
+  s.SetInstanceShare(2, 1, clock.Steady());
+  EXPECT_EQ(s.Find("d.example")->connection_cap(), 2);
+  EXPECT_DOUBLE_EQ(s.Find("d.example")->current_rate(), limits.default_per_second / 2);
+  s.SetInstanceShare(1, 0, clock.Steady());  // the other instance stopped
+  EXPECT_EQ(s.Find("d.example")->connection_cap(), 4);
+  EXPECT_DOUBLE_EQ(s.Find("d.example")->current_rate(), limits.default_per_second);
+  // A destination seen for the first time gets the share at once.
+  s.SetInstanceShare(4, 0, clock.Steady());
+  ASSERT_TRUE(s.TryReserve("new.example", clock.Steady()).allowed);
+  EXPECT_EQ(s.Find("new.example")->connection_cap(), 1);
+}
+
 }  // namespace
 }  // namespace tayori::ratelimit

@@ -22,10 +22,10 @@ The recipient's local part chooses what happens to a message:
   rstall...  RCPT is never answered (the transaction hangs before DATA)
 Anything else is accepted.
 
-Options: --port N (0: pick), --max-per-connection N (close the connection
+Options: --data-delay-ms N (wait N ms before answering the final dot), --port N (0: pick), --max-per-connection N (close the connection
 right after the Nth accepted message, like relays with a per-connection cap),
 --tls CERT KEY (offer STARTTLS), --auth USER:PASSWORD (require AUTH), --log FILE (one JSON line per accepted
-message: rcpt, mail_from, size, data sha256, the DKIM s= selector).
+message: rcpt, mail_from, size, data sha256, the DKIM s= selector, ts at the final dot, start at MAIL).
 --mode-file FILE: while FILE holds "garbage" or "latin", every message is
 answered that way whatever its recipient (chaos runs switch it on and off). Prints "READY <port>" when
 listening. Stops on SIGTERM.
@@ -42,6 +42,13 @@ class Handler:
         self.args = args
         self.attempts = {}  # flakyN- addresses: RCPTs seen
         self.log = open(args.log, "a", buffering=1) if args.log else None
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # When the transaction began: the log's "start" (concurrency per destination).
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        envelope.started = time.time()
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -91,10 +98,13 @@ class Handler:
         if self.log:
             self.log.write(json.dumps({"rcpt": envelope.rcpt_tos[0], "mail_from": envelope.mail_from,
                                        "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                                       "id": "FR%d" % n, "ts": time.time(), "s": selector}) + "\n")
+                                       "id": "FR%d" % n, "ts": time.time(), "s": selector,
+                                       "start": getattr(envelope, "started", 0)}) + "\n")
         return n
 
     async def handle_DATA(self, server, session, envelope):
+        if self.args.data_delay_ms:  # a relay slow to answer the final dot (other sessions go on)
+            await asyncio.sleep(self.args.data_delay_ms / 1000)
         local = envelope.rcpt_tos[0].split("@", 1)[0].lower()
         mode = self.mode()
         if mode == "latin" or local.startswith("dlatin"):
@@ -136,6 +146,7 @@ async def main():
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--log")
     p.add_argument("--mode-file")
+    p.add_argument("--data-delay-ms", type=int, default=0)
     p.add_argument("--auth", help="USER:PASSWORD: require SMTP AUTH (PLAIN/LOGIN) with these credentials")
     args = p.parse_args()
     handler = Handler(args)
