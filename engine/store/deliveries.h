@@ -35,6 +35,10 @@ struct LeasedDelivery {
 // now) of one campaign for `owner`, skipping rows other instances hold.
 Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
                                                     int lease_s, int limit);
+// The same for several campaigns in one transaction, up to `per_campaign`
+// each; the result is in delivery id order.
+Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::vector<uint64_t>& campaign_ids,
+                                                    const std::string& owner, int lease_s, int per_campaign);
 
 // Pushes the expiry of the given leases of `owner` (work that has waited a
 // while, e.g. on a throttled destination). Only what the engine still holds

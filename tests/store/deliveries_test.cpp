@@ -148,6 +148,28 @@ TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {
             "bounce|smtp 5.1.1|1");
 }
 
+TEST_F(DeliveriesTest, OneLeaseTakesEachCampaignsShareAndCountsSuppressionsPerCampaign) {
+  // r2 (campaign 1) and r8 (campaign 2) were suppressed after expansion.
+  Exec("INSERT INTO suppressions (tenant_id, list_id, email, reason, source) VALUES "
+       "(1, 0, 'r2@dest.example', 'operator', 'test'), (1, 0, 'r8@dest.example', 'operator', 'test')");
+  auto leased = LeaseDeliveries(*db_, std::vector<uint64_t>{1, 2}, "a", 600, 3);
+  ASSERT_TRUE(leased.ok()) << leased.status().ToString();
+  // Three of each campaign asked; the suppressed one of each ends there.
+  std::vector<uint64_t> ids;
+  for (const auto& d : *leased) ids.push_back(d.id);
+  EXPECT_EQ(ids, (std::vector<uint64_t>{1, 3, 7, 9}));
+  EXPECT_EQ(Value("SELECT suppressed_count FROM campaigns WHERE id = 1"), "1");
+  EXPECT_EQ(Value("SELECT suppressed_count FROM campaigns WHERE id = 2"), "1");
+  EXPECT_EQ(Value("SELECT GROUP_CONCAT(id ORDER BY id) FROM deliveries WHERE state = 'suppressed'"), "2,8");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries WHERE state = 'leased' AND lease_owner = 'a'"), "4");
+  // Another owner gets the rest; nothing twice.
+  auto rest = LeaseDeliveries(*db_, std::vector<uint64_t>{1, 2}, "b", 600, 10);
+  ASSERT_TRUE(rest.ok());
+  ids.clear();
+  for (const auto& d : *rest) ids.push_back(d.id);
+  EXPECT_EQ(ids, (std::vector<uint64_t>{4, 5, 6, 10}));
+}
+
 TEST_F(DeliveriesTest, AnOutcomeWhoseLeaseWasLostChangesNothing) {
   ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
   // Delivery 2's lease expired and another instance took it over.
