@@ -1,5 +1,7 @@
 #include "store/campaigns.h"
 
+#include <set>
+
 #include "store/values.h"
 
 #include <algorithm>
@@ -221,10 +223,17 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
                                                " AND state = 'suppressed' AND subscriber_id > " + cursor +
                                                " AND subscriber_id <= " + upto));
     out.suppressed = std::stoi(Str(sup.rows[0][0]));
+    // A chunk shorter than asked was the list's end: expanded now, without
+    // another transaction to find nothing (one per campaign, thousands when
+    // many small campaigns send). A member added later is not included
+    // either way.
+    out.done = std::stoi(Str(last.rows[0][1])) < chunk;
+    std::string claim = out.done ? "expanded = 1, claimed_by = NULL, claimed_until = NULL"
+                                 : "claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND";
     TAYORI_RETURN_IF_ERROR(db.Execute(
         "UPDATE campaigns SET expand_cursor = " + upto + ", total_count = total_count + " +
         std::to_string(out.inserted) + ", suppressed_count = suppressed_count + " + std::to_string(out.suppressed) +
-        ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND WHERE id = " + cid));
+        ", " + claim + " WHERE id = " + cid));
     return out;
   });
 }
@@ -261,20 +270,45 @@ Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vec
 
 Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std::vector<uint64_t>& ids) {
   std::vector<uint64_t> finished;
-  for (uint64_t id : ids) {
-    std::string cid = std::to_string(id);
+  if (ids.empty()) return finished;
+  // Three statements for any number of campaigns: with thousands of small
+  // campaigns sending, one UPDATE each per housekeeping poll was most of
+  // the database's work.
+  //
+  // The campaign rows are locked first (an expansion holds them while it
+  // inserts deliveries and sets `expanded`); only then are the deliveries
+  // read, by a statement of its own under READ COMMITTED, so it sees what
+  // that expansion committed. One statement with NOT EXISTS would read the
+  // deliveries from a snapshot older than the lock wait and could end a
+  // campaign whose deliveries had just been inserted.
+  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
+    TAYORI_ASSIGN_OR_RETURN(Rows expanded, db.Query("SELECT id FROM campaigns WHERE id IN (" + IdList(ids) +
+                                                    ") AND state = 'sending' AND expanded = 1 FOR UPDATE"));
+    std::vector<uint64_t> candidates;
+    for (const auto& r : expanded.rows) candidates.push_back(U64(r[0]));
+    if (candidates.empty()) return finished;
+    // One row at most per campaign (LIMIT 1 each): a campaign with many
+    // retries waiting is not scanned at every poll.
+    std::string any_open;
+    for (uint64_t id : candidates)
+      any_open += std::string(any_open.empty() ? "" : " UNION ALL ") + "(SELECT campaign_id FROM deliveries WHERE campaign_id = " +
+                  std::to_string(id) + " AND state IN ('queued','leased','deferred') LIMIT 1)";
+    TAYORI_ASSIGN_OR_RETURN(Rows open, db.Query(any_open));
+    std::set<uint64_t> still_sending;
+    for (const auto& r : open.rows) still_sending.insert(U64(r[0]));
+    for (uint64_t id : candidates)
+      if (!still_sending.contains(id)) finished.push_back(id);
+    if (finished.empty()) return finished;
+    std::string list = IdList(finished);
     TAYORI_RETURN_IF_ERROR(db.Execute(
         "UPDATE campaigns SET state = 'sent', finished_at = UTC_TIMESTAMP(6), claimed_by = NULL, claimed_until = NULL "
-        "WHERE id = " + cid + " AND state = 'sending' AND expanded = 1 AND NOT EXISTS (SELECT 1 FROM deliveries "
-        "WHERE campaign_id = " + cid + " AND state IN ('queued','leased','deferred'))"));
-    if (db.affected_rows() == 1) {
-      finished.push_back(id);
-      TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
-                                        "SELECT tenant_id, 'campaign', id, 'state_change', 'engine', 'sending -> sent' "
-                                        "FROM campaigns WHERE id = " + cid));
-    }
-  }
-  return finished;
+        "WHERE id IN (" + list + ")"));
+    TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
+                                      "SELECT tenant_id, 'campaign', id, 'state_change', 'engine', 'sending -> sent' "
+                                      "FROM campaigns WHERE id IN (" + list + ")"));
+    return finished;
+  });
 }
 
 Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<std::string>& from, const std::string& to,

@@ -4,6 +4,10 @@
 // signing-key version the engine watches, and the start-up privilege check.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "store/campaigns.h"
@@ -104,6 +108,74 @@ TEST_F(EngineQueriesTest, ExpansionOfAPausedOrForeignClaimedCampaignStops) {
   EXPECT_TRUE(paused->stopped);
   EXPECT_EQ(paused->stop_reason, "campaign is paused");
   EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries"), "2");
+}
+
+TEST_F(EngineQueriesTest, ASmallListExpandsInOneChunkAndFinishedCampaignsEndTogether) {
+  uint64_t a = Campaign(1, 1, 1, "scheduled");
+  uint64_t b = Campaign(2, 2, 2, "scheduled");
+  ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
+  // Three members, a chunk of ten: one transaction inserts them and ends it.
+  for (uint64_t id : {a, b}) {
+    auto chunk = ExpandChunk(*db_, id, "e1", 60, 10);
+    ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+    EXPECT_EQ(chunk->inserted, 3);
+    EXPECT_TRUE(chunk->done);
+  }
+  EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', COALESCE(claimed_by, 'NULL')) FROM campaigns "
+                  "WHERE id = " + std::to_string(a)),
+            "1,3,NULL");
+  // Nothing finishes while a delivery is still to send.
+  auto none = FinishCompletedCampaigns(*db_, {a, b});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  Exec("UPDATE deliveries SET state = 'sent' WHERE campaign_id = " + std::to_string(a));
+  Exec("UPDATE deliveries SET state = 'sent' WHERE campaign_id = " + std::to_string(b) + " AND subscriber_id < 6");
+  auto one = FinishCompletedCampaigns(*db_, {a, b});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, std::vector<uint64_t>{a});
+  Exec("UPDATE deliveries SET state = 'failed' WHERE campaign_id = " + std::to_string(b));
+  auto other = FinishCompletedCampaigns(*db_, {a, b});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, std::vector<uint64_t>{b});  // a is sent already: not twice
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM campaigns WHERE state = 'sent' AND finished_at IS NOT NULL"), "2");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM events WHERE detail = 'sending -> sent'"), "2");
+}
+
+// An expansion holds the campaign row while it inserts the deliveries and
+// sets `expanded`; a finish check that waited for that lock must see the new
+// deliveries, not a snapshot from before its wait (it once ended campaigns
+// with 1,000 deliveries queued).
+TEST_F(EngineQueriesTest, AFinishCheckWaitingOnAnExpansionSeesItsDeliveries) {
+  // Others in the same check, some finished, some not expanded, as in a
+  // busy engine (the plan with many ids is not the plan with one).
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back(Campaign(1, 1, 1, "sending"));
+  Exec("UPDATE campaigns SET expanded = 1 WHERE id % 2 = 0");
+  Exec("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain) SELECT id, 2, "
+       "'r2@shop1-readers.example', 'shop1-readers.example' FROM campaigns WHERE id % 4 = 0");
+  uint64_t id = Campaign(1, 1, 1, "sending");
+  ids.push_back(id);
+  auto expansion = scratch_.Connect();
+  ASSERT_NE(expansion, nullptr);
+  auto run = [&](const std::string& sql) { ASSERT_TRUE(expansion->Execute(sql).ok()) << sql; };
+  std::string cid = std::to_string(id);
+  run("START TRANSACTION");
+  run("SELECT id FROM campaigns WHERE id = " + cid + " FOR UPDATE");
+  Result<std::vector<uint64_t>> finished = std::vector<uint64_t>{};
+  std::thread check([&] {
+    auto db = scratch_.Connect();
+    finished = FinishCompletedCampaigns(*db, ids);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the check now waits for the row lock
+  run("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain) VALUES (" + cid +
+      ", 1, 'r1@shop1-readers.example', 'shop1-readers.example')");
+  run("UPDATE campaigns SET expanded = 1 WHERE id = " + cid);
+  run("COMMIT");
+  check.join();
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->size(), 25u);  // expanded, nothing left: ids 2, 6, 10 ...
+  EXPECT_EQ(std::count(finished->begin(), finished->end(), id), 0);
+  EXPECT_EQ(Value("SELECT state FROM campaigns WHERE id = " + cid), "sending");
 }
 
 TEST_F(EngineQueriesTest, AnInstanceNameBelongsToOneLiveProcess) {
