@@ -217,6 +217,7 @@ void ReadEngine(TableReader& t, Engine& e) {
   t.Int("lease_s", &e.lease_s, 5, 86400);
   t.Int("worker_threads", &e.worker_threads, 0, 256);
   t.Int("drain_timeout_s", &e.drain_timeout_s, 1, 3600);
+  t.Int("max_campaigns", &e.max_campaigns, 1, 1000000);
   t.RejectUnknownKeys();
   // Leases are renewed by the housekeeping poll (every 5 polls) once held a
   // third of lease_s; a renewal that cannot come round within that third

@@ -101,6 +101,7 @@ struct Engine {
   int lease_s = 300;
   int worker_threads = 0;             // 0: one per core
   int drain_timeout_s = 30;
+  int max_campaigns = 1000;           // sending campaigns one instance holds in memory at once
 };
 
 // A key-encryption key: its id (stored beside every key it seals) and the

@@ -56,6 +56,9 @@ constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back t
 // Rows per write-back transaction: larger batches catch up faster after a
 // slow write; the MEMORY batch table and one multi-row INSERT stay small.
 constexpr size_t kMaxWriteBatch = 2000;
+constexpr size_t kLeaseCampaigns = 200;  // campaigns asked in one lease statement
+constexpr auto kWarmUpPollInterval = std::chrono::milliseconds(100);
+constexpr size_t kClaimsPerPoll = 200;   // due campaigns claimed (and expansions taken) per poll
 // A failed outcome write is tried again after 1 s, doubling to this cap.
 constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
 // How often the engine checks its sending shops' feedback rates.
@@ -199,6 +202,9 @@ struct Engine::Impl {
   int heartbeats = 0;  // completed housekeeping polls; leasing starts after three
   int idle_polls = 0;
   uint64_t sent_total = 0, outcomes_total = 0;
+  SteadyTime started_at{};
+  uint64_t lease_cursor = 0;  // the last campaign the previous lease asked for
+  size_t campaigns_asked_empty = 0;  // campaigns asked since a lease last found work
   // Metrics (loop thread only, except build_ns which workers add to).
   std::map<std::string, uint64_t> outcomes_by_state;
   std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
@@ -228,6 +234,7 @@ struct Engine::Impl {
   int alive_window_s() const {
     return std::max(10, (3 * kHousekeepingPolls * config.engine.poll_interval_ms + 999) / 1000);
   }
+  std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(config.engine.poll_interval_ms); }
   bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
 
   // ---- start / stop -----------------------------------------------------------
@@ -284,10 +291,12 @@ struct Engine::Impl {
     drain_timer = std::make_unique<loop::Timer>(loop);
     progress_timer = std::make_unique<loop::Timer>(loop);
     write_retry_timer = std::make_unique<loop::Timer>(loop);
-    connected_since = clock.Steady();
+    connected_since = started_at = clock.Steady();
     sigterm = std::make_unique<loop::SignalWatcher>(loop, SIGTERM, [this] { BeginDrain("SIGTERM"); });
     sigint = std::make_unique<loop::SignalWatcher>(loop, SIGINT, [this] { BeginDrain("SIGINT"); });
-    poll_timer->Start(0ms, [this] { Poll(); }, std::chrono::milliseconds(config.engine.poll_interval_ms));
+    // The three warm-up heartbeats (see LeaseMore) come quickly, so a
+    // restart sends again within a fraction of a second at any interval.
+    poll_timer->Start(0ms, [this] { Poll(); }, std::min(kWarmUpPollInterval, poll_interval()));
     flush_timer->Start(kFlushInterval, [this] { Flush(); }, kFlushInterval);
     progress_timer->Start(5s, [this] { Progress(); }, 5s);
     log::Info("engine", "started",
@@ -378,6 +387,9 @@ struct Engine::Impl {
     double away_after_s = 3.0 * kHousekeepingPolls * config.engine.poll_interval_ms / 1000.0 + 1.0;
     const Clock* steady = &clock;
     uint64_t cursor = suppression_cursor;
+    int room = static_cast<int>(std::min<size_t>(
+        kClaimsPerPoll, campaigns.size() >= static_cast<size_t>(config.engine.max_campaigns)
+                            ? 0 : static_cast<size_t>(config.engine.max_campaigns) - campaigns.size()));
     db_read->Submit(
         [=](store::Connection& db) -> Status {
           // Housekeeping first, so a campaign finished here is not also listed
@@ -408,11 +420,17 @@ struct Engine::Impl {
               TAYORI_ASSIGN_OR_RETURN(r->taken_over,
                                       store::TakeOverExpiredLeases(db, instance, beat->beat_at, alive_window, 5000));
             }
-            TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
           }
-          TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, 10));
-          for (uint64_t id : claimed) log::Info("engine", "claimed campaign", {{"campaign", std::to_string(id)}});
-          TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, 10));
+          // Every poll, not only housekeeping ones: a finished campaign frees
+          // its place among engine.max_campaigns.
+          TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
+          // Claimed only while there is room to hold them: a campaign
+          // another instance could send should not wait behind us.
+          if (room > 0) {
+            TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, room));
+            for (uint64_t id : claimed) log::Info("engine", "claimed campaign", {{"campaign", std::to_string(id)}});
+          }
+          TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, kClaimsPerPoll));
           TAYORI_ASSIGN_OR_RETURN(store::SendingSet set, store::SendingCampaigns(db));
           r->sending = std::move(set.sending);
           r->due_or_sending = !r->sending.empty() || set.any_due;
@@ -538,7 +556,8 @@ struct Engine::Impl {
       if (s.tenant_id) suppressed.Add(s.tenant_id, s.list_id, s.email, r.submitted_at);
     }
     if (housekeeping) {
-      ++heartbeats;
+      if (++heartbeats == 3 && poll_interval() > kWarmUpPollInterval)
+        poll_timer->Start(poll_interval(), [this] { Poll(); }, poll_interval());
       if (r.was_away) {
         connected_since = clock.Steady();
         // Every held lease was renewed just now.
@@ -561,10 +580,10 @@ struct Engine::Impl {
                   {{"deliveries", std::to_string(r.forgotten)}});
       ForgetWhatNoLeaseNeeds();
       CheckFeedbackGuards();
-      for (uint64_t id : r.finished) {
-        log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
-        campaigns.erase(id);
-      }
+    }
+    for (uint64_t id : r.finished) {
+      log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
+      campaigns.erase(id);
     }
     for (uint64_t id : r.to_expand) Expand(id);
     // A signing key switched (a rotation step anywhere, a revoked key) or
@@ -580,8 +599,14 @@ struct Engine::Impl {
     }
     std::set<uint64_t> sending(r.sending.begin(), r.sending.end());
     for (auto& [id, e] : campaigns) e.seen = sending.contains(id);
-    for (uint64_t id : sending)
-      if (!campaigns.contains(id)) Load(id);
+    // Up to engine.max_campaigns held (templates, keys, queues); the
+    // others wait their turn, oldest first, and are loaded as room frees.
+    for (uint64_t id : sending) {
+      if (campaigns.size() >= static_cast<size_t>(config.engine.max_campaigns)) break;
+      if (!campaigns.contains(id)) {
+        Load(id);
+      }
+    }
     // Campaigns no longer sending (paused, cancelled, sent elsewhere): drop what we hold.
     std::set<uint64_t> cancelled;
     for (const auto& cs : r.known_states)
@@ -603,6 +628,7 @@ struct Engine::Impl {
         BeginDrain("idle");
       }
     }
+    campaigns_asked_empty = 0;  // each poll asks every ready campaign at least once
     LeaseMore();
   }
 
@@ -740,37 +766,41 @@ struct Engine::Impl {
     if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
     size_t low_water = static_cast<size_t>(config.engine.batch_size);
     if (queue.size() + parked.size() + slot_waiting + woken.size() >= low_water) return;
+    // Up to kLeaseCampaigns ready campaigns per lease, taken in turn from
+    // where the previous lease stopped, so that with thousands sending each
+    // gets its share and one statement stays a reasonable size.
     std::vector<uint64_t> ready;
-    for (auto& [id, e] : campaigns)
-      if (e.status == CampaignStatus::kReady) ready.push_back(id);
+    for (auto it = campaigns.upper_bound(lease_cursor); ready.size() < kLeaseCampaigns && it != campaigns.end(); ++it)
+      if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
+    for (auto it = campaigns.begin(); ready.size() < kLeaseCampaigns && it != campaigns.end() && it->first <= lease_cursor; ++it)
+      if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
     if (ready.empty()) return;
+    lease_cursor = ready.back();
     lease_busy = true;
     SteadyTime asked = lease_asked_at = clock.Steady();
-    int per_campaign = std::max(20, config.engine.batch_size / static_cast<int>(ready.size()));
+    int per_campaign = std::max(10, config.engine.batch_size / static_cast<int>(ready.size()));
     auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
-    auto next = std::make_shared<size_t>(0);
     std::string instance = options.instance;
     int lease = lease_s();
     db_read->Submit(
         [=](store::Connection& db) -> Status {
-          // Each campaign's lease commits on its own; a retried job (a
-          // deadlock, a lost connection) goes on from the campaign that
-          // failed and keeps what the earlier ones leased.
-          for (; *next < ready.size(); ++*next) {
-            TAYORI_ASSIGN_OR_RETURN(auto batch,
-                                    store::LeaseDeliveries(db, ready[*next], instance, lease, per_campaign));
-            leased->insert(leased->end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
-          }
+          // One transaction: a retried job (a deadlock, a lost connection)
+          // starts again from nothing leased.
+          TAYORI_ASSIGN_OR_RETURN(*leased, store::LeaseDeliveries(db, ready, instance, lease, per_campaign));
           return Status::Ok();
         },
-        [this, leased, asked](Status st) {
+        [this, leased, asked, asked_for = ready.size()](Status st) {
           lease_busy = false;
-          // What was leased before a failure is ours: queue it either way.
           for (auto& d : *leased) Enqueue(std::move(d), asked);
           Pump();
-          if (!st.ok()) log::Warn("engine", "leasing failed", {{"reason", st.message()}});
-          // Keep the queue topped up while there is work.
-          else if (!leased->empty()) LeaseMore();
+          if (!st.ok()) {
+            log::Warn("engine", "leasing failed", {{"reason", st.message()}});
+            return;
+          }
+          // Keep the queue topped up while there is work: after an empty
+          // lease only until every ready campaign has been asked once.
+          campaigns_asked_empty = leased->empty() ? campaigns_asked_empty + asked_for : 0;
+          if (campaigns_asked_empty < campaigns.size()) LeaseMore();
         });
   }
 
@@ -1028,6 +1058,12 @@ struct Engine::Impl {
     if (o.suppress_address)
       suppressed.AddPending(campaign.row.tenant_id, item.delivery.email);
     if (o.pause_sender_domain) PauseDomainLocally(campaign.row.sender_domain_id, r.reply.ToString());
+    if (r.classification.outcome == smtp::Outcome::kDelivered && sent_total == 0)
+      // How long a restart keeps due mail waiting: the first acceptance
+      // after start (polls, claim, expansion, lease, build, submission).
+      log::Info("engine", "first message accepted by a relay",
+                {{"after_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 clock.Steady() - started_at).count())}});
     if (r.classification.outcome != smtp::Outcome::kDelivered)
       log::Info("relay", std::string("delivery ") + std::string(smtp::OutcomeName(r.classification.outcome)),
                 {{"delivery", std::to_string(item.delivery.id)}, {"relay", r.relay}, {"reply", o.reply}});
@@ -1094,8 +1130,17 @@ struct Engine::Impl {
     line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
     if (inbound) out += inbound->MetricsText();
     if (readiness) out += readiness->MetricsText();
-    help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending.");
+    help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending (at most engine.max_campaigns).");
     line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
+    // Parsed signing keys: the cache is bounded (dkim::KeyCache capacity);
+    // campaigns being sent hold theirs besides.
+    dkim::KeyCache::Stats keys = key_cache.stats();
+    help("tayori_key_cache_keys", "gauge", "Parsed private keys in the signing key cache.");
+    line("tayori_key_cache_keys", "", static_cast<double>(keys.size));
+    help("tayori_key_cache_parses_total", "counter", "Private keys parsed (cache misses).");
+    line("tayori_key_cache_parses_total", "", static_cast<double>(keys.misses));
+    help("tayori_key_cache_evictions_total", "counter", "Keys dropped from the cache to stay within its capacity.");
+    line("tayori_key_cache_evictions_total", "", static_cast<double>(keys.evictions));
     help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
     line("tayori_database_up", "", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
     help("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
@@ -1148,7 +1193,10 @@ struct Engine::Impl {
                 {{"failed_attempts", std::to_string(write_failures)}});
       write_failures = 0;
     }
-    if (!outcomes.empty()) Flush();
+    // A full batch goes at once; a partial one waits for the flush timer:
+    // flushing whatever arrived during the last write kept the write-back
+    // busy with batches of a few dozen, eight statements each.
+    if (outcomes.size() >= kFlushBatch || draining) Flush();
     if (draining) MaybeFinishDrain();
     else LeaseMore();
   }

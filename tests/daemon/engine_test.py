@@ -111,7 +111,7 @@ class EngineTest(unittest.TestCase):
 
     def write_config(self, relay, rate=2000.0, burst=500.0, dest_rate=1000.0, dest_burst=500.0, lease_s=5,
                      poll_ms=200, extra="", drain_s=10, db_user="root", db_password_env="", http_port=0,
-                     command_timeout_s=5, readiness="interval_s = 0\nmandatory = []"):
+                     command_timeout_s=5, readiness="interval_s = 0\nmandatory = []", engine_extra=""):
         self.config = os.path.join(self.dir, "tayori.toml")
         with open(self.config, "w") as f:
             f.write(f"""
@@ -146,6 +146,7 @@ poll_interval_ms = {poll_ms}
 lease_s = {lease_s}
 batch_size = 100
 drain_timeout_s = {drain_s}
+{engine_extra}
 [unsubscribe]
 base_url = "http://127.0.0.1:8025/u/"
 active_key_id = "k1"
@@ -429,6 +430,37 @@ port = {http_port}
         self.assertLess(max(small_ts) - min(m["ts"] for m in acc), 4.0)
         print(f"fairness: small shop's 50 messages done {max(small_ts) - min(m['ts'] for m in acc):.2f} s "
               f"after the first message (campaign sent after {elapsed:.1f} s)")
+
+    def test_campaigns_beyond_max_campaigns_wait_their_turn(self):
+        relay = self.relay()
+        port = self.free_port()
+        self.write_config(relay, rate=200.0, burst=20.0, http_port=port, engine_extra="max_campaigns = 2")
+        ids = []
+        for k in range(5):
+            ids.append(self.shop(f"many{k}", f"many{k}.platform.example",
+                                 [f"ok{k}x{i}@d{i % 3}.example" for i in range(40)]))
+        for cid in ids:
+            self.schedule(cid)
+        p = self.start_engine("held", idle_exit=True)
+        held = []
+        while p.poll() is None:
+            try:
+                text = self.http_get(port, "/metrics")[1]
+                held += [int(float(l.split()[1])) for l in text.splitlines() if l.startswith("tayori_campaigns_active ")]
+            except OSError:
+                pass  # not listening yet, or already gone
+            time.sleep(0.05)
+        self.assertEqual(p.returncode, 0, self.engine_log("held"))
+        self.assertTrue(held, "no /metrics sample taken")
+        # Never more than two held at once, and every campaign sent in full, once.
+        self.assertLessEqual(max(held), 2, held)
+        self.assertIn(2, held)
+        for cid in ids:
+            self.assertEqual(self.campaign_state(cid)[0], "sent")
+            self.assertEqual(self.states(cid), {"sent": 40})
+        got = collections.Counter(m["rcpt"] for m in relay.accepted())
+        self.assertEqual(len(got), 200)
+        self.assertEqual(max(got.values()), 1)
 
     def test_pause_resume_cancel_take_effect_within_seconds(self):
         relay = self.relay()
