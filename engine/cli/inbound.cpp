@@ -105,8 +105,15 @@ int RunInbound(const std::string& config_path) {
   int code = kExitOk;
   {
     loop::Loop loop;
-    store::DbWorker db("db-inbound", cfg->database, *password, loop);
-    daemon::InboundService service(loop, *cfg, db);
+    std::vector<std::unique_ptr<store::DbWorker>> workers;
+    std::vector<store::DbWorker*> worker_ptrs;
+    for (int i = 0; i < cfg->inbound.database_connections; ++i) {
+      workers.push_back(std::make_unique<store::DbWorker>("db-inbound-" + std::to_string(i + 1), cfg->database,
+                                                          *password, loop));
+      worker_ptrs.push_back(workers.back().get());
+    }
+    store::DbWorker& db = *workers.front();
+    daemon::InboundService service(loop, *cfg, worker_ptrs);
     Status st = service.Start();
     if (!st.ok()) return ReportFailure(st, command);
     std::printf("listening on %s:%d\n", cfg->inbound.listen_address.c_str(), service.port());

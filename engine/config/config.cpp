@@ -420,6 +420,7 @@ void ReadInbound(TableReader& t, Inbound& in) {
   t.StringList("complaint_addresses", &in.complaint_addresses, CheckMailbox);
   t.Int("retain_days", &in.retain_days, 1, 3650);
   t.Bool("start_in_run", &in.start_in_run);
+  t.Int("database_connections", &in.database_connections, 1, 64);
   t.RejectUnknownKeys();
   if (in.session_deadline_s < in.command_timeout_s)
     t.problems().Add(t.where(), t.KeyPath("session_deadline_s"),

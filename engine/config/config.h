@@ -226,6 +226,7 @@ struct Inbound {
   std::vector<std::string> complaint_addresses;  // feedback-loop (ARF) addresses
   int retain_days = 30;                // raw messages are kept this long
   bool start_in_run = false;           // `tayori run` starts the listener too
+  int database_connections = 3;        // messages parsed and committed in parallel
 };
 
 struct Logging {

@@ -129,7 +129,7 @@ struct Engine::Impl {
   std::unique_ptr<keys::KeyLifecycle> lifecycle;
   // inbound.start_in_run: the bounce and complaint listener on this loop,
   // with a database connection of its own.
-  std::unique_ptr<store::DbWorker> db_inbound;
+  std::vector<std::unique_ptr<store::DbWorker>> db_inbound;
   std::unique_ptr<InboundService> inbound;
   // readiness.interval_s: every sender domain re-checked against the sender
   // rules; a domain failing a mandatory check has its campaigns paused.
@@ -276,8 +276,13 @@ struct Engine::Impl {
     // `tayori dkim rotate`, reaches running campaigns through the poll
     // (SigningKeyVersions), one path for all three.
     if (config.inbound.start_in_run) {
-      db_inbound = std::make_unique<store::DbWorker>("db-inbound", config.database, db_password, loop);
-      inbound = std::make_unique<InboundService>(loop, config, *db_inbound);
+      std::vector<store::DbWorker*> inbound_workers;
+      for (int i = 0; i < config.inbound.database_connections; ++i) {
+        db_inbound.push_back(std::make_unique<store::DbWorker>("db-inbound-" + std::to_string(i + 1), config.database,
+                                                               db_password, loop));
+        inbound_workers.push_back(db_inbound.back().get());
+      }
+      inbound = std::make_unique<InboundService>(loop, config, inbound_workers);
       TAYORI_RETURN_IF_ERROR(inbound->Start());
     }
     readiness = std::make_unique<ReadinessService>(loop, config, db_password, options.instance);
@@ -1386,7 +1391,7 @@ int Engine::Run() {
   impl_->db_expand.reset();
   impl_->db_write.reset();
   impl_->db_dkim.reset();
-  impl_->db_inbound.reset();
+  impl_->db_inbound.clear();
   return impl_->exit_code;
 }
 

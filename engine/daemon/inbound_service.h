@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "base/status.h"
 #include "config/config.h"
@@ -39,7 +40,9 @@ Result<ReprocessSummary> ReprocessInbound(const config::Config& config, store::C
 
 class InboundService {
  public:
-  InboundService(loop::Loop& loop, const config::Config& config, store::DbWorker& db);
+  // Messages are parsed and committed on `workers` (each its own thread and
+  // connection; at least one), the next message on the least busy.
+  InboundService(loop::Loop& loop, const config::Config& config, std::vector<store::DbWorker*> workers);
   ~InboundService();
 
   // Binds [inbound] listen_address:port; kConfig for bad settings or secrets.
