@@ -37,6 +37,11 @@ struct FactorySecrets {
 };
 Result<FactorySecrets> LoadFactorySecrets(const config::Config& config);
 
+// The subscriber fields a campaign's templates mention ({{subscriber.plan}}
+// → "plan"), sorted, without the built-in email, name and id: only these are
+// read from each recipient's fields.
+std::vector<std::string> SubscriberFieldsUsed(const store::CampaignRow& row);
+
 // Why a campaign cannot send is a value the engine records on the campaign.
 // kPermanent: fix the campaign or domain (not verified, no active key,
 // template error); anything else is an internal error.
