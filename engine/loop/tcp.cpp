@@ -107,7 +107,7 @@ std::string FormatPeer(uv_tcp_t* t, std::string* ip_only) {
     uv_ip6_name(sin6, ip, sizeof ip);
     port = ntohs(sin6->sin6_port);
     *ip_only = ip;
-    return "[" + std::string(ip) + "]:" + std::to_string(port);
+    return std::string("[").append(ip).append("]:").append(std::to_string(port));  // no front insert (GCC 12 -Wrestrict)
   }
   return "?";
 }

@@ -163,13 +163,13 @@ DmarcParse ParseDmarcRecord(std::string_view txt) {
     }
     const size_t eq = spec.find('=');
     if (eq == std::string_view::npos)
-      return fail(Problem(DmarcProblem::Kind::kSyntax, {}, {}, "\"" + std::string(spec) + "\" has no \"=\""));
+      return fail(Problem(DmarcProblem::Kind::kSyntax, {}, {}, std::string("\"").append(spec).append("\" has no \"=\"")));
     const std::string name = Lower(Trim(spec.substr(0, eq)));
     const std::string_view value = Trim(spec.substr(eq + 1));
     bool name_ok = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
     for (char c : name) name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     if (!name_ok)
-      return fail(Problem(DmarcProblem::Kind::kSyntax, {}, {}, "\"" + std::string(spec) + "\" is not tag=value"));
+      return fail(Problem(DmarcProblem::Kind::kSyntax, {}, {}, std::string("\"").append(spec).append("\" is not tag=value")));
     if (first) {
       if (name != "v" || value != "DMARC1") return fail(Problem(DmarcProblem::Kind::kVersionNotFirst));
       first = false;

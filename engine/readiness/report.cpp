@@ -74,7 +74,7 @@ namespace {
 // One check as RenderText shows it.
 void AppendCheckText(std::string& out, std::string_view state, std::string_view id, const std::string& subject,
                      const std::string& found, const std::string& what_to_do) {
-  std::string tag = "[" + std::string(state) + "]";
+  std::string tag = std::string("[").append(state).append("]");  // no front insert (GCC 12 -Wrestrict)
   for (char& ch : tag) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   out += tag + " " + std::string(id);
   if (!subject.empty()) out += " (" + subject + ")";
