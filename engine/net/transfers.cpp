@@ -142,8 +142,17 @@ constexpr size_t kMaxReplyLines = 32;
 int DebugCallback(CURL*, curl_infotype type, char* data, size_t size, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   if (type == CURLINFO_HEADER_OUT) {
+    // A command's reply is the only one that may speak for it: a relay that
+    // dies right after DATA must not leave RCPT's 250 as "the last reply"
+    // (that read as delivered a message the relay never took).
+    bool command = true;
     if (StartsWithCommand(data, size, "MAIL FROM")) t->stage = SmtpStage::kEnvelope;
     else if (StartsWithCommand(data, size, "DATA")) t->stage = SmtpStage::kData;
+    else if (!StartsWithCommand(data, size, "RCPT TO")) command = false;
+    if (command) {
+      t->last_reply.clear();
+      t->partial_reply.clear();
+    }
   } else if (type == CURLINFO_HEADER_IN) {
     // libcurl may close another pooled connection (QUIT, 221) in the middle
     // of this transfer and report it through this handle: a 221 is never a
@@ -218,7 +227,9 @@ void Transfers::Impl::FinishSmtp(std::unique_ptr<Transfer> t, CURLcode code) {
   r.new_connection = connects > 0;
   r.local_port = port;
   r.reply = std::move(t->last_reply);
-  r.stage = t->body_done ? SmtpStage::kAfterDot : t->stage;
+  // A transfer that completed went past the final dot whatever the read
+  // callback saw (an empty message is never asked for).
+  r.stage = t->body_done || code == CURLE_OK ? SmtpStage::kAfterDot : t->stage;
   if (r.stage == SmtpStage::kAfterDot && code == CURLE_OK) {
     r.ok = !r.reply.empty() && r.reply.back()[0] == '2';
   }

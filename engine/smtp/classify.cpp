@@ -48,7 +48,9 @@ Classification Classify(const Reply& reply, Stage stage) {
   std::string text = reply.ToString();
 
   if (cls == 2) {
-    if (stage == Stage::kAfterDot || stage == Stage::kData) return Make(Outcome::kDelivered, text);
+    // Only the reply to the final dot accepts the message; a 2xx seen while
+    // the message was still being sent answered an earlier command.
+    if (stage == Stage::kAfterDot) return Make(Outcome::kDelivered, text);
     // A 2xx as a *final* reply before DATA completed means the transaction was cut short.
     Classification c = Make(Outcome::kTransient, "transaction ended early: " + text);
     c.relay_fault = true;

@@ -62,6 +62,16 @@ TEST(ClassifyTest, NoReplyDependsOnWhereItStopped) {
   EXPECT_TRUE(connect.retry);
 }
 
+TEST(ClassifyTest, OnlyTheReplyToTheFinalDotDelivers) {
+  Reply ok = ParseReply({"250 2.0.0 Ok"});
+  EXPECT_EQ(Classify(ok, Stage::kAfterDot).outcome, Outcome::kDelivered);
+  // A 250 while the message was still being sent answered an earlier command.
+  auto early = Classify(ok, Stage::kData);
+  EXPECT_EQ(early.outcome, Outcome::kTransient);
+  EXPECT_TRUE(early.retry);
+  EXPECT_EQ(Classify(ok, Stage::kEnvelope).outcome, Outcome::kTransient);
+}
+
 TEST(ClassifyTest, RelayRefusingTheSessionIsARelayFault) {
   auto c = C("554 5.3.2 no service", Stage::kConnect);
   EXPECT_EQ(c.outcome, Outcome::kTransient);

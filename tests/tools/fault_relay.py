@@ -20,6 +20,7 @@ The recipient's local part chooses what happens to a message:
   drop...    the connection is dropped after the final dot, with no reply
   stall...   no reply after the final dot until the client gives up
   rstall...  RCPT is never answered (the transaction hangs before DATA)
+  cutdata... the connection is dropped when the DATA command arrives, before 354 (nothing accepted)
 Anything else is accepted.
 
 Options: --data-delay-ms N (wait N ms before answering the final dot), --port N (0: pick), --max-per-connection N (close the connection
@@ -33,6 +34,17 @@ listening. Stops on SIGTERM.
 import argparse, asyncio, hashlib, itertools, json, re, signal, ssl, sys, time
 
 from aiosmtpd.smtp import SMTP
+
+
+class FaultSMTP(SMTP):
+    """aiosmtpd's server with one fault no handler hook can make: the
+    connection dropped on the DATA command itself, before 354."""
+
+    async def smtp_DATA(self, arg):
+        if any(r.split("@", 1)[0].lower().startswith("cutdata") for r in self.envelope.rcpt_tos):
+            self.transport.abort()
+            return
+        await super().smtp_DATA(arg)
 
 ids = itertools.count(1)
 
@@ -167,7 +179,7 @@ async def main():
             return AuthResult(success=ok)
 
     def factory():
-        return SMTP(handler, hostname="fault-relay.test", tls_context=tls_context,
+        return FaultSMTP(handler, hostname="fault-relay.test", tls_context=tls_context,
                     require_starttls=bool(tls_context), data_size_limit=50 * 1024 * 1024,
                     enable_SMTPUTF8=True, ident="fault-relay", authenticator=authenticator,
                     auth_required=bool(args.auth), auth_require_tls=False)
