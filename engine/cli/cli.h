@@ -19,7 +19,8 @@
 namespace tayori::cli {
 
 struct CliContext {
-  std::string config_path = "config/tayori.toml";  // -c/--config, or $TAYORI_CONFIG
+  // -c/--config, or $TAYORI_CONFIG; else DefaultConfigPath() after parsing.
+  std::string config_path;
   std::function<int()> run;
 };
 

@@ -22,6 +22,7 @@
 #include "cli/support.h"
 #include "config/config.h"
 #include "daemon/inbound_service.h"
+#include "daemon/service_notify.h"
 #include "loop/loop.h"
 #include "store/db_worker.h"
 #include "store/feedback.h"
@@ -118,6 +119,8 @@ int RunInbound(const std::string& config_path) {
     if (!st.ok()) return ReportFailure(st, command);
     std::printf("listening on %s:%d\n", cfg->inbound.listen_address.c_str(), service.port());
     std::fflush(stdout);
+    daemon::ServiceNotifier notifier(loop);  // Type=notify units (config/systemd/)
+    notifier.Ready("listening on " + cfg->inbound.listen_address + ":" + std::to_string(service.port()));
     // Raw messages are kept inbound.retain_days for audit and re-processing.
     loop::Timer retention(loop);
     int days = cfg->inbound.retain_days;
@@ -128,6 +131,7 @@ int RunInbound(const std::string& config_path) {
     auto drain = [&] {
       if (draining) return;
       draining = true;
+      notifier.Stopping("draining: open sessions finish");
       retention.Stop();
       service.Drain([&loop] { loop.Stop(); });
     };

@@ -9,9 +9,11 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "show help for every subcommand");
 
   tayori::cli::CliContext ctx;
-  app.add_option("-c,--config", ctx.config_path, "configuration file (TOML)")
-      ->envname("TAYORI_CONFIG")
-      ->capture_default_str();
+  app.add_option("-c,--config", ctx.config_path,
+                 "configuration file (TOML); default: config/tayori.toml in the working directory if present, "
+                 "else " TAYORI_INSTALLED_CONFIG)
+      ->envname("TAYORI_CONFIG");
+  app.set_version_flag("--version", "tayori " TAYORI_VERSION);
 
   using namespace tayori::cli;
   AddConfigCommands(app, ctx);
@@ -36,9 +38,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
   }
+  if (ctx.config_path.empty()) ctx.config_path = DefaultConfigPath();
   return ctx.run ? ctx.run() : kExitUsage;
 }

@@ -1,5 +1,7 @@
 #include "cli/support.h"
 
+#include <filesystem>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -42,6 +44,12 @@ int WithDb(const std::string& config_path, const char* command,
   Status st = fn(*cfg, **db);
   if (!st.ok()) return ReportFailure(st, command);
   return kExitOk;
+}
+
+std::string DefaultConfigPath() {
+  std::error_code ec;
+  if (std::filesystem::exists("config/tayori.toml", ec)) return "config/tayori.toml";
+  return TAYORI_INSTALLED_CONFIG;
 }
 
 Result<std::string> ReadFile(const std::string& path) {

@@ -26,6 +26,12 @@ int ReportFailure(const Status& status, const char* context);
 // Applies [logging] (level, text|json) to the process.
 void ApplyLogging(const config::Config& cfg);
 
+// The configuration a command reads when none is named: the checkout's own
+// `config/tayori.toml` when the working directory has one, else the installed
+// one (`<sysconfdir>/tayori/tayori.toml`, /etc/tayori/tayori.toml for the
+// package).
+std::string DefaultConfigPath();
+
 // Loads the config, connects with the password from its *_env variable, runs
 // `fn`, and maps any failure to the exit code with "tayori: <command>: <reason>".
 int WithDb(const std::string& config_path, const char* command,

@@ -21,6 +21,7 @@
 #include "keys/lifecycle.h"
 #include "daemon/message_factory.h"
 #include "daemon/outcome.h"
+#include "daemon/service_notify.h"
 #include "daemon/worker_pool.h"
 #include "base/log.h"
 #include "base/utf8_text.h"
@@ -134,6 +135,7 @@ struct Engine::Impl {
   // readiness.interval_s: every sender domain re-checked against the sender
   // rules; a domain failing a mandatory check has its campaigns paused.
   std::unique_ptr<ReadinessService> readiness;
+  std::unique_ptr<ServiceNotifier> notifier;  // systemd: READY, STOPPING, WATCHDOG
   std::unique_ptr<loop::Timer> lifecycle_timer;
   std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
   std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
@@ -297,6 +299,7 @@ struct Engine::Impl {
     progress_timer = std::make_unique<loop::Timer>(loop);
     write_retry_timer = std::make_unique<loop::Timer>(loop);
     connected_since = started_at = clock.Steady();
+    notifier = std::make_unique<ServiceNotifier>(loop);
     sigterm = std::make_unique<loop::SignalWatcher>(loop, SIGTERM, [this] { BeginDrain("SIGTERM"); });
     sigint = std::make_unique<loop::SignalWatcher>(loop, SIGINT, [this] { BeginDrain("SIGINT"); });
     // The three warm-up heartbeats (see LeaseMore) come quickly, so a
@@ -561,6 +564,8 @@ struct Engine::Impl {
       if (s.tenant_id) suppressed.Add(s.tenant_id, s.list_id, s.email, r.submitted_at);
     }
     if (housekeeping) {
+      // Ready once the database answered a whole poll (heartbeat included).
+      if (heartbeats == 0) notifier->Ready("instance " + options.instance + " polling");
       if (++heartbeats == 3 && poll_interval() > kWarmUpPollInterval)
         poll_timer->Start(poll_interval(), [this] { Poll(); }, poll_interval());
       if (r.was_away) {
@@ -1236,6 +1241,7 @@ struct Engine::Impl {
     if (draining) return;
     draining = true;
     log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
+    notifier->Stopping(std::string("draining (") + why + ")");
     if (inbound) inbound->Drain([] {});  // no new connections; open sessions finish
     if (readiness) readiness->Stop();
     // Polls go on, housekeeping only: the heartbeat says we are alive and
@@ -1381,6 +1387,7 @@ int Engine::Run() {
   impl_->lifecycle.reset();
   impl_->inbound.reset();
   impl_->readiness.reset();
+  impl_->notifier.reset();
   impl_->http.reset();
   impl_->resolver.reset();
   impl_->dns_provider.reset();

@@ -462,6 +462,47 @@ port = {http_port}
         self.assertEqual(len(got), 200)
         self.assertEqual(max(got.values()), 1)
 
+    def test_systemd_hears_ready_watchdog_and_stopping(self):
+        """Type=notify: READY=1 after the first poll, WATCHDOG=1 from the loop, STOPPING=1 on SIGTERM."""
+        relay = self.relay()
+        self.write_config(relay)
+        cid = self.shop("notify", "notify.platform.example", [f"ok{i}@d.example" for i in range(20)])
+        self.schedule(cid)
+        path = os.path.join(self.dir, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(0.2)
+        self.addCleanup(sock.close)
+        self.env["NOTIFY_SOCKET"] = path
+        self.env["WATCHDOG_USEC"] = "400000"  # 0.4 s: a ping every 0.2 s
+        self.env.pop("WATCHDOG_PID", None)
+        p = self.start_engine("notify")
+        got = []
+        deadline = time.time() + 20
+        while time.time() < deadline and sum("WATCHDOG=1" in m for m in got) < 3:
+            try:
+                got.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+        ready = [m for m in got if "READY=1" in m]
+        self.assertEqual(len(ready), 1, got)
+        self.assertIn("STATUS=instance notify polling", ready[0])
+        self.assertGreaterEqual(sum("WATCHDOG=1" in m for m in got), 3, got)
+        self.wait_for(lambda: self.campaign_state(cid)[0] == "sent", 30, "the campaign to be sent")
+        p.send_signal(signal.SIGTERM)
+        stopping = []
+        deadline = time.time() + 20
+        while time.time() < deadline and not stopping:
+            try:
+                m = sock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            if "STOPPING=1" in m:
+                stopping.append(m)
+        self.assertEqual(p.wait(20), 0, self.engine_log("notify"))
+        self.assertTrue(stopping, "no STOPPING=1 after SIGTERM")
+        self.assertIn("STATUS=draining (SIGTERM)", stopping[0])
+
     def test_pause_resume_cancel_take_effect_within_seconds(self):
         relay = self.relay()
         self.write_config(relay, rate=60.0, burst=5.0)

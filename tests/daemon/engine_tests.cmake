@@ -10,6 +10,7 @@ set(TAYORI_ENGINE_TESTS
   rate_limit_holds_over_every_5_second_window
   small_shop_is_not_starved_by_a_large_one
   campaigns_beyond_max_campaigns_wait_their_turn
+  systemd_hears_ready_watchdog_and_stopping
   pause_resume_cancel_take_effect_within_seconds
   late_suppression_is_honoured_before_the_next_message
   domain_without_key_or_verification_does_not_send
