@@ -1,4 +1,4 @@
-// Clock: time is passed in, never read inside pure code (STYLE.md), so tests can
+// Clock: time is passed in, never read inside pure code, so tests can
 // move it. SystemClock reads the real time; FakeClock is set by tests.
 #pragma once
 

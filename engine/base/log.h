@@ -1,5 +1,5 @@
-// Structured logging: every line says subsystem, subject and reason
-// (STYLE.md #13), as text for people or as one JSON object per line for
+// Structured logging: every line says subsystem, subject and reason,
+// as text for people or as one JSON object per line for
 // collectors. Thread-safe. Never pass a secret or a whole message body here:
 // nothing in this module can tell a secret from any other string.
 #pragma once

@@ -1,4 +1,4 @@
-// Status and Result<T>: errors as values at every module edge (STYLE.md #2).
+// Status and Result<T>: errors as values at every module edge.
 //
 // A Status carries an ErrorClass that tells the caller what to do about it:
 // retry later (transient), give up on this item (permanent), fix the input or

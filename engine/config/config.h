@@ -1,7 +1,7 @@
 // The engine's configuration: one validated, immutable structure, loaded once.
 //
 // Only this module includes toml++. Every limit the engine obeys lives here with
-// its documented default (STYLE.md #8); config/tayori.example.toml documents each
+// its documented default; config/tayori.example.toml documents each
 // key. Secrets are never in the file: the file names an environment variable
 // (`*_env` keys) and ResolveSecret() reads it when the secret is needed.
 #pragma once

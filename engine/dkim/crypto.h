@@ -1,6 +1,6 @@
 // The OpenSSL primitives other modules need: hashing, HMAC, randomness and
 // base64. They live in the dkim module because it is the only module that
-// includes OpenSSL (STYLE.md #4); everything here is thread-safe and pure
+// includes OpenSSL; everything here is thread-safe and pure
 // apart from RandomBytes.
 #pragma once
 

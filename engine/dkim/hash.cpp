@@ -9,7 +9,7 @@
 namespace tayori::dkim {
 
 // A failing SHA-256 update means OpenSSL itself is broken (no allocation
-// happens in the update path): crash rather than sign garbage (STYLE.md #3).
+// happens in the update path): crash rather than sign garbage.
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) std::abort();
   Reset();

@@ -1,5 +1,5 @@
-// Every limit of the feedback parser in one place, with its default
-// (STYLE.md #8). Input is hostile: a report may come from anyone who can
+// Every limit of the feedback parser in one place, with its default.
+// Input is hostile: a report may come from anyone who can
 // send mail to the bounce domain.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Every limit of the inbound listener in one place, with its default and the
-// rule it comes from (STYLE.md #8). Input is hostile: anyone who can reach
+// rule it comes from. Input is hostile: anyone who can reach
 // the bounce domain's MX can talk to the listener.
 #pragma once
 

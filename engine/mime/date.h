@@ -1,5 +1,5 @@
 // The Date header value (RFC 5322 §3.3), e.g. "Thu, 13 Feb 2025 09:30:00 +0900".
-// Time is passed in (STYLE.md: pure code never reads the clock).
+// Time is passed in (pure code never reads the clock).
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // What the readiness checks ask of the outside world, behind one interface
-// so tests can answer from memory (STYLE.md #5): DNS queries, a STARTTLS
+// so tests can answer from memory: DNS queries, a STARTTLS
 // handshake with a relay, and a one-click unsubscribe POST.
 //
 // NetworkLookups (network_lookups.h) is the real one. Every call blocks the

@@ -1,5 +1,5 @@
 // The states of the two long-lived things the engine drives, with the one
-// transition check each (STYLE.md #9). The names are the database's ENUM
+// transition check each. The names are the database's ENUM
 // values, so a state read from MySQL maps 1:1.
 #pragma once
 

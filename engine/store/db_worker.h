@@ -1,5 +1,5 @@
 // A thread that owns one MySQL connection and runs jobs for the loop thread.
-// The blocking C API never runs on the loop thread (STYLE.md): the loop hands
+// The blocking C API never runs on the loop thread: the loop hands
 // a job here and gets its Status back through Loop::Post.
 //
 // Transient failures (the server restarted, a deadlock, a lost connection)
