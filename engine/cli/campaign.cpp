@@ -2,10 +2,12 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/json_print.h"
 #include "cli/support.h"
 #include "base/log.h"
 #include "daemon/domain_readiness.h"
@@ -17,6 +19,7 @@
 #include "store/admin.h"
 #include "store/campaigns.h"
 #include "store/keys.h"
+#include "store/listing.h"
 
 namespace tayori::cli {
 namespace {
@@ -40,18 +43,12 @@ std::string Bar(double fraction, int width = 30) {
 
 void PrintSummary(const store::CampaignSummary& s, bool json) {
   if (json) {
-    std::string states;
-    for (const auto& [k, v] : s.by_state) states += (states.empty() ? "" : ",") + ("\"" + k + "\":" + std::to_string(v));
-    std::printf("{\"id\":%llu,\"tenant\":\"%s\",\"list\":\"%s\",\"domain\":\"%s\",\"state\":\"%s\",\"reason\":\"%s\","
-                "\"expanded\":%s,\"total\":%llu,\"sent\":%llu,\"failed\":%llu,\"bounced\":%llu,\"suppressed\":%llu,"
-                "\"expired\":%llu,\"unknown\":%llu,\"cancelled\":%llu,\"deliveries\":{%s}}\n",
-                static_cast<unsigned long long>(s.id), log::JsonEscape(s.tenant_slug).c_str(),
-                log::JsonEscape(s.list_slug).c_str(), s.domain.c_str(), s.state.c_str(),
-                log::JsonEscape(s.state_reason).c_str(), s.expanded ? "true" : "false",
-                static_cast<unsigned long long>(s.total), static_cast<unsigned long long>(s.sent),
-                static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.bounced),
-                static_cast<unsigned long long>(s.suppressed), static_cast<unsigned long long>(s.expired),
-                static_cast<unsigned long long>(s.unknown), static_cast<unsigned long long>(s.cancelled), states.c_str());
+    PrintJsonLine({{"id", s.id}, {"tenant", s.tenant_slug}, {"list", s.list_slug}, {"domain", s.domain},
+                   {"state", s.state}, {"reason", s.state_reason}, {"scheduled_at", s.scheduled_at},
+                   {"started_at", s.started_at}, {"finished_at", s.finished_at}, {"expanded", s.expanded},
+                   {"total", s.total}, {"sent", s.sent}, {"failed", s.failed}, {"bounced", s.bounced},
+                   {"suppressed", s.suppressed}, {"expired", s.expired}, {"unknown", s.unknown},
+                   {"cancelled", s.cancelled}, {"deliveries", s.by_state}});
     return;
   }
   uint64_t done = s.sent + s.failed + s.bounced + s.suppressed + s.expired + s.unknown + s.cancelled;
@@ -197,6 +194,43 @@ int RunCampaignStatus(const std::string& config_path, uint64_t id, bool json, bo
   });
 }
 
+struct CampaignListOptions {
+  std::string tenant, state;
+  bool json = false;
+  int limit = 100;
+};
+
+int RunCampaignList(const std::string& config_path, const CampaignListOptions& o) {
+  return WithDb(config_path, "campaign list", [&](const config::Config&, store::Connection& db) -> Status {
+    uint64_t tenant_id = 0;
+    if (!o.tenant.empty()) {
+      TAYORI_ASSIGN_OR_RETURN(tenant_id, store::TenantIdBySlug(db, o.tenant));
+    }
+    TAYORI_ASSIGN_OR_RETURN(auto campaigns, store::ListCampaigns(db, tenant_id, o.state, o.limit));
+    if (!o.json)
+      std::printf("%-7s %-16s %-16s %-28s %-10s %9s %9s %7s  %s\n", "ID", "SHOP", "LIST", "DOMAIN", "STATE", "TOTAL",
+                  "SENT", "FAILED", "SCHEDULED");
+    for (const auto& c : campaigns) {
+      if (o.json) {
+        PrintJsonLine({{"id", c.id}, {"tenant", c.tenant_slug}, {"list", c.list_slug}, {"domain", c.domain},
+                       {"state", c.state}, {"reason", c.state_reason}, {"scheduled_at", c.scheduled_at},
+                       {"started_at", c.started_at}, {"finished_at", c.finished_at}, {"total", c.total},
+                       {"sent", c.sent}, {"failed", c.failed}, {"bounced", c.bounced}, {"suppressed", c.suppressed},
+                       {"expired", c.expired}, {"unknown", c.unknown}, {"cancelled", c.cancelled}});
+      } else {
+        std::printf("%-7llu %-16s %-16s %-28s %-10s %9llu %9llu %7llu  %s%s%s\n", static_cast<unsigned long long>(c.id),
+                    c.tenant_slug.c_str(), c.list_slug.c_str(), c.domain.c_str(), c.state.c_str(),
+                    static_cast<unsigned long long>(c.total), static_cast<unsigned long long>(c.sent),
+                    static_cast<unsigned long long>(c.failed + c.bounced), c.scheduled_at.c_str(),
+                    c.state_reason.empty() ? "" : "  ", c.state_reason.c_str());
+      }
+    }
+    if (!o.json && static_cast<int>(campaigns.size()) == o.limit)
+      std::fprintf(stderr, "tayori: campaign list: the newest %d campaigns shown; --limit shows more\n", o.limit);
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 void AddCampaignCommands(CLI::App& app, CliContext& ctx) {
@@ -244,6 +278,16 @@ void AddCampaignCommands(CLI::App& app, CliContext& ctx) {
   status->callback([&ctx, id, json, watch] {
     ctx.run = [&ctx, id, json, watch] { return RunCampaignStatus(ctx.config_path, *id, *json, *watch); };
   });
+  auto lo = std::make_shared<CampaignListOptions>();
+  auto* clist = campaign->add_subcommand("list", "list campaigns, newest last, with their counts");
+  clist->add_option("--tenant", lo->tenant, "only this shop's campaigns");
+  clist->add_option("--state", lo->state, "only campaigns in this state (draft, scheduled, sending, sent, paused, "
+                    "cancelled, failed)");
+  clist->add_flag("--json", lo->json, "one JSON object per campaign");
+  clist->add_option("--limit", lo->limit, "the newest this many campaigns")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  clist->callback([&ctx, lo] { ctx.run = [&ctx, lo] { return RunCampaignList(ctx.config_path, *lo); }; });
 }
 
 }  // namespace tayori::cli

@@ -1,9 +1,11 @@
 // `tayori db migrate` and `tayori db status [--json]`.
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/cli.h"
+#include "cli/json_print.h"
 #include "cli/support.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -46,9 +48,12 @@ int RunDbStatus(const std::string& config_path, bool json) {
   auto st = store::GetSchemaStatus(**db);
   if (!st.ok()) return ReportFailure(st.status(), "db status");
   if (json) {
-    std::printf("{\"database\":\"%s\",\"current_version\":%d,\"latest_version\":%d,\"pending\":%d,\"ahead\":%s}\n",
-                log::JsonEscape((*db)->describe()).c_str(), st->current_version, st->latest_version,
-                st->pending(), st->ahead() ? "true" : "false");
+    nlohmann::json migrations = nlohmann::json::array();
+    for (const auto& m : st->migrations)
+      migrations.push_back({{"version", m.version}, {"name", m.name}, {"applied", m.applied}, {"applied_at", m.applied_at}});
+    PrintJsonLine({{"database", (*db)->describe()}, {"current_version", st->current_version},
+                   {"latest_version", st->latest_version}, {"pending", st->pending()}, {"ahead", st->ahead()},
+                   {"migrations", std::move(migrations)}});
   } else {
     std::printf("database:        %s\n", (*db)->describe().c_str());
     std::printf("schema version:  %d (this binary knows up to %d)\n", st->current_version, st->latest_version);

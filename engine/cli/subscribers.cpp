@@ -1,5 +1,6 @@
 // `tayori subscribers import`: a CSV streamed into a list (cli/csv_import.h).
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -48,12 +49,13 @@ Result<store::ImportRow> SubscriberRow(const std::vector<std::string>& header, c
     row.display_name = rec[1];
   }
   if (rec.size() > 2) {
-    std::string json = "{";
+    nlohmann::json fields = nlohmann::json::object();
     for (size_t i = 2; i < rec.size(); ++i) {
       TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(header[i], rec[i]));
-      json += (i > 2 ? ",\"" : "\"") + log::JsonEscape(header[i]) + "\":\"" + log::JsonEscape(rec[i]) + "\"";
+      if (!mime::IsValidUtf8(header[i])) return InvalidInput("column " + std::to_string(i + 1) + ": invalid UTF-8 in the header");
+      fields[header[i]] = rec[i];
     }
-    row.fields_json = json + "}";
+    row.fields_json = fields.dump();
   }
   return row;
 }

@@ -6,9 +6,11 @@
 // first column is the address; bad rows are reported by line and the command
 // exits 2 after writing the good ones.
 #include "cli/cli.h"
+#include "cli/json_print.h"
 #include "cli/support.h"
 #include <cstdio>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -110,11 +112,8 @@ int RunSuppressList(const std::string& config_path, const std::string& tenant, c
       std::string list_col = r.list_id ? std::to_string(r.list_id) : "*";
       std::string campaign = r.campaign_id ? std::to_string(r.campaign_id) : "-";
       if (json) {
-        std::printf("{\"email\":\"%s\",\"list_id\":%llu,\"reason\":\"%s\",\"source\":\"%s\",\"campaign_id\":%llu,"
-                    "\"created_at\":\"%s\"}\n",
-                    log::JsonEscape(r.email).c_str(), static_cast<unsigned long long>(r.list_id),
-                    log::JsonEscape(r.reason).c_str(), log::JsonEscape(r.source).c_str(),
-                    static_cast<unsigned long long>(r.campaign_id), log::JsonEscape(r.created_at).c_str());
+        PrintJsonLine({{"email", r.email}, {"list_id", r.list_id}, {"reason", r.reason}, {"source", r.source},
+                       {"campaign_id", r.campaign_id}, {"created_at", r.created_at}});
       } else {
         std::printf("%-40s %-8s %-12s %-14s %-10s %s\n", r.email.c_str(), list_col.c_str(), r.reason.c_str(),
                     r.source.c_str(), campaign.c_str(), r.created_at.c_str());
