@@ -1,6 +1,7 @@
 // `tayori serve-unsubscribe`: only the HTTP endpoint (one-click unsubscribe,
 // /healthz, /metrics; daemon/http_service.h) on a loop with a DbWorker, until
-// SIGTERM or SIGINT; prints "listening on ADDRESS:PORT" once ready.
+// SIGTERM or SIGINT; prints "listening on ADDRESS:PORT" and
+// "admin listening on ADDRESS:PORT" once ready.
 #include <csignal>
 #include <cstdio>
 
@@ -34,6 +35,7 @@ int RunServeUnsubscribe(const std::string& config_path) {
       loop::SignalWatcher term(loop, SIGTERM, [&loop] { loop.Stop(); });
       loop::SignalWatcher intr(loop, SIGINT, [&loop] { loop.Stop(); });
       std::printf("listening on %s:%d\n", cfg->http.listen_address.c_str(), service.port());
+      std::printf("admin listening on %s:%d\n", cfg->admin.listen_address.c_str(), service.admin_port());
       std::fflush(stdout);
       loop.Run();
       log::Info("http", "stopping on signal");
@@ -46,7 +48,7 @@ int RunServeUnsubscribe(const std::string& config_path) {
 
 void AddServeCommand(CLI::App& app, CliContext& ctx) {
   auto* serve = app.add_subcommand("serve-unsubscribe",
-                                   "run only the HTTP endpoint (one-click unsubscribe, /healthz, /metrics)");
+                                   "run only the HTTP endpoints (one-click unsubscribe; /healthz, /readyz, /metrics on the admin listener)");
   serve->callback([&ctx] { ctx.run = [&ctx] { return RunServeUnsubscribe(ctx.config_path); }; });
 }
 

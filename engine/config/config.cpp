@@ -389,6 +389,13 @@ void ReadHttp(TableReader& t, Http& h) {
                      "must not be smaller than request_timeout_s (the idle limit within it)");
 }
 
+void ReadAdmin(TableReader& t, Admin& a) {
+  t.String("listen_address", &a.listen_address, CheckHostname);
+  t.Int("port", &a.port, 0, 65535);
+  t.Int("shop_series", &a.shop_series, 0, 1000);
+  t.RejectUnknownKeys();
+}
+
 // An address given whole (a complaint address): local@domain, printable
 // ASCII without the characters an SMTP path cannot carry bare.
 std::string CheckMailbox(const std::string& v) {
@@ -478,6 +485,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   if (auto t = top.Table("unsubscribe")) ReadUnsubscribe(*t, c.unsubscribe);
   if (auto t = top.Table("dns")) ReadDns(*t, c.dns);
   if (auto t = top.Table("http")) ReadHttp(*t, c.http);
+  if (auto t = top.Table("admin")) ReadAdmin(*t, c.admin);
   if (auto t = top.Table("inbound")) ReadInbound(*t, c.inbound);
   if (auto t = top.Table("feedback")) {
     t->Double("max_complaint_rate", &c.feedback.max_complaint_rate, 0, 1);
@@ -505,6 +513,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   top.RejectUnknownKeys();
 
   // Cross-section rules.
+  if (c.admin.port != 0 && c.admin.port == c.http.port && c.admin.listen_address == c.http.listen_address)
+    problems.Add(root.source(), "admin.port",
+                 "must differ from http.port: /metrics and /readyz are kept off the public listener");
   if (c.envelope.return_path.find("{mac}") != std::string::npos && c.envelope.mac_key_env.empty())
     problems.Add(root.source(), "envelope.mac_key_env", "required when envelope.return_path uses {mac}");
   // [inbound] defaults that follow [envelope].

@@ -177,6 +177,16 @@ struct Http {
   int max_connections_per_ip = 16;    // 0: no per-address limit
 };
 
+// [admin]: the operators' listener — /metrics, /healthz (liveness), /readyz
+// (database reachable, writes succeeding, not draining) — kept apart from
+// the public unsubscribe listener so neither the metrics nor the health of
+// the engine are exposed where subscribers' clicks arrive.
+struct Admin {
+  std::string listen_address = "127.0.0.1";
+  int port = 8026;                    // 0: pick a free port
+  int shop_series = 0;                // per-shop metric series: the N busiest shops; 0: none
+};
+
 enum class InboundProtocol { kSmtp, kLmtp };
 
 // [feedback]: what bounces and complaints do to a shop's sending
@@ -246,6 +256,7 @@ struct Config {
   Unsubscribe unsubscribe;
   Dns dns;
   Http http;
+  Admin admin;
   Inbound inbound;
   Feedback feedback;
   Readiness readiness;

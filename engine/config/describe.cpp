@@ -147,6 +147,10 @@ std::string Describe(const Config& c) {
   e.Int("request_deadline_s", c.http.request_deadline_s);
   e.Int("max_connections", c.http.max_connections);
   e.Int("max_connections_per_ip", c.http.max_connections_per_ip);
+  e.Section("admin");
+  e.Str("listen_address", c.admin.listen_address);
+  e.Int("port", c.admin.port);
+  e.Int("shop_series", c.admin.shop_series);
   e.Section("inbound");
   e.Str("listen_address", c.inbound.listen_address);
   e.Int("port", c.inbound.port);

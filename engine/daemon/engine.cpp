@@ -24,6 +24,7 @@
 #include "daemon/service_notify.h"
 #include "daemon/worker_pool.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/utf8_text.h"
 #include "loop/loop.h"
 #include "dns/provider.h"
@@ -210,6 +211,15 @@ struct Engine::Impl {
   // Metrics (loop thread only, except build_ns which workers add to).
   std::map<std::string, uint64_t> outcomes_by_state;
   std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
+  metrics::Histogram sign_hist{metrics::Histogram::LatencyBounds()};  // observed on worker threads
+  metrics::Histogram write_hist{metrics::Histogram::LatencyBounds()};
+  std::map<std::string, std::unique_ptr<metrics::Histogram>> relay_hist;  // by relay name (configured, bounded)
+  struct ShopCounts {
+    std::string slug;
+    uint64_t total = 0;
+    std::map<std::string, uint64_t> by_outcome;
+  };
+  std::unordered_map<uint64_t, ShopCounts> shop_counts;  // by tenant id; only when admin.shop_series > 0
   uint64_t rate_waits = 0;
   std::set<uint64_t> paused_domains;
   std::atomic<uint64_t> build_ns{0}, built_messages{0};
@@ -255,7 +265,7 @@ struct Engine::Impl {
     // One-click unsubscribe, /healthz and /metrics on the engine's loop.
     HttpCallbacks callbacks;
     callbacks.metrics_text = [this] { return MetricsText(); };
-    callbacks.healthy = [this] { return Healthy(); };
+    callbacks.not_ready = [this] { return NotReady(); };
     callbacks.on_suppressed = [this](const store::SuppressionRow& s) {
       // Honoured before the next message, without waiting for the next poll.
       suppressed.Add(s.tenant_id, s.list_id, s.email, clock.Steady());
@@ -875,6 +885,12 @@ struct Engine::Impl {
     if (o.state == "sent") ++sent_total;
     ++outcomes_total;
     ++outcomes_by_state[o.state];
+    if (config.admin.shop_series > 0 && it != campaigns.end() && it->second.prepared) {
+      ShopCounts& shop = shop_counts[it->second.tenant_id];
+      if (shop.slug.empty()) shop.slug = it->second.prepared->row.tenant_slug;
+      ++shop.total;
+      ++shop.by_outcome[o.state];
+    }
     outcomes.push_back(std::move(o));
     if (outcomes.size() >= kFlushBatch) Flush();
   }
@@ -1005,6 +1021,7 @@ struct Engine::Impl {
       thread_local render::SystemRandom random;
       auto t0 = std::chrono::steady_clock::now();
       auto built = std::make_shared<Result<BuiltMessage>>(BuildMessage(*campaign, item->delivery, now, random));
+      if (built->ok()) sign_hist.Observe((*built)->sign_seconds);
       build_ns += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
       ++built_messages;
@@ -1049,8 +1066,11 @@ struct Engine::Impl {
       ready.pop_front();
       ++submitting;
       smtp::Submission s{r.item->delivery.id, r.built.envelope_to, r.built.data};
-      submitter->Submit(std::move(s), [this, item = r.item, campaign = r.campaign,
-                                       message_id = r.built.message_id](smtp::SubmitResult res) {
+      submitter->Submit(std::move(s), [this, item = r.item, campaign = r.campaign, message_id = r.built.message_id,
+                                       started = clock.Steady()](smtp::SubmitResult res) {
+        auto& h = relay_hist[res.relay];
+        if (!h) h = std::make_unique<metrics::Histogram>(metrics::Histogram::LatencyBounds());
+        h->Observe(std::chrono::duration<double>(clock.Steady() - started).count());
         OnSubmitted(*item, *campaign, message_id, res);
       });
     }
@@ -1100,74 +1120,96 @@ struct Engine::Impl {
   // ---- metrics (Prometheus text exposition) ---------------------------------------
 
   std::string MetricsText() const {
-    std::string out;
-    auto line = [&](const std::string& name, const std::string& labels, double value) {
-      out += name;
-      if (!labels.empty()) out += "{" + labels + "}";
-      char buf[64];
-      std::snprintf(buf, sizeof buf, " %.9g\n", value);
-      out += buf;
-    };
-    auto help = [&](const char* name, const char* type, const char* text) {
-      out += std::string("# HELP ") + name + " " + text + "\n# TYPE " + name + " " + type + "\n";
-    };
-    help("tayori_messages_total", "counter", "Deliveries by the outcome this engine recorded.");
-    for (const auto& [state, n] : outcomes_by_state) line("tayori_messages_total", "outcome=\"" + state + "\"", n);
-    help("tayori_relay_replies_total", "counter", "Final relay replies by relay and SMTP code (0: no reply).");
+    metrics::Writer w;
+    w.Family("tayori_messages_total", "counter", "Deliveries by the outcome this engine recorded.");
+    for (const auto& [state, n] : outcomes_by_state)
+      w.Sample("tayori_messages_total", {{"outcome", state}}, static_cast<double>(n));
+    w.Family("tayori_relay_replies_total", "counter", "Final relay replies by relay and SMTP code (0: no reply).");
     for (const auto& [key, n] : replies_by_code)
-      line("tayori_relay_replies_total", "relay=\"" + key.first + "\",code=\"" + std::to_string(key.second) + "\"", n);
-    help("tayori_queue_depth", "gauge", "Leased deliveries waiting in the fair queue.");
-    line("tayori_queue_depth", "", static_cast<double>(queue.size()));
-    help("tayori_parked", "gauge", "Deliveries waiting for a destination's rate.");
-    line("tayori_parked", "", static_cast<double>(parked.size()));
-    help("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
-    line("tayori_in_flight", "stage=\"build\"", static_cast<double>(building));
-    line("tayori_in_flight", "stage=\"ready\"", static_cast<double>(ready.size()));
-    line("tayori_in_flight", "stage=\"submit\"", static_cast<double>(submitting));
-    help("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
-    line("tayori_leases_held", "", static_cast<double>(leases_held.size()));
-    help("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
-    line("tayori_build_seconds_total", "", static_cast<double>(build_ns.load()) / 1e9);
-    help("tayori_built_messages_total", "counter", "Messages rendered and signed.");
-    line("tayori_built_messages_total", "", static_cast<double>(built_messages.load()));
-    help("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
-    line("tayori_rate_limit_waits_total", "", static_cast<double>(rate_waits));
-    help("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
-    line("tayori_paused_sender_domains", "", static_cast<double>(paused_domains.size()));
-    help("tayori_suppressions_cached", "gauge", "Suppressions held in memory for deliveries leased before them.");
-    line("tayori_suppressions_cached", "", static_cast<double>(suppressed.size()));
-    help("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
-    line("tayori_destinations_tracked", "", static_cast<double>(shaper.size()));
-    if (inbound) out += inbound->MetricsText();
-    if (readiness) out += readiness->MetricsText();
-    help("tayori_campaigns_active", "gauge", "Campaigns this engine is sending (at most engine.max_campaigns).");
-    line("tayori_campaigns_active", "", static_cast<double>(campaigns.size()));
+      w.Sample("tayori_relay_replies_total", {{"relay", key.first}, {"code", std::to_string(key.second)}},
+               static_cast<double>(n));
+    w.Family("tayori_queue_depth", "gauge", "Leased deliveries waiting in the fair queue.");
+    w.Sample("tayori_queue_depth", static_cast<double>(queue.size()));
+    w.Family("tayori_parked", "gauge", "Deliveries waiting for a destination's rate.");
+    w.Sample("tayori_parked", static_cast<double>(parked.size()));
+    w.Family("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
+    w.Sample("tayori_in_flight", {{"stage", "build"}}, static_cast<double>(building));
+    w.Sample("tayori_in_flight", {{"stage", "ready"}}, static_cast<double>(ready.size()));
+    w.Sample("tayori_in_flight", {{"stage", "submit"}}, static_cast<double>(submitting));
+    w.Family("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
+    w.Sample("tayori_leases_held", static_cast<double>(leases_held.size()));
+    w.Family("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
+    w.Sample("tayori_build_seconds_total", static_cast<double>(build_ns.load()) / 1e9);
+    w.Family("tayori_built_messages_total", "counter", "Messages rendered and signed.");
+    w.Sample("tayori_built_messages_total", static_cast<double>(built_messages.load()));
+    w.Family("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
+    w.Sample("tayori_rate_limit_waits_total", static_cast<double>(rate_waits));
+    w.Family("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
+    w.Sample("tayori_paused_sender_domains", static_cast<double>(paused_domains.size()));
+    w.Family("tayori_suppressions_cached", "gauge", "Suppressions held in memory for deliveries leased before them.");
+    w.Sample("tayori_suppressions_cached", static_cast<double>(suppressed.size()));
+    w.Family("tayori_destinations_tracked", "gauge", "Destination groups with shaping state in memory.");
+    w.Sample("tayori_destinations_tracked", static_cast<double>(shaper.size()));
+    if (inbound) w.Append(inbound->MetricsText());
+    if (readiness) w.Append(readiness->MetricsText());
+    w.Family("tayori_campaigns_active", "gauge", "Campaigns this engine is sending (at most engine.max_campaigns).");
+    w.Sample("tayori_campaigns_active", static_cast<double>(campaigns.size()));
     // Parsed signing keys: the cache is bounded (dkim::KeyCache capacity);
     // campaigns being sent hold theirs besides.
     dkim::KeyCache::Stats keys = key_cache.stats();
-    help("tayori_key_cache_keys", "gauge", "Parsed private keys in the signing key cache.");
-    line("tayori_key_cache_keys", "", static_cast<double>(keys.size));
-    help("tayori_key_cache_parses_total", "counter", "Private keys parsed (cache misses).");
-    line("tayori_key_cache_parses_total", "", static_cast<double>(keys.misses));
-    help("tayori_key_cache_evictions_total", "counter", "Keys dropped from the cache to stay within its capacity.");
-    line("tayori_key_cache_evictions_total", "", static_cast<double>(keys.evictions));
-    help("tayori_database_up", "gauge", "1 when the last database job reached the server.");
-    line("tayori_database_up", "", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
-    help("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
-    line("tayori_writeback_failing", "", writes_failing() ? 1 : 0);
-    help("tayori_writeback_failures_total", "counter", "Outcome write transactions that failed and were retried.");
-    line("tayori_writeback_failures_total", "", static_cast<double>(write_failures_total));
-    help("tayori_outcomes_unwritten", "gauge", "Outcomes recorded but not yet committed (their leases are kept).");
-    line("tayori_outcomes_unwritten", "", static_cast<double>(outcomes.size()));
-    help("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");
-    line("tayori_writeback_seconds_total", "", write_seconds_total);
-    return out;
+    w.Family("tayori_key_cache_keys", "gauge", "Parsed private keys in the signing key cache.");
+    w.Sample("tayori_key_cache_keys", static_cast<double>(keys.size));
+    w.Family("tayori_key_cache_parses_total", "counter", "Private keys parsed (cache misses).");
+    w.Sample("tayori_key_cache_parses_total", static_cast<double>(keys.misses));
+    w.Family("tayori_key_cache_evictions_total", "counter", "Keys dropped from the cache to stay within its capacity.");
+    w.Sample("tayori_key_cache_evictions_total", static_cast<double>(keys.evictions));
+    w.Family("tayori_database_up", "gauge", "1 when the last database job reached the server.");
+    w.Sample("tayori_database_up", db_read && db_write && db_read->healthy() && db_write->healthy() ? 1 : 0);
+    w.Family("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
+    w.Sample("tayori_writeback_failing", writes_failing() ? 1 : 0);
+    w.Family("tayori_writeback_failures_total", "counter", "Outcome write transactions that failed and were retried.");
+    w.Sample("tayori_writeback_failures_total", static_cast<double>(write_failures_total));
+    w.Family("tayori_outcomes_unwritten", "gauge", "Outcomes recorded but not yet committed (their leases are kept).");
+    w.Sample("tayori_outcomes_unwritten", static_cast<double>(outcomes.size()));
+    w.Family("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");
+    w.Sample("tayori_writeback_seconds_total", write_seconds_total);
+    w.Family("tayori_sign_seconds", "histogram", "Time to DKIM-sign one message (body hash, header hash, signature).");
+    w.Histogram("tayori_sign_seconds", {}, sign_hist.Snap());
+    w.Family("tayori_relay_transaction_seconds", "histogram",
+             "Time from handing a message to the SMTP client to the relay's final reply, by relay.");
+    for (const auto& [relay, h] : relay_hist) w.Histogram("tayori_relay_transaction_seconds", {{"relay", relay}}, h->Snap());
+    w.Family("tayori_writeback_batch_seconds", "histogram", "Time from dispatching an outcome batch to its commit.");
+    w.Histogram("tayori_writeback_batch_seconds", {}, write_hist.Snap());
+    ShopSeries(w);
+    return w.Take();
   }
 
-  // Not healthy while draining, while the database is unreachable, or while
-  // outcome writes fail (the engine then sends nothing new).
-  bool Healthy() const {
-    return !draining && db_read && db_read->healthy() && db_write->healthy() && !writes_failing();
+  // admin.shop_series: the N shops with the most outcomes recorded here, so a
+  // platform of thousands of shops stays a bounded scrape (0: none).
+  void ShopSeries(metrics::Writer& w) const {
+    size_t n = static_cast<size_t>(config.admin.shop_series);
+    if (n == 0) return;
+    std::vector<const ShopCounts*> shops;
+    shops.reserve(shop_counts.size());
+    for (const auto& [id, c] : shop_counts) shops.push_back(&c);
+    n = std::min(n, shops.size());
+    std::partial_sort(shops.begin(), shops.begin() + static_cast<std::ptrdiff_t>(n), shops.end(),
+                      [](const ShopCounts* a, const ShopCounts* b) { return a->total > b->total || (a->total == b->total && a->slug < b->slug); });
+    w.Family("tayori_shop_messages_total", "counter",
+             "Deliveries by outcome for the admin.shop_series shops with the most outcomes recorded here.");
+    for (size_t i = 0; i < n; ++i)
+      for (const auto& [state, count] : shops[i]->by_outcome)
+        w.Sample("tayori_shop_messages_total", {{"shop", shops[i]->slug}, {"outcome", state}}, static_cast<double>(count));
+  }
+
+  // Not ready while draining, while the database is unreachable, or while
+  // outcome writes fail (the engine then sends nothing new): "" when ready,
+  // else what /readyz says.
+  std::string NotReady() const {
+    if (draining) return "draining";
+    if (!db_read || !db_read->healthy() || !db_write->healthy()) return "database unreachable";
+    if (writes_failing()) return "outcome writes failing";
+    return "";
   }
 
   // ---- write-back ---------------------------------------------------------------
@@ -1197,7 +1239,9 @@ struct Engine::Impl {
       leases_held.erase(o.delivery_id);
       if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
     }
-    write_seconds_total += std::chrono::duration<double>(clock.Steady() - started).count();
+    double took = std::chrono::duration<double>(clock.Steady() - started).count();
+    write_seconds_total += took;
+    write_hist.Observe(took);
     if (write_failures > 0) {
       log::Info("engine", "outcome writes recovered; leasing resumes",
                 {{"failed_attempts", std::to_string(write_failures)}});

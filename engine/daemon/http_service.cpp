@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/metrics.h"
+#include "base/version.h"
 #include "http/form.h"
 #include "http/language.h"
 #include "http/path.h"
@@ -122,7 +124,7 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
   HttpCallbacks callbacks;
   unsubscribe::KeySet keys;
   std::optional<render::CompiledTemplate> page_ja, page_en;
-  std::unique_ptr<http::Server> server;
+  std::unique_ptr<http::Server> server, admin_server;
   loop::Timer sweep;
   std::unordered_map<uint64_t, Waiting> waiting;
   std::deque<uint64_t> queue;  // ids not yet handed to the database
@@ -154,12 +156,18 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
     return Status::Ok();
   }
 
-  void Handle(http::Request req, http::Reply reply) {
+  // The operators' listener: health and metrics, nothing a subscriber uses.
+  void HandleAdmin(http::Request req, http::Reply reply) {
     const bool read = req.method == "GET" || req.method == "HEAD";
     if (req.path == "/healthz") {
       if (!read) return reply.Send(MethodNotAllowed("GET, HEAD"));
-      bool ok = db.healthy() && (!callbacks.healthy || callbacks.healthy());
-      return reply.Send(Plain(ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n"));
+      return reply.Send(Plain(200, "ok\n"));
+    }
+    if (req.path == "/readyz") {
+      if (!read) return reply.Send(MethodNotAllowed("GET, HEAD"));
+      std::string why = db.healthy() ? "" : "database unreachable";
+      if (why.empty() && callbacks.not_ready) why = callbacks.not_ready();
+      return reply.Send(why.empty() ? Plain(200, "ready\n") : Plain(503, "not ready: " + why + "\n"));
     }
     if (req.path == "/metrics") {
       if (!read) return reply.Send(MethodNotAllowed("GET, HEAD"));
@@ -167,6 +175,11 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return reply.Send(std::move(r));
     }
+    return reply.Send(Plain(404, "not found\n"));
+  }
+
+  void Handle(http::Request req, http::Reply reply) {
+    const bool read = req.method == "GET" || req.method == "HEAD";
     std::string_view token = http::PathParameter(req.path, "/u/");
     if (token.empty()) return reply.Send(Plain(404, "not found\n"));
     if (!read && req.method != "POST") return reply.Send(MethodNotAllowed("GET, HEAD, POST"));
@@ -385,6 +398,10 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
       out += "# HELP " + std::string(name) + " " + std::string(text) + "\n# TYPE " + std::string(name) + " " +
              std::string(type) + "\n";
     };
+    metrics::Writer build;
+    build.Family("tayori_build_info", "gauge", "Always 1; the labels say which build answers.");
+    build.Sample("tayori_build_info", {{"version", Version()}, {"build_type", BuildType()}}, 1);
+    out += build.Take();
     const http::ServerStats& s = server->stats();
     help("tayori_http_responses_total", "counter", "HTTP responses of the unsubscribe listener by status code.");
     for (size_t code = 100; code < s.responses_by_status.size(); ++code)
@@ -432,6 +449,7 @@ HttpService::~HttpService() {
   for (auto& [id, w] : impl_->waiting) w.reply.Send(Impl::Unavailable());
   impl_->waiting.clear();
   impl_->server.reset();
+  impl_->admin_server.reset();
 }
 
 Status HttpService::Start() {
@@ -448,11 +466,25 @@ Status HttpService::Start() {
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<http::Server>(
       impl_->loop, o, [impl](http::Request req, http::Reply reply) { impl->Handle(std::move(req), std::move(reply)); });
-  TAYORI_RETURN_IF_ERROR(impl_->server->Start());
+  TAYORI_RETURN_IF_ERROR(impl_->server->Start().WithContext("http.port"));
   log::Info("http", "listening", {{"address", o.listen_address}, {"port", std::to_string(impl_->server->port())}});
+
+  // The admin listener: a handful of scrapers and probes, never a crowd.
+  http::ServerOptions a = o;
+  a.listen_address = impl_->config.admin.listen_address;
+  a.port = impl_->config.admin.port;
+  a.max_connections = 64;
+  a.max_connections_per_ip = 0;
+  impl_->admin_server = std::make_unique<http::Server>(impl_->loop, a, [impl](http::Request req, http::Reply reply) {
+    impl->HandleAdmin(std::move(req), std::move(reply));
+  });
+  TAYORI_RETURN_IF_ERROR(impl_->admin_server->Start().WithContext("admin.port"));
+  log::Info("http", "admin listening",
+            {{"address", a.listen_address}, {"port", std::to_string(impl_->admin_server->port())}});
   return Status::Ok();
 }
 
 int HttpService::port() const { return impl_->server ? impl_->server->port() : 0; }
+int HttpService::admin_port() const { return impl_->admin_server ? impl_->admin_server->port() : 0; }
 
 }  // namespace tayori::daemon

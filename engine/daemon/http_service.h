@@ -1,13 +1,20 @@
-// The engine's HTTP endpoint: one-click unsubscribe (RFC 8058), its
-// confirmation page, /healthz and /metrics, on one listener
-// (config [http]) driven by the engine's loop.
+// The engine's HTTP endpoints, on two listeners driven by the engine's loop:
+// the public one (config [http]) serves only one-click unsubscribe
+// (RFC 8058) and its confirmation page; the operators' one (config [admin],
+// 127.0.0.1 by default) serves health and metrics. Anything else is 404 on
+// either, so /metrics never reaches the public side.
 //
+// public:
 //   POST /u/{token}  body List-Unsubscribe=One-Click (urlencoded or multipart)
 //                    → suppression written, then 200; repeating it is a 200
 //                    that changes nothing
 //   GET  /u/{token}  → the confirmation page (ja or en by Accept-Language),
 //                    whose button POSTs the same body; a GET writes nothing
-//   GET  /healthz    → 200 "ok", or 503 when the database or the engine is not
+// admin:
+//   GET  /healthz    → liveness: 200 "ok" whenever the event loop answers
+//   GET  /readyz     → 200 "ready", or 503 "not ready: <why>" when the database
+//                    is unreachable, outcome writes are failing or the
+//                    engine is draining
 //   GET  /metrics    → Prometheus text: this service's counters, then the engine's
 //
 // Tokens are checked with unsubscribe::Verify against every key in
@@ -38,9 +45,10 @@ struct HttpCallbacks {
   // Prometheus text exposition of the engine's own metrics, appended to
   // /metrics. Optional.
   std::function<std::string()> metrics_text;
-  // Whether the engine is healthy; /healthz answers 503 when false (or when
-  // the DbWorker is not). Optional: absent means healthy.
-  std::function<bool()> healthy;
+  // Why the engine should not be sent work now ("" when it is ready):
+  // /readyz answers 503 with it. The DbWorker's own health is checked
+  // first. Optional: absent means ready.
+  std::function<std::string()> not_ready;
   // Runs on the loop thread after the endpoint wrote a new suppression, so
   // the engine can drop queued mail to that address before its next poll.
   // Optional.
@@ -59,11 +67,12 @@ class HttpService {
   HttpService& operator=(const HttpService&) = delete;
 
   // Reads the unsubscribe keys (kConfig when none is configured or a secret
-  // is missing), then listens on http.listen_address:http.port (kTransient
-  // when the port is taken).
+  // is missing), then listens on http.listen_address:http.port and
+  // admin.listen_address:admin.port (kTransient when a port is taken).
   Status Start();
-  // The bound port (the chosen one when http.port is 0); 0 before Start.
+  // The bound ports (the chosen ones when configured 0); 0 before Start.
   int port() const;
+  int admin_port() const;
 
   struct Impl;
 

@@ -1,5 +1,7 @@
 #include "daemon/message_factory.h"
 
+#include <chrono>
+
 #include "readiness/mailbox_providers.h"
 
 #include <nlohmann/json.hpp>
@@ -164,12 +166,14 @@ Result<BuiltMessage> BuildMessage(const PreparedCampaign& c, const store::Leased
   r.name = d.display_name;
   r.fields = views;
   TAYORI_ASSIGN_OR_RETURN(render::RenderedMessage m, c.compiled.Render(r, now, random));
+  auto sign_start = std::chrono::steady_clock::now();
   TAYORI_ASSIGN_OR_RETURN(std::string fields, c.signer.SignatureFields(m.data));
+  double sign_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sign_start).count();
   auto data = std::make_shared<std::string>();
   data->reserve(fields.size() + m.data.size());
   *data += fields;
   *data += m.data;
-  return BuiltMessage{std::move(data), std::move(m.message_id), std::move(m.envelope_to)};
+  return BuiltMessage{std::move(data), std::move(m.message_id), std::move(m.envelope_to), sign_seconds};
 }
 
 }  // namespace tayori::daemon

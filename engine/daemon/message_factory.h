@@ -55,6 +55,7 @@ struct BuiltMessage {
   std::shared_ptr<const std::string> data;  // signed, CRLF
   std::string message_id;
   std::string envelope_to;                  // RCPT TO, A-label domain
+  double sign_seconds = 0;                  // the DKIM signature alone (body hash, headers, RSA/Ed25519)
 };
 
 // Errors are kInvalidInput and concern only this recipient (bad address,

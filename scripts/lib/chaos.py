@@ -163,6 +163,8 @@ interval_s = 0
 mandatory = []
 [http]
 port = 0
+[admin]
+port = 0
 """)
         self.cli("db", "migrate")
         self.cli("tenant", "add", "chaos", "--name", "Chaos Shop", "--sender-id", "chaos-id")

@@ -125,6 +125,7 @@ def states(out):
 def main():
     tmp = tempfile.mkdtemp(prefix="tayori-domain-check-")
     http_port = free_port()
+    admin_port = free_port()
     cfg = os.path.join(tmp, "tayori.toml")
     with open(cfg, "w") as f:
         f.write(f"""[database]
@@ -157,6 +158,8 @@ id = "k1"
 secret_env = "TAYORI_TEST_UNSUB"
 [http]
 port = {http_port}
+[admin]
+port = {admin_port}
 """)
     sql(f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB}", db="")
     api("DELETE", f"/zones/{ZONE}.")
@@ -179,7 +182,7 @@ port = {http_port}
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=1)
+                urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)

@@ -201,6 +201,9 @@ request_deadline_s = {DEADLINE_S}
 max_connections = {MAX_CONN}
 max_connections_per_ip = {PER_IP}
 
+[admin]
+port = 0
+
 [logging]
 level = "error"
 """)
@@ -227,6 +230,9 @@ level = "error"
         line = server.stdout.readline().strip()
         check(line.startswith("listening on 127.0.0.1:"), f"serve-unsubscribe said: {line!r}")
         port = int(line.rsplit(":", 1)[1])
+        line = server.stdout.readline().strip()
+        check(line.startswith("admin listening on 127.0.0.1:"), f"serve-unsubscribe said: {line!r}")
+        admin_port = int(line.rsplit(":", 1)[1])
         one_click = {"Content-Type": "application/x-www-form-urlencoded"}
 
         # 1. One address, more slow clients than it may hold.
@@ -240,8 +246,10 @@ level = "error"
         status, body = request(port, "POST", "/u/" + token(secret, tenant, lst, sub["alice@example.com"]),
                                "127.0.0.2", body=b"List-Unsubscribe=One-Click", headers=one_click)
         check(status == 200, f"one-click POST beside the slow clients: {status} {body}")
-        status, body = request(port, "GET", "/healthz", "127.0.0.2")
-        check(status == 200, f"/healthz beside the slow clients: {status} {body}")
+        status, body = request(port, "GET", "/u/not-a-token", "127.0.0.2")
+        check(status == 400, f"a bad link answered beside the slow clients: {status} {body}")
+        status, body = request(admin_port, "GET", "/healthz", "127.0.0.2")
+        check(status == 200, f"/healthz on the admin listener beside the slow clients: {status} {body}")
         check(slow.open_count() == PER_IP, "the slow clients were still connected during the POST")
         slow.wait_all_closed(DEADLINE_S + MARGIN_S)
         held = [c for c in slow.closed_after if c is None or c >= DEADLINE_S - 1]
@@ -255,7 +263,7 @@ level = "error"
         slow = SlowClients(port, [f"127.0.1.{i + 1}" for i in range(MAX_CONN)])
         time.sleep(1.5)
         check(slow.open_count() == MAX_CONN, f"{slow.open_count()} of {MAX_CONN} slow clients held")
-        status, body = request(port, "GET", "/healthz", "127.0.0.3")
+        status, body = request(port, "GET", "/u/not-a-token", "127.0.0.3")
         check(status == 0, f"a full listener turned a new client away: {status} {body}")
         slow.wait_all_closed(DEADLINE_S + MARGIN_S)
         check(slow.open_count() == 0 and all(c is not None and c <= DEADLINE_S + MARGIN_S for c in slow.closed_after),
@@ -265,9 +273,9 @@ level = "error"
                                "127.0.0.3", body=b"List-Unsubscribe=One-Click", headers=one_click)
         check(status == 200, f"one-click POST after the deadline freed the listener: {status} {body}")
 
-        check(metric(port, "tayori_http_connections_refused_per_ip_total") == 20 - PER_IP, "per-address refusals")
-        check(metric(port, "tayori_http_connections_refused_total") >= 1, "refusals at max_connections")
-        check(metric(port, "tayori_http_requests_past_deadline_total") == PER_IP + MAX_CONN,
+        check(metric(admin_port, "tayori_http_connections_refused_per_ip_total") == 20 - PER_IP, "per-address refusals")
+        check(metric(admin_port, "tayori_http_connections_refused_total") >= 1, "refusals at max_connections")
+        check(metric(admin_port, "tayori_http_requests_past_deadline_total") == PER_IP + MAX_CONN,
               "requests past the deadline")
     finally:
         if server:

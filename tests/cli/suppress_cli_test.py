@@ -85,6 +85,9 @@ secret_env = "TAYORI_TEST_UNSUB_K1"
 listen_address = "127.0.0.1"
 port = 0
 
+[admin]
+port = 0
+
 [logging]
 level = "warn"
 """)
@@ -183,8 +186,18 @@ level = "warn"
                 check(False, "forged token accepted")
             except urllib.error.HTTPError as e:
                 check(e.code == 404, f"forged token: {e.code}")
-            with urllib.request.urlopen(base + "/healthz") as r:
+            admin = server.stdout.readline().strip()
+            check(admin.startswith("admin listening on 127.0.0.1:"), f"serve-unsubscribe said: {admin!r}")
+            admin_base = "http://" + admin.split("admin listening on ", 1)[1]
+            with urllib.request.urlopen(admin_base + "/healthz") as r:
                 check(r.status == 200, "healthz")
+            with urllib.request.urlopen(admin_base + "/readyz") as r:
+                check(r.status == 200 and r.read() == b"ready\n", "readyz")
+            try:
+                urllib.request.urlopen(base + "/metrics")
+                check(False, "/metrics answered on the public listener")
+            except urllib.error.HTTPError as e:
+                check(e.code == 404, f"/metrics on the public listener: {e.code}")
         finally:
             server.send_signal(signal.SIGTERM)
             try:

@@ -110,8 +110,8 @@ class EngineTest(unittest.TestCase):
         return r
 
     def write_config(self, relay, rate=2000.0, burst=500.0, dest_rate=1000.0, dest_burst=500.0, lease_s=5,
-                     poll_ms=200, extra="", drain_s=10, db_user="root", db_password_env="", http_port=0,
-                     command_timeout_s=5, readiness="interval_s = 0\nmandatory = []", engine_extra=""):
+                     poll_ms=200, extra="", drain_s=10, db_user="root", db_password_env="", http_port=0, admin_port=0,
+                     command_timeout_s=5, readiness="interval_s = 0\nmandatory = []", engine_extra="", admin_extra=""):
         self.config = os.path.join(self.dir, "tayori.toml")
         with open(self.config, "w") as f:
             f.write(f"""
@@ -155,6 +155,9 @@ id = "k1"
 secret_env = "TAYORI_UNSUB_KEY_K1"
 [http]
 port = {http_port}
+[admin]
+port = {admin_port}
+{admin_extra}
 # The readiness checks need DNS for the shop domains: off unless a test turns them on.
 [readiness]
 {readiness}
@@ -264,6 +267,64 @@ port = {http_port}
         reply = self.mysql(f"SELECT last_code, last_enhanced, relay_queue_id IS NOT NULL FROM deliveries "
                            f"WHERE campaign_id = {cid} AND email = 'ok1@dest1.example'")[0]
         self.assertEqual(reply, ["250", "2.0.0", "1"])
+
+    def test_metrics_follow_prometheus_conventions(self):
+        """/metrics on the admin listener parses with the Prometheus client's own
+        parser; signing, relay and write-back histograms count every message;
+        tayori_build_info is there; per-shop series exist only for the
+        admin.shop_series busiest shops, and no series names a recipient domain."""
+        from prometheus_client.parser import text_string_to_metric_families
+        relay = self.relay()
+        admin = self.free_port()
+        self.write_config(relay, admin_port=admin, admin_extra="shop_series = 2")
+        sizes = {"mbig": 40, "mmid": 25, "msmall": 10}
+        for slug, n in sizes.items():
+            self.schedule(self.shop(slug, f"{slug}.platform.example", [f"ok{i}@rcpt{slug}{i}.example" for i in range(n)]))
+        total = sum(sizes.values())
+        p = self.start_engine("metrics")
+        self.wait_for(lambda: len(relay.accepted()) >= total, 30, "every message sent")
+        families = {}
+
+        def scrape():
+            families.clear()
+            for fam in text_string_to_metric_families(self.http_get(admin, "/metrics")[1]):
+                families[fam.name] = fam
+            return families
+
+        def samples(name, suffix=""):
+            # The parser names a counter's family without its _total.
+            return [s for fam in families.values() for s in fam.samples if s.name == name + suffix]
+
+        def written():
+            scrape()
+            return sum(s.value for s in samples("tayori_writeback_batch_seconds", "_count")) >= 1 and \
+                sum(s.value for s in samples("tayori_messages_total")) >= total
+        self.wait_for(written, 20, "the outcomes written")
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(30), 0, self.engine_log("metrics"))
+
+        info = samples("tayori_build_info")
+        self.assertEqual(len(info), 1)
+        self.assertEqual(info[0].value, 1)
+        self.assertRegex(info[0].labels["version"], r"^\d+\.\d+\.\d+$")
+        for name in ("tayori_sign_seconds", "tayori_relay_transaction_seconds", "tayori_writeback_batch_seconds"):
+            self.assertEqual(families[name].type, "histogram", name)
+            buckets = samples(name, "_bucket")
+            self.assertTrue(buckets, name)
+            counts = [b.value for b in buckets]
+            self.assertEqual(counts, sorted(counts), f"{name}: buckets are cumulative")
+            self.assertEqual(buckets[-1].labels["le"], "+Inf")
+            self.assertEqual(buckets[-1].value, samples(name, "_count")[0].value, name)
+        self.assertEqual(samples("tayori_sign_seconds", "_count")[0].value, total)
+        relay_counts = samples("tayori_relay_transaction_seconds", "_count")
+        self.assertEqual([(s.labels["relay"], s.value) for s in relay_counts], [("fault", total)])
+        shop = samples("tayori_shop_messages_total")
+        self.assertEqual({s.labels["shop"] for s in shop}, {"mbig", "mmid"}, "only the two busiest shops")
+        self.assertEqual(sum(s.value for s in shop if s.labels.get("outcome") == "sent"), 65)
+        for fam in families.values():
+            for s in fam.samples:
+                for v in s.labels.values():
+                    self.assertNotIn("rcpt", v, f"{s.name} has a label naming a recipient domain")
 
     def test_kill_9_and_restart_loses_nothing(self):
         relay = self.relay()
@@ -434,7 +495,7 @@ port = {http_port}
     def test_campaigns_beyond_max_campaigns_wait_their_turn(self):
         relay = self.relay()
         port = self.free_port()
-        self.write_config(relay, rate=200.0, burst=20.0, http_port=port, engine_extra="max_campaigns = 2")
+        self.write_config(relay, rate=200.0, burst=20.0, admin_port=port, engine_extra="max_campaigns = 2")
         ids = []
         for k in range(5):
             ids.append(self.shop(f"many{k}", f"many{k}.platform.example",
@@ -794,7 +855,8 @@ port = {http_port}
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        self.write_config(relay, rate=40.0, burst=5.0, extra=f"")
+        admin = self.free_port()
+        self.write_config(relay, rate=40.0, burst=5.0, admin_port=admin)
         with open(self.config) as f:
             text = f.read().replace("[http]\nport = 0", f"[http]\nport = {port}")
             text = text.replace('base_url = "http://127.0.0.1:8025/u/"', f'base_url = "http://127.0.0.1:{port}/u/"')
@@ -806,8 +868,13 @@ port = {http_port}
         p = self.start_engine("http")
         self.wait_for(lambda: len(relay.accepted()) > 20, 30, "sending started")
         base = f"http://127.0.0.1:{port}"
-        self.assertEqual(urllib.request.urlopen(base + "/healthz", timeout=5).status, 200)
-        metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        admin_base = f"http://127.0.0.1:{admin}"
+        self.assertEqual(urllib.request.urlopen(admin_base + "/healthz", timeout=5).status, 200)
+        self.assertEqual(urllib.request.urlopen(admin_base + "/readyz", timeout=5).status, 200)
+        metrics = urllib.request.urlopen(admin_base + "/metrics", timeout=5).read().decode()
+        # The public listener serves only /u/: no metrics or health where subscribers click.
+        for path in ("/metrics", "/healthz", "/readyz"):
+            self.assertEqual(self.http_get(port, path)[0], 404, path)
         self.assertIn('tayori_messages_total{outcome="sent"}', metrics)
         self.assertIn("tayori_queue_depth", metrics)
         tenant, lst = map(int, self.mysql("SELECT tenant_id, list_id FROM campaigns WHERE id = %d" % cid)[0])
@@ -883,7 +950,7 @@ port = {http_port}
                    f"'{self.env['TAYORI_TEST_ENGINE_DB_PW']}'", db="mysql")
         self.addCleanup(lambda: self.mysql(f"DROP USER IF EXISTS '{user}'@'localhost'", db="mysql"))
         port = self.free_port()
-        self.write_config(relay, rate=100.0, burst=10.0, http_port=port)
+        self.write_config(relay, rate=100.0, burst=10.0, admin_port=port)
         n = 500
         cid = self.shop("wfail", "wfail.platform.example", [f"ok{i}@d{i % 3}.example" for i in range(n)])
         # Table-level UPDATE grants take effect at the next statement, so the
@@ -891,7 +958,7 @@ port = {http_port}
         self.mysql(f"GRANT SELECT, INSERT, DELETE, CREATE TEMPORARY TABLES ON {self.db}.* TO '{user}'@'localhost'")
         for (table,) in self.mysql("SHOW TABLES"):
             self.mysql(f"GRANT UPDATE ON {self.db}.{table} TO '{user}'@'localhost'")
-        self.write_config(relay, rate=100.0, burst=10.0, http_port=port, db_user=user,
+        self.write_config(relay, rate=100.0, burst=10.0, admin_port=port, db_user=user,
                           db_password_env="TAYORI_TEST_ENGINE_DB_PW")
         self.schedule(cid)
         p = self.start_engine("wfail", idle_exit=True)
@@ -899,7 +966,10 @@ port = {http_port}
         self.mysql(f"REVOKE UPDATE ON {self.db}.deliveries FROM '{user}'@'localhost'")
         self.wait_for(lambda: "\ntayori_writeback_failing 1\n" in self.http_get(port, "/metrics")[1], 20,
                       "the engine to report failing writes")
-        self.assertNotEqual(self.http_get(port, "/healthz")[0], 200)
+        # Alive, but not ready: the load balancer and the operator see why.
+        self.assertEqual(self.http_get(port, "/healthz")[0], 200)
+        status, body = self.http_get(port, "/readyz")
+        self.assertEqual((status, body), (503, "not ready: outcome writes failing\n"))
         at_alert = len(relay.accepted())
         time.sleep(8)  # longer than lease_s: nothing may be taken over or resent meanwhile
         during = len(relay.accepted()) - at_alert

@@ -3,6 +3,7 @@
 # tests/daemon/CMakeLists.txt).
 set(TAYORI_ENGINE_TESTS
   campaign_is_sent_and_counted
+  metrics_follow_prometheus_conventions
   kill_9_and_restart_loses_nothing
   sigterm_drains_and_releases_leases
   three_instances_never_send_twice_and_share_the_rate

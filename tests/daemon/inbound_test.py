@@ -342,7 +342,7 @@ command_timeout_s = 10
     def test_the_engine_can_run_the_listener_too(self):
         cid, verp = self.sent_campaign("kappa", "kappa.platform.example", ["k0@dest.example", "k1@dest.example"])
         http_port, inbound_port = self.free_port(), self.free_port()
-        self.write_config(self.relay_, http_port=http_port, extra=f"""
+        self.write_config(self.relay_, admin_port=http_port, extra=f"""
 [inbound]
 port = {inbound_port}
 bounce_domains = ["bounce.platform.example"]

@@ -117,6 +117,7 @@ def wait_for(predicate, timeout):
 def main():
     tmp = tempfile.mkdtemp(prefix="tayori-readiness-")
     http_port = free_port()
+    admin_port = free_port()
     cfg = os.path.join(tmp, "tayori.toml")
     with open(cfg, "w") as f:
         f.write(f"""[database]
@@ -154,6 +155,8 @@ id = "k1"
 secret_env = "TAYORI_TEST_UNSUB"
 [http]
 port = {http_port}
+[admin]
+port = {admin_port}
 [readiness]
 interval_s = 10                    # re-checked every 9-11 s
 dns_cache_max_s = 1
@@ -214,7 +217,7 @@ dns_cache_max_s = 1
 
         def metrics():
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as r:
                     return r.read().decode()
             except OSError:
                 return ""

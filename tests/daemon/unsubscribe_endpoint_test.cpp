@@ -59,6 +59,7 @@ class UnsubscribeEndpointTest : public ::testing::Test {
     config_.database = scratch_->settings();
     config_.http.listen_address = "127.0.0.1";
     config_.http.port = 0;
+    config_.admin.port = 0;
     config_.http.max_body_bytes = 1024;
     config_.http.request_timeout_s = 5;
     config_.unsubscribe.active_key_id = "k2";
@@ -68,6 +69,7 @@ class UnsubscribeEndpointTest : public ::testing::Test {
     Status st = service_->Start();
     ASSERT_TRUE(st.ok()) << st.ToString();
     port_ = service_->port();
+    admin_port_ = service_->admin_port();
     thread_ = std::thread([this] { loop_.Run(); });
   }
 
@@ -140,6 +142,7 @@ class UnsubscribeEndpointTest : public ::testing::Test {
   std::unique_ptr<HttpService> service_;
   std::thread thread_;
   int port_ = 0;
+  int admin_port_ = 0;
 };
 
 TEST_F(UnsubscribeEndpointTest, OneClickPostSuppressesExactlyOneShopListAndAddress) {
@@ -259,27 +262,38 @@ TEST_F(UnsubscribeEndpointTest, BadInputGetsClear4xxAndWritesNothing) {
   EXPECT_EQ(SendRaw(port_, BuildRequest("POST", "/u/%00" + AliceAtA(), kForm, kOneClick)).status, 400);
   EXPECT_EQ(SendRaw(port_, BuildRequest("GET", "/u/a/b")).status, 404);
   EXPECT_EQ(SendRaw(port_, BuildRequest("GET", "/")).status, 404);
-  RawResponse health_post = SendRaw(port_, BuildRequest("POST", "/healthz", kForm, "x"));
+  RawResponse health_post = SendRaw(admin_port_, BuildRequest("POST", "/healthz", kForm, "x"));
   EXPECT_EQ(health_post.status, 405);
   EXPECT_EQ(health_post.headers["allow"], "GET, HEAD");
   EXPECT_TRUE(Suppressions().empty());
 }
 
-TEST_F(UnsubscribeEndpointTest, HealthzAndMetricsAnswer) {
+TEST_F(UnsubscribeEndpointTest, HealthAndMetricsAnswerOnlyOnTheAdminListener) {
   ASSERT_EQ(PostOneClick(AliceAtA()).status, 200);
   ASSERT_EQ(PostOneClick(AliceAtA()).status, 200);
   ASSERT_EQ(PostOneClick("garbage").status, 400);
-  RawResponse h = SendRaw(port_, BuildRequest("GET", "/healthz"));
+  ASSERT_NE(admin_port_, 0);
+  ASSERT_NE(admin_port_, port_);
+  // The public listener knows nothing but /u/.
+  for (const char* path : {"/metrics", "/healthz", "/readyz"})
+    EXPECT_EQ(SendRaw(port_, BuildRequest("GET", path)).status, 404) << path;
+  // The admin listener knows nothing of /u/.
+  EXPECT_EQ(SendRaw(admin_port_, BuildRequest("POST", "/u/" + AliceAtA(), kForm, kOneClick)).status, 404);
+  RawResponse h = SendRaw(admin_port_, BuildRequest("GET", "/healthz"));
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(h.body, "ok\n");
-  RawResponse m = SendRaw(port_, BuildRequest("GET", "/metrics"));
+  RawResponse ready = SendRaw(admin_port_, BuildRequest("GET", "/readyz"));
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "ready\n");
+  RawResponse m = SendRaw(admin_port_, BuildRequest("GET", "/metrics"));
   EXPECT_EQ(m.status, 200);
   EXPECT_EQ(m.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(m.body.find("tayori_unsubscribes_total{source=\"one-click\"} 1\n"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("tayori_unsubscribe_repeats_total 1\n"), std::string::npos);
-  EXPECT_NE(m.body.find("tayori_http_responses_total{code=\"200\"} 3\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("tayori_http_responses_total{code=\"200\"} 2\n"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("tayori_http_responses_total{code=\"400\"} 1\n"), std::string::npos);
   EXPECT_NE(m.body.find("tayori_unsubscribe_rejected_total{reason=\"malformed\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.body.find("tayori_http_responses_total{code=\"404\"} 3\n"), std::string::npos) << m.body;
 }
 
 TEST(UnsubscribeEndpointConfigTest, StartFailsWithoutKeysOrSecrets) {
