@@ -2,17 +2,23 @@
 
 #include "base/utf8_text.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 namespace tayori::log {
 namespace {
 
 std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
 std::atomic<Format> g_format{Format::kText};
+std::atomic<bool> g_prefix{false};
 std::mutex g_mu;
 
 const char* LevelName(Level l) {
@@ -52,11 +58,44 @@ void AppendTextValue(std::string& out, std::string_view v) {
   }
 }
 
+// systemd sets JOURNAL_STREAM=<device>:<inode> for a service whose stderr
+// is the journal; a child whose stderr was redirected keeps the variable but
+// not the stream, hence the comparison with what fd 2 is now.
+bool StderrIsJournal() {
+  const char* v = std::getenv("JOURNAL_STREAM");
+  if (!v || !*v) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  std::string want = std::to_string(static_cast<unsigned long long>(st.st_dev)) + ":" +
+                     std::to_string(static_cast<unsigned long long>(st.st_ino));
+  return want == v;
+}
+
 }  // namespace
 
-void Configure(Level min_level, Format format) {
+void Configure(Level min_level, Format format, Prefix prefix) {
   g_min_level.store(static_cast<int>(min_level));
   g_format.store(format);
+  g_prefix.store(prefix == Prefix::kOn || (prefix == Prefix::kAuto && StderrIsJournal()));
+}
+
+bool ParsePrefix(std::string_view name, Prefix* out) {
+  if (name == "auto") *out = Prefix::kAuto;
+  else if (name == "on") *out = Prefix::kOn;
+  else if (name == "off") *out = Prefix::kOff;
+  else return false;
+  return true;
+}
+
+std::string_view PriorityPrefix(Level level) {
+  if (!g_prefix.load(std::memory_order_relaxed)) return "";
+  switch (level) {
+    case Level::kDebug: return "<7>";
+    case Level::kInfo: return "<6>";
+    case Level::kWarn: return "<4>";
+    case Level::kError: return "<3>";
+  }
+  return "<6>";
 }
 
 bool ParseLevel(std::string_view name, Level* out) {
@@ -108,6 +147,8 @@ void Write(Level level, std::string_view subsystem, std::string_view message,
   if (!Enabled(level)) return;
   std::string line;
   line.reserve(128);
+  const bool journal = g_prefix.load(std::memory_order_relaxed);
+  line += PriorityPrefix(level);
   if (g_format.load() == Format::kJson) {
     line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"" + LevelName(level) + "\",\"subsystem\":\"";
     line += JsonEscape(subsystem);
@@ -123,8 +164,10 @@ void Write(Level level, std::string_view subsystem, std::string_view message,
     }
     line += "}\n";
   } else {
-    line += Timestamp();
-    line += ' ';
+    if (!journal) {
+      line += Timestamp();
+      line += ' ';
+    }
     line += LevelName(level);
     line += ' ';
     line += subsystem;

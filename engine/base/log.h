@@ -17,10 +17,21 @@ enum class Format { kText, kJson };
 // Optional key/value fields shown after the message.
 using Field = std::pair<std::string_view, std::string_view>;
 
+// Syslog priority prefixes ("<3>" error, "<4>" warn, "<6>" info, "<7>"
+// debug) in front of every line, which journald turns into the entry's
+// priority and strips (sd-daemon(3)). kAuto: when stderr is the journal
+// stream systemd gave us ($JOURNAL_STREAM names its device and inode); the
+// timestamp is then left to journald.
+enum class Prefix { kAuto, kOn, kOff };
+
 // Process-wide settings; call once at start-up (before other threads log).
-void Configure(Level min_level, Format format);
+void Configure(Level min_level, Format format, Prefix prefix = Prefix::kAuto);
 bool ParseLevel(std::string_view name, Level* out);
 bool ParseFormat(std::string_view name, Format* out);
+bool ParsePrefix(std::string_view name, Prefix* out);
+// "<N>" for `level` when prefixes are on, else "": for lines written to
+// stderr outside Write (the CLI's one-line failure reports).
+std::string_view PriorityPrefix(Level level);
 bool Enabled(Level level);
 
 void Write(Level level, std::string_view subsystem, std::string_view message,

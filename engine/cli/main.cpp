@@ -2,8 +2,12 @@
 // chosen command runs after parsing.
 #include "cli/cli.h"
 #include "cli/support.h"
+#include "base/log.h"
 
 int main(int argc, char** argv) {
+  // Until [logging] is read: journald priorities when stderr is the journal,
+  // so even a configuration error at start is logged as an error.
+  tayori::log::Configure(tayori::log::Level::kInfo, tayori::log::Format::kText, tayori::log::Prefix::kAuto);
   CLI::App app{"Tayori: multi-tenant newsletter engine (author-domain DKIM, one-click unsubscribe)", "tayori"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "show help for every subcommand");

@@ -14,7 +14,9 @@
 namespace tayori::cli {
 
 int ReportFailure(const Status& status, const char* context) {
-  std::fprintf(stderr, "tayori: %s: %s\n", context, status.message().c_str());
+  std::string_view prefix = log::PriorityPrefix(log::Level::kError);
+  std::fprintf(stderr, "%.*stayori: %s: %s\n", static_cast<int>(prefix.size()), prefix.data(), context,
+               status.message().c_str());
   switch (status.error_class()) {
     case ErrorClass::kConfig:
     case ErrorClass::kInvalidInput:
@@ -29,7 +31,9 @@ void ApplyLogging(const config::Config& cfg) {
   log::Format format = log::Format::kText;
   log::ParseLevel(cfg.logging.level, &level);
   log::ParseFormat(cfg.logging.format, &format);
-  log::Configure(level, format);
+  log::Prefix prefix = log::Prefix::kAuto;
+  log::ParsePrefix(cfg.logging.priority_prefix, &prefix);
+  log::Configure(level, format, prefix);
 }
 
 int WithDb(const std::string& config_path, const char* command,

@@ -443,6 +443,9 @@ void ReadLogging(TableReader& t, Logging& l) {
   t.String("format", &l.format, [](const std::string& v) -> std::string {
     return (v == "text" || v == "json") ? "" : "'" + v + "' is not one of: text, json";
   });
+  t.String("priority_prefix", &l.priority_prefix, [](const std::string& v) -> std::string {
+    return (v == "auto" || v == "on" || v == "off") ? "" : "'" + v + "' is not one of: auto, on, off";
+  });
   t.RejectUnknownKeys();
 }
 

@@ -242,6 +242,7 @@ struct Inbound {
 struct Logging {
   std::string level = "info";
   std::string format = "text";
+  std::string priority_prefix = "auto";  // auto | on | off: syslog "<N>" prefixes for journald
 };
 
 struct Config {

@@ -177,6 +177,7 @@ std::string Describe(const Config& c) {
   e.Section("logging");
   e.Str("level", c.logging.level);
   e.Str("format", c.logging.format);
+  e.Str("priority_prefix", c.logging.priority_prefix);
   std::string s = e.str();
   return "# effective configuration from " + c.source + "\n" + s;
 }
