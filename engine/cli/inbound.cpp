@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/support.h"
+#include "base/log.h"
 #include "config/config.h"
 #include "daemon/inbound_service.h"
 #include "daemon/service_notify.h"
@@ -136,6 +137,12 @@ int RunInbound(const std::string& config_path) {
       service.Drain([&loop] { loop.Stop(); });
     };
     loop::SignalWatcher term(loop, SIGTERM, drain), intr(loop, SIGINT, drain);
+    // A stray HUP (a log rotator, `kill -HUP` meant for `tayori run`) must
+    // not kill the listener mid-session: the inbound listener's settings
+    // are read at start only.
+    loop::SignalWatcher hup(loop, SIGHUP, [] {
+      log::Warn("inbound", "SIGHUP ignored: restart `tayori inbound` to apply configuration changes");
+    });
     loop.Run();
   }
   return code;

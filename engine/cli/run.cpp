@@ -1,4 +1,5 @@
-// `tayori run`: the campaign engine (daemon/engine.h) until SIGTERM/SIGINT.
+// `tayori run`: the campaign engine (daemon/engine.h) until SIGTERM/SIGINT;
+// SIGHUP reloads the configuration file.
 #include "cli/cli.h"
 #include "cli/support.h"
 #include "daemon/engine.h"
@@ -10,7 +11,7 @@ int RunEngine(const std::string& config_path, const std::string& instance, bool 
   auto cfg = config::LoadConfigFile(config_path);
   if (!cfg.ok()) return ReportFailure(cfg.status(), "run");
   ApplyLogging(*cfg);
-  auto engine = daemon::Engine::Create(*cfg, daemon::EngineOptions{instance, exit_when_idle});
+  auto engine = daemon::Engine::Create(*cfg, daemon::EngineOptions{instance, config_path, exit_when_idle});
   if (!engine.ok()) return ReportFailure(engine.status(), "run");
   return (*engine)->Run();
 }

@@ -4,6 +4,8 @@
 // "admin listening on ADDRESS:PORT" once ready.
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/support.h"
@@ -34,6 +36,19 @@ int RunServeUnsubscribe(const std::string& config_path) {
     } else {
       loop::SignalWatcher term(loop, SIGTERM, [&loop] { loop.Stop(); });
       loop::SignalWatcher intr(loop, SIGINT, [&loop] { loop.Stop(); });
+      // SIGHUP: new unsubscribe keys (the one thing this process has that
+      // may change); a broken file or a missing secret leaves the old keys.
+      std::vector<std::unique_ptr<config::Config>> in_force;
+      loop::SignalWatcher hup(loop, SIGHUP, [&] {
+        auto next = config::LoadConfigFile(config_path);
+        Status applied = next.ok() ? Status::Ok() : next.status();
+        if (applied.ok()) {
+          in_force.push_back(std::make_unique<config::Config>(std::move(*next)));
+          applied = service.Reconfigure(*in_force.back());
+        }
+        if (applied.ok()) log::Info("http", "unsubscribe keys reloaded", {{"file", config_path}});
+        else log::Error("http", "reload refused; the running keys stay in force", {{"reason", applied.message()}});
+      });
       std::printf("listening on %s:%d\n", cfg->http.listen_address.c_str(), service.port());
       std::printf("admin listening on %s:%d\n", cfg->admin.listen_address.c_str(), service.admin_port());
       std::fflush(stdout);

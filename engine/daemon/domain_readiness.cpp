@@ -130,6 +130,7 @@ struct CheckedDomain {
 // Worker-thread state: used only by jobs on `db`, one at a time.
 struct WorkerState {
   std::atomic<bool> stopping{false};
+  std::atomic<bool> reconfigured{false};  // set on the loop by a reload
   std::unique_ptr<readiness::NetworkLookups> lookups;
   std::optional<readiness::Report> platform;
   std::chrono::steady_clock::time_point platform_at{};
@@ -137,7 +138,7 @@ struct WorkerState {
 
 struct ReadinessService::Impl {
   loop::Loop& loop;
-  const config::Config& config;
+  const config::Config* config;  // the one in force; a job keeps the one it started with
   std::string instance;
   std::unique_ptr<store::DbWorker> db;
   std::unique_ptr<loop::Timer> timer;
@@ -150,7 +151,7 @@ struct ReadinessService::Impl {
   std::string password;
 
   Impl(loop::Loop& l, const config::Config& c, std::string pw, std::string inst)
-      : loop(l), config(c), instance(std::move(inst)), password(std::move(pw)) {}
+      : loop(l), config(&c), instance(std::move(inst)), password(std::move(pw)) {}
 
   void Tick() {
     if (busy) return;
@@ -160,12 +161,16 @@ struct ReadinessService::Impl {
     const bool count = std::chrono::steady_clock::now() - counted_at >= kCountsEvery;
     auto new_counts = std::make_shared<std::vector<store::ReadinessCount>>();
     std::shared_ptr<WorkerState> w = worker;
-    const config::Config* cfg = &config;
+    const config::Config* cfg = config;
     std::string actor = instance;
     db->Submit(
         [w, cfg, actor, checked, errors, count, new_counts](store::Connection& conn) -> Status {
           checked->clear();
           errors->clear();
+          if (w->reconfigured.exchange(false)) {
+            w->lookups.reset();
+            w->platform.reset();
+          }
           if (!w->lookups) {
             readiness::NetworkOptions net;
             net.dns.servers = cfg->dns.resolver;
@@ -256,12 +261,20 @@ ReadinessService::~ReadinessService() {
 }
 
 Status ReadinessService::Start() {
-  if (impl_->config.readiness.interval_s <= 0) return Status::Ok();
-  impl_->db = std::make_unique<store::DbWorker>("db-readiness", impl_->config.database, impl_->password, impl_->loop);
+  if (impl_->config->readiness.interval_s <= 0) return Status::Ok();
+  impl_->db = std::make_unique<store::DbWorker>("db-readiness", impl_->config->database, impl_->password, impl_->loop);
   impl_->timer = std::make_unique<loop::Timer>(impl_->loop);
   impl_->timer->Start(std::chrono::duration_cast<std::chrono::milliseconds>(kTick), [this] { impl_->Tick(); },
                       std::chrono::duration_cast<std::chrono::milliseconds>(kTick));
   return Status::Ok();
+}
+
+void ReadinessService::Reconfigure(const config::Config& next) {
+  impl_->config = &next;
+  // The next job builds its DNS lookups from the new [dns] and drops the
+  // cached platform report; a job still running finishes with the
+  // configuration it started with.
+  impl_->worker->reconfigured = true;
 }
 
 void ReadinessService::Stop() {

@@ -70,6 +70,10 @@ class ReadinessService {
   // Does nothing when readiness.interval_s is 0.
   Status Start();
   void Stop();
+  // A reload: checks from the next job on use `next` ([dns], [readiness]
+  // but its interval, which is fixed at start). `next` must outlive the
+  // service.
+  void Reconfigure(const config::Config& next);
   // Prometheus text: domains per state and check (from the database,
   // refreshed each minute) and this process's counters.
   std::string MetricsText() const;

@@ -21,6 +21,7 @@
 #include "keys/lifecycle.h"
 #include "daemon/message_factory.h"
 #include "daemon/outcome.h"
+#include "daemon/reload.h"
 #include "daemon/service_notify.h"
 #include "daemon/worker_pool.h"
 #include "base/log.h"
@@ -111,10 +112,16 @@ std::string DefaultInstanceName() {
 }  // namespace
 
 struct Engine::Impl {
-  config::Config config;
+  // The configuration in force: replaced whole by a reload (SIGHUP), never
+  // changed in place. Every configuration that was ever in force stays
+  // alive (configs_in_force), because services built at start and jobs on
+  // worker threads keep referring to the one they were given.
+  std::shared_ptr<const config::Config> cfg_now;
+  std::vector<std::shared_ptr<const config::Config>> configs_in_force;
+  const config::Config& config() const { return *cfg_now; }
   EngineOptions options;
   const Clock& clock = SystemClock::Instance();
-  FactorySecrets secrets;
+  std::shared_ptr<const FactorySecrets> secrets;  // replaced whole by a reload, like cfg_now
   std::string db_password;
 
   loop::Loop loop;
@@ -139,7 +146,17 @@ struct Engine::Impl {
   std::unique_ptr<ServiceNotifier> notifier;  // systemd: READY, STOPPING, WATCHDOG
   std::unique_ptr<loop::Timer> lifecycle_timer;
   std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
-  std::unique_ptr<loop::SignalWatcher> sigterm, sigint;
+  std::unique_ptr<loop::SignalWatcher> sigterm, sigint, sighup;
+  // Reload (SIGHUP): submitters replaced by one for new [[relays]] finish
+  // what they hold before they are dropped; a DNS change waits for the key
+  // lifecycle's pass in progress; secrets stay alive like configurations.
+  std::vector<std::unique_ptr<smtp::Submitter>> retired_submitters;
+  std::vector<std::shared_ptr<const FactorySecrets>> secrets_in_force;
+  bool dns_swap_pending = false;
+  std::unique_ptr<dns::Provider> pending_provider;
+  std::unique_ptr<dns::Resolver> pending_resolver;
+  int live_instances = 1;
+  uint64_t reloads_total = 0, reload_failures_total = 0;
 
   ratelimit::Shaper shaper;
   scheduler::RetryPolicy retry;
@@ -226,7 +243,11 @@ struct Engine::Impl {
   uint64_t sent_at_last_progress = 0;
 
   Impl(const config::Config& c, EngineOptions o)
-      : config(c), options(std::move(o)), shaper(c.rate_limits, SystemClock::Instance().Steady()), retry(c.retry) {}
+      : cfg_now(std::make_shared<const config::Config>(c)),
+        configs_in_force{cfg_now},
+        options(std::move(o)),
+        shaper(c.rate_limits, SystemClock::Instance().Steady()),
+        retry(c.retry) {}
 
   // Two windows, so that neither stage waits for the other: the relays get
   // two messages per connection (one being transferred, the next ready), and
@@ -238,29 +259,29 @@ struct Engine::Impl {
   size_t build_window = 0;
   size_t in_flight() const { return building + ready.size() + submitting; }
   size_t in_memory() const { return queue.size() + parked.size() + slot_waiting + woken.size() + in_flight(); }
-  int lease_s() const { return config.engine.lease_s; }
+  int lease_s() const { return config().engine.lease_s; }
   // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
   // polls; an instance is alive while it beat within three of those (and
   // never less than 10 s, so a busy loop is not mistaken for a dead one).
   static constexpr int kHousekeepingPolls = 5;
   int alive_window_s() const {
-    return std::max(10, (3 * kHousekeepingPolls * config.engine.poll_interval_ms + 999) / 1000);
+    return std::max(10, (3 * kHousekeepingPolls * config().engine.poll_interval_ms + 999) / 1000);
   }
-  std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(config.engine.poll_interval_ms); }
+  std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(config().engine.poll_interval_ms); }
   bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
 
   // ---- start / stop -----------------------------------------------------------
 
   Status Start() {
-    db_read = std::make_unique<store::DbWorker>("db-read", config.database, db_password, loop);
-    db_expand = std::make_unique<store::DbWorker>("db-expand", config.database, db_password, loop);
-    db_write = std::make_unique<store::DbWorker>("db-write", config.database, db_password, loop);
-    workers = std::make_unique<WorkerPool>(loop, config.engine.worker_threads);
+    db_read = std::make_unique<store::DbWorker>("db-read", config().database, db_password, loop);
+    db_expand = std::make_unique<store::DbWorker>("db-expand", config().database, db_password, loop);
+    db_write = std::make_unique<store::DbWorker>("db-write", config().database, db_password, loop);
+    workers = std::make_unique<WorkerPool>(loop, config().engine.worker_threads);
     size_t connections = 0;
-    for (const auto& r : config.relays) connections += static_cast<size_t>(r.max_connections);
+    for (const auto& r : config().relays) connections += static_cast<size_t>(r.max_connections);
     submit_window = std::max<size_t>(2, connections * 2);
     build_window = static_cast<size_t>(workers->threads()) * 4;
-    TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config, clock));
+    TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config(), clock));
 
     // One-click unsubscribe, /healthz and /metrics on the engine's loop.
     HttpCallbacks callbacks;
@@ -270,38 +291,41 @@ struct Engine::Impl {
       // Honoured before the next message, without waiting for the next poll.
       suppressed.Add(s.tenant_id, s.list_id, s.email, clock.Steady());
     };
-    http = std::make_unique<HttpService>(loop, config, *db_read, std::move(callbacks));
+    http = std::make_unique<HttpService>(loop, config(), *db_read, std::move(callbacks));
     TAYORI_RETURN_IF_ERROR(http->Start().WithContext("HTTP listener"));
 
     // DKIM key lifecycle: automatic rotation of keys older than
     // dkim.rotation_age_days, publishing through the DNS provider.
-    db_dkim = std::make_unique<store::DbWorker>("db-dkim", config.database, db_password, loop);
+    db_dkim = std::make_unique<store::DbWorker>("db-dkim", config().database, db_password, loop);
     dns_transfers = std::make_unique<net::Transfers>(loop, net::PoolOptions{2, 0});
     TAYORI_ASSIGN_OR_RETURN(dns_provider,
-                            dns::MakeProvider(config.dns, config.dkim.platform_zone, loop, *dns_transfers));
+                            dns::MakeProvider(config().dns, config().dkim.platform_zone, loop, *dns_transfers));
     dns::ResolverOptions ro;
-    ro.servers = config.dns.resolver;
+    ro.servers = config().dns.resolver;
     TAYORI_ASSIGN_OR_RETURN(resolver, dns::Resolver::Create(loop, ro));
     lifecycle = std::make_unique<keys::KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
-                                               secrets.keks.front(), config.dkim, "engine:" + options.instance);
+                                               secrets->keks.front(), config().dkim, "engine:" + options.instance);
     // A switch to a new signing key, made here, by another instance or by
     // `tayori dkim rotate`, reaches running campaigns through the poll
     // (SigningKeyVersions), one path for all three.
-    if (config.inbound.start_in_run) {
+    if (config().inbound.start_in_run) {
       std::vector<store::DbWorker*> inbound_workers;
-      for (int i = 0; i < config.inbound.database_connections; ++i) {
-        db_inbound.push_back(std::make_unique<store::DbWorker>("db-inbound-" + std::to_string(i + 1), config.database,
+      for (int i = 0; i < config().inbound.database_connections; ++i) {
+        db_inbound.push_back(std::make_unique<store::DbWorker>("db-inbound-" + std::to_string(i + 1), config().database,
                                                                db_password, loop));
         inbound_workers.push_back(db_inbound.back().get());
       }
-      inbound = std::make_unique<InboundService>(loop, config, inbound_workers);
+      inbound = std::make_unique<InboundService>(loop, config(), inbound_workers);
       TAYORI_RETURN_IF_ERROR(inbound->Start());
     }
-    readiness = std::make_unique<ReadinessService>(loop, config, db_password, options.instance);
+    readiness = std::make_unique<ReadinessService>(loop, config(), db_password, options.instance);
     TAYORI_RETURN_IF_ERROR(readiness->Start());
     lifecycle_timer = std::make_unique<loop::Timer>(loop);
-    lifecycle_timer->Start(std::chrono::seconds(5), [this] { lifecycle->Tick(); },
-                           std::chrono::seconds(config.dkim.lifecycle_interval_s));
+    lifecycle_timer->Start(std::chrono::seconds(5), [this] {
+                             if (dns_swap_pending && !lifecycle->ticking()) SwapDns();
+                             lifecycle->Tick();
+                           },
+                           std::chrono::seconds(config().dkim.lifecycle_interval_s));
     poll_timer = std::make_unique<loop::Timer>(loop);
     flush_timer = std::make_unique<loop::Timer>(loop);
     park_timer = std::make_unique<loop::Timer>(loop);
@@ -312,6 +336,7 @@ struct Engine::Impl {
     notifier = std::make_unique<ServiceNotifier>(loop);
     sigterm = std::make_unique<loop::SignalWatcher>(loop, SIGTERM, [this] { BeginDrain("SIGTERM"); });
     sigint = std::make_unique<loop::SignalWatcher>(loop, SIGINT, [this] { BeginDrain("SIGINT"); });
+    sighup = std::make_unique<loop::SignalWatcher>(loop, SIGHUP, [this] { Reload(); });
     // The three warm-up heartbeats (see LeaseMore) come quickly, so a
     // restart sends again within a fraction of a second at any interval.
     poll_timer->Start(0ms, [this] { Poll(); }, std::min(kWarmUpPollInterval, poll_interval()));
@@ -319,8 +344,8 @@ struct Engine::Impl {
     progress_timer->Start(5s, [this] { Progress(); }, 5s);
     log::Info("engine", "started",
               {{"instance", options.instance}, {"workers", std::to_string(workers->threads())},
-               {"relays", std::to_string(config.relays.size())},
-               {"http", config.http.listen_address + ":" + std::to_string(http->port())}});
+               {"relays", std::to_string(config().relays.size())},
+               {"http", config().http.listen_address + ":" + std::to_string(http->port())}});
     return Status::Ok();
   }
 
@@ -338,6 +363,7 @@ struct Engine::Impl {
   }
 
   void Progress() {
+    std::erase_if(retired_submitters, [](const auto& s) { return s->in_flight() == 0; });
     uint64_t delta = sent_total - sent_at_last_progress;
     sent_at_last_progress = sent_total;
     if (delta == 0 && in_memory() == 0) return;
@@ -402,12 +428,12 @@ struct Engine::Impl {
     SteadyTime now = clock.Steady();
     bool may_take_over = now - connected_since >= std::chrono::seconds(alive_window);
     // A housekeeping gap longer than this means we (or the database) were away.
-    double away_after_s = 3.0 * kHousekeepingPolls * config.engine.poll_interval_ms / 1000.0 + 1.0;
+    double away_after_s = 3.0 * kHousekeepingPolls * config().engine.poll_interval_ms / 1000.0 + 1.0;
     const Clock* steady = &clock;
     uint64_t cursor = suppression_cursor;
     int room = static_cast<int>(std::min<size_t>(
-        kClaimsPerPoll, campaigns.size() >= static_cast<size_t>(config.engine.max_campaigns)
-                            ? 0 : static_cast<size_t>(config.engine.max_campaigns) - campaigns.size()));
+        kClaimsPerPoll, campaigns.size() >= static_cast<size_t>(config().engine.max_campaigns)
+                            ? 0 : static_cast<size_t>(config().engine.max_campaigns) - campaigns.size()));
     db_read->Submit(
         [=](store::Connection& db) -> Status {
           // Housekeeping first, so a campaign finished here is not also listed
@@ -505,9 +531,9 @@ struct Engine::Impl {
     SteadyTime oldest = lease_busy ? lease_asked_at : now;
     for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
     size_t forgotten = suppressed.ForgetOlderThan(oldest);
-    if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config.rate_limits.destination_idle_s / 2))) {
+    if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config().rate_limits.destination_idle_s / 2))) {
       idle_destinations_checked_at = now;
-      forgotten += shaper.ForgetIdle(std::chrono::seconds(config.rate_limits.destination_idle_s), now);
+      forgotten += shaper.ForgetIdle(std::chrono::seconds(config().rate_limits.destination_idle_s), now);
     }
     // glibc keeps freed memory for reuse; after forgetting a large set, give
     // it back so RSS shows what the daemon actually holds.
@@ -525,8 +551,8 @@ struct Engine::Impl {
     for (const auto& [id, e] : campaigns)
       if (e.status == CampaignStatus::kReady) shops.insert(e.tenant_id);
     if (shops.empty()) return;
-    store::GuardLimits limits{config.feedback.max_complaint_rate, config.feedback.max_hard_bounce_rate,
-                              static_cast<uint64_t>(config.feedback.min_volume)};
+    store::GuardLimits limits{config().feedback.max_complaint_rate, config().feedback.max_hard_bounce_rate,
+                              static_cast<uint64_t>(config().feedback.min_volume)};
     std::string actor = options.instance;
     auto paused = std::make_shared<std::vector<std::pair<uint64_t, store::GuardVerdict>>>();
     db_read->Submit(
@@ -586,8 +612,9 @@ struct Engine::Impl {
                   {{"leases", std::to_string(leases_held.size())},
                    {"wait_s", std::to_string(alive_window_s())}});
       }
-      shaper.SetGlobalShare(config.rate_limits.global_per_second / r.live_instances,
-                            config.rate_limits.global_burst / r.live_instances, clock.Steady());
+      live_instances = std::max(1, r.live_instances);
+      shaper.SetGlobalShare(config().rate_limits.global_per_second / r.live_instances,
+                            config().rate_limits.global_burst / r.live_instances, clock.Steady());
       // Each destination's limits are the platform's promise to that
       // receiver: shared between the instances the same way.
       shaper.SetInstanceShare(r.live_instances, r.rank, clock.Steady());
@@ -622,7 +649,7 @@ struct Engine::Impl {
     // Up to engine.max_campaigns held (templates, keys, queues); the
     // others wait their turn, oldest first, and are loaded as room frees.
     for (uint64_t id : sending) {
-      if (campaigns.size() >= static_cast<size_t>(config.engine.max_campaigns)) break;
+      if (campaigns.size() >= static_cast<size_t>(config().engine.max_campaigns)) break;
       if (!campaigns.contains(id)) {
         Load(id);
       }
@@ -744,8 +771,10 @@ struct Engine::Impl {
           it->second.sender_domain_id = row->sender_domain_id;
           // Compiling templates and unsealing keys is CPU work: on a worker.
           auto result = std::make_shared<Result<std::shared_ptr<const PreparedCampaign>>>(Internal("not run"));
-          workers->Submit([this, id, row, keys, result]() -> std::function<void()> {
-            *result = PrepareCampaign(*row, *keys, config, secrets, key_cache, clock);
+          // The worker reads the configuration and secrets in force now,
+          // whatever a reload meanwhile puts in their place.
+          workers->Submit([this, id, row, keys, result, cfg = cfg_now, sec = secrets]() -> std::function<void()> {
+            *result = PrepareCampaign(*row, *keys, *cfg, *sec, key_cache, clock);
             return [this, id, result] { OnPrepared(id, *result); };
           });
         });
@@ -784,7 +813,7 @@ struct Engine::Impl {
   void LeaseMore() {
     // While outcome writes fail, new work would only add to what is waiting.
     if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
-    size_t low_water = static_cast<size_t>(config.engine.batch_size);
+    size_t low_water = static_cast<size_t>(config().engine.batch_size);
     if (queue.size() + parked.size() + slot_waiting + woken.size() >= low_water) return;
     // Up to kLeaseCampaigns ready campaigns per lease, taken in turn from
     // where the previous lease stopped, so that with thousands sending each
@@ -798,7 +827,7 @@ struct Engine::Impl {
     lease_cursor = ready.back();
     lease_busy = true;
     SteadyTime asked = lease_asked_at = clock.Steady();
-    int per_campaign = std::max(10, config.engine.batch_size / static_cast<int>(ready.size()));
+    int per_campaign = std::max(10, config().engine.batch_size / static_cast<int>(ready.size()));
     auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
     std::string instance = options.instance;
     int lease = lease_s();
@@ -885,7 +914,7 @@ struct Engine::Impl {
     if (o.state == "sent") ++sent_total;
     ++outcomes_total;
     ++outcomes_by_state[o.state];
-    if (config.admin.shop_series > 0 && it != campaigns.end() && it->second.prepared) {
+    if (config().admin.shop_series > 0 && it != campaigns.end() && it->second.prepared) {
       ShopCounts& shop = shop_counts[it->second.tenant_id];
       if (shop.slug.empty()) shop.slug = it->second.prepared->row.tenant_slug;
       ++shop.total;
@@ -915,7 +944,7 @@ struct Engine::Impl {
       parked.pop();
       queue.Push(item->tenant_id, item->delivery.campaign_id, item);
     }
-    const size_t park_limit = static_cast<size_t>(config.engine.batch_size) * 2;
+    const size_t park_limit = static_cast<size_t>(config().engine.batch_size) * 2;
     while (building + ready.size() < build_window && (!woken.empty() || !queue.empty()) &&
            parked.size() + slot_waiting < park_limit) {
       // Waiting for the global budget keeps the work in the fair queue, so
@@ -1173,6 +1202,10 @@ struct Engine::Impl {
     w.Sample("tayori_outcomes_unwritten", static_cast<double>(outcomes.size()));
     w.Family("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");
     w.Sample("tayori_writeback_seconds_total", write_seconds_total);
+    w.Family("tayori_config_reloads_total", "counter", "SIGHUP reloads, by result.");
+    w.Sample("tayori_config_reloads_total", {{"result", "applied"}},
+             static_cast<double>(reloads_total - reload_failures_total));
+    w.Sample("tayori_config_reloads_total", {{"result", "refused"}}, static_cast<double>(reload_failures_total));
     w.Family("tayori_sign_seconds", "histogram", "Time to DKIM-sign one message (body hash, header hash, signature).");
     w.Histogram("tayori_sign_seconds", {}, sign_hist.Snap());
     w.Family("tayori_relay_transaction_seconds", "histogram",
@@ -1187,7 +1220,7 @@ struct Engine::Impl {
   // admin.shop_series: the N shops with the most outcomes recorded here, so a
   // platform of thousands of shops stays a bounded scrape (0: none).
   void ShopSeries(metrics::Writer& w) const {
-    size_t n = static_cast<size_t>(config.admin.shop_series);
+    size_t n = static_cast<size_t>(config().admin.shop_series);
     if (n == 0) return;
     std::vector<const ShopCounts*> shops;
     shops.reserve(shop_counts.size());
@@ -1200,6 +1233,132 @@ struct Engine::Impl {
     for (size_t i = 0; i < n; ++i)
       for (const auto& [state, count] : shops[i]->by_outcome)
         w.Sample("tayori_shop_messages_total", {{"shop", shops[i]->slug}, {"outcome", state}}, static_cast<double>(count));
+  }
+
+  // ---- reload (SIGHUP) -------------------------------------------------------------
+
+  // Reads the configuration file again and applies what may change while
+  // running (daemon/reload.h). Whatever can fail is tried first, so a
+  // refused reload changes nothing; the work in hand is neither dropped
+  // nor repeated: queued and in-flight deliveries keep their leases, and
+  // only limits, relays, keys and resolvers change under them.
+  void Reload() {
+    if (options.config_path.empty()) {
+      log::Warn("engine", "SIGHUP ignored: the engine was not started from a configuration file");
+      return;
+    }
+    if (draining || stopped) {
+      log::Info("engine", "SIGHUP ignored while draining");
+      return;
+    }
+    ++reloads_total;
+    if (notifier) notifier->Reloading("reloading " + options.config_path);
+    Status st = TryReload();
+    if (!st.ok()) {
+      ++reload_failures_total;
+      log::Error("engine", "reload refused; the running configuration stays in force",
+                 {{"file", options.config_path}, {"reason", st.message()}});
+      if (notifier) notifier->Reloaded("reload refused: " + st.message());
+      return;
+    }
+    if (notifier) notifier->Reloaded("configuration reloaded");
+  }
+
+  Status TryReload() {
+    TAYORI_ASSIGN_OR_RETURN(config::Config file, config::LoadConfigFile(options.config_path));
+    ReloadPlan plan = PlanReload(config(), file);
+    if (!plan.need_restart.empty())
+      log::Warn("engine", "reload: these settings changed in the file but take effect only at a restart",
+                {{"settings", JoinSettings(plan.need_restart)}});
+    if (plan.applied.empty()) {
+      log::Info("engine", "reload: no setting that can change while running has changed",
+                {{"file", options.config_path}});
+      return Status::Ok();
+    }
+    auto next = std::make_shared<const config::Config>(std::move(plan.next));
+
+    // Everything that can fail, before anything changes.
+    std::unique_ptr<smtp::Submitter> new_submitter;
+    if (plan.Changed("relays")) {
+      TAYORI_ASSIGN_OR_RETURN(new_submitter, smtp::Submitter::Create(loop, *next, clock));
+    }
+    std::shared_ptr<const FactorySecrets> new_secrets;
+    if (plan.Changed("unsubscribe")) {
+      TAYORI_ASSIGN_OR_RETURN(FactorySecrets loaded, LoadFactorySecrets(*next));
+      new_secrets = std::make_shared<const FactorySecrets>(std::move(loaded));
+    }
+    std::unique_ptr<dns::Provider> new_provider;
+    std::unique_ptr<dns::Resolver> new_resolver;
+    if (plan.Changed("dns")) {
+      TAYORI_ASSIGN_OR_RETURN(new_provider,
+                              dns::MakeProvider(next->dns, next->dkim.platform_zone, loop, *dns_transfers));
+      dns::ResolverOptions ro;
+      ro.servers = next->dns.resolver;
+      TAYORI_ASSIGN_OR_RETURN(new_resolver, dns::Resolver::Create(loop, ro));
+    }
+    if (plan.Changed("unsubscribe")) TAYORI_RETURN_IF_ERROR(http->Reconfigure(*next));
+
+    // From here nothing fails.
+    configs_in_force.push_back(next);
+    cfg_now = next;
+    if (plan.Changed("logging")) {
+      log::Level level = log::Level::kInfo;
+      log::Format format = log::Format::kText;
+      log::Prefix prefix = log::Prefix::kAuto;
+      log::ParseLevel(next->logging.level, &level);
+      log::ParseFormat(next->logging.format, &format);
+      log::ParsePrefix(next->logging.priority_prefix, &prefix);
+      log::Configure(level, format, prefix);
+    }
+    if (plan.Changed("rate_limits")) {
+      SteadyTime now = clock.Steady();
+      shaper.Reconfigure(next->rate_limits, now);
+      shaper.SetGlobalShare(next->rate_limits.global_per_second / live_instances,
+                            next->rate_limits.global_burst / live_instances, now);
+      // Messages parked for the old limits try again under the new ones.
+      Pump();
+    }
+    if (plan.Changed("retry")) retry = scheduler::RetryPolicy(next->retry);
+    if (new_submitter) {
+      // What the old relays hold finishes there; new messages go to the new.
+      retired_submitters.push_back(std::move(submitter));
+      submitter = std::move(new_submitter);
+      size_t connections = 0;
+      for (const auto& r : next->relays) connections += static_cast<size_t>(r.max_connections);
+      submit_window = std::max<size_t>(2, connections * 2);
+      SubmitReady();
+    }
+    if (new_secrets) {
+      secrets_in_force.push_back(secrets);
+      secrets = new_secrets;
+      // Campaigns prepared with the old unsubscribe key or base URL are
+      // prepared again, as after a signing key switch.
+      for (auto& [id, e] : campaigns)
+        if (e.status == CampaignStatus::kReady) Load(id, true);
+    }
+    if (new_provider) {
+      pending_provider = std::move(new_provider);
+      pending_resolver = std::move(new_resolver);
+      dns_swap_pending = true;
+      if (!lifecycle->ticking()) SwapDns();
+    }
+    if (plan.Changed("dns") || plan.Changed("readiness")) readiness->Reconfigure(*next);
+    log::Info("engine", "configuration reloaded",
+              {{"file", options.config_path}, {"changed", JoinSettings(plan.applied)}});
+    return Status::Ok();
+  }
+
+  // The key lifecycle publishes through the new DNS provider and resolver
+  // from its next pass; called only between passes.
+  void SwapDns() {
+    dns_swap_pending = false;
+    lifecycle.reset();
+    dns_provider = std::move(pending_provider);
+    resolver = std::move(pending_resolver);
+    lifecycle = std::make_unique<keys::KeyLifecycle>(loop, *db_dkim, dns_provider.get(), *resolver, clock,
+                                                     secrets->keks.front(), config().dkim,
+                                                     "engine:" + options.instance);
+    log::Info("engine", "key lifecycle now uses the reloaded DNS settings");
   }
 
   // Not ready while draining, while the database is unreachable, or while
@@ -1298,7 +1457,7 @@ struct Engine::Impl {
     }
     for (auto& item : TakeWaiting([](const Item&) { return true; })) Release(*item);
     park_timer->Stop();
-    drain_timer->Start(std::chrono::seconds(config.engine.drain_timeout_s), [this] {
+    drain_timer->Start(std::chrono::seconds(config().engine.drain_timeout_s), [this] {
       log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "
                           "leases until they expire",
                 {{"in_flight", std::to_string(in_flight())}, {"outcomes_unwritten", std::to_string(outcomes.size())}});
@@ -1389,7 +1548,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const config::Config& config, Eng
   if (options.instance.empty()) options.instance = config.engine.instance_name;
   if (options.instance.empty()) options.instance = DefaultInstanceName();
   auto impl = std::make_unique<Impl>(config, std::move(options));
-  TAYORI_ASSIGN_OR_RETURN(impl->secrets, LoadFactorySecrets(config));
+  TAYORI_ASSIGN_OR_RETURN(FactorySecrets secrets, LoadFactorySecrets(config));
+  impl->secrets = std::make_shared<const FactorySecrets>(std::move(secrets));
   TAYORI_ASSIGN_OR_RETURN(impl->db_password, config::ResolveSecret(config.database.password_env, "database.password_env"));
   // Fail fast on a wrong database, a missing privilege or a name in use,
   // before starting any thread.
@@ -1421,6 +1581,7 @@ int Engine::Run() {
   // Tear down in order: nothing may Post to the loop once it is gone.
   impl_->sigterm.reset();
   impl_->sigint.reset();
+  impl_->sighup.reset();
   impl_->poll_timer.reset();
   impl_->flush_timer.reset();
   impl_->park_timer.reset();
@@ -1435,8 +1596,11 @@ int Engine::Run() {
   impl_->http.reset();
   impl_->resolver.reset();
   impl_->dns_provider.reset();
+  impl_->pending_resolver.reset();
+  impl_->pending_provider.reset();
   impl_->dns_transfers.reset();
   impl_->submitter.reset();
+  impl_->retired_submitters.clear();
   impl_->workers.reset();
   impl_->db_read.reset();
   impl_->db_expand.reset();

@@ -26,6 +26,7 @@ namespace tayori::daemon {
 
 struct EngineOptions {
   std::string instance;          // lease owner name; default hostname-pid
+  std::string config_path;       // read again on SIGHUP (daemon/reload.h); empty: HUP is ignored
   bool exit_when_idle = false;   // return once nothing is sending or due (demo, tests)
 };
 
@@ -33,7 +34,8 @@ class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Create(const config::Config& config, EngineOptions options);
   ~Engine();
-  // Runs until SIGTERM/SIGINT (drains) or, with exit_when_idle, until idle.
+  // Runs until SIGTERM/SIGINT (drains) or, with exit_when_idle, until idle;
+  // SIGHUP reloads the configuration (daemon/reload.h).
   // Returns the process exit code.
   int Run();
 

@@ -93,7 +93,7 @@ std::string ShortPage(std::string_view lang, std::string_view ja, std::string_vi
 
 struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
   Impl(loop::Loop& l, const config::Config& c, store::DbWorker& d, HttpCallbacks cb)
-      : loop(l), config(c), db(d), callbacks(std::move(cb)), sweep(l) {}
+      : loop(l), config(&c), db(d), callbacks(std::move(cb)), sweep(l) {}
 
   // One request waiting for the database.
   struct Waiting {
@@ -119,7 +119,7 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
   };
 
   loop::Loop& loop;
-  const config::Config& config;
+  const config::Config* config;  // the one in force (Reconfigure replaces it)
   store::DbWorker& db;
   HttpCallbacks callbacks;
   unsubscribe::KeySet keys;
@@ -132,8 +132,10 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
   uint64_t next_id = 1;
   Counters counters;
 
-  Status LoadKeys() {
-    for (const auto& k : config.unsubscribe.keys) {
+  // The unsubscribe keys of `cfg`, or why not.
+  static Result<unsubscribe::KeySet> ReadKeys(const config::Config& cfg) {
+    unsubscribe::KeySet keys;
+    for (const auto& k : cfg.unsubscribe.keys) {
       std::string key_name = "unsubscribe.keys[" + k.id + "].secret_env";
       TAYORI_ASSIGN_OR_RETURN(std::string secret, config::ResolveSecret(k.secret_env, key_name));
       auto key = unsubscribe::SigningKey::FromBase64(k.id, secret);
@@ -141,7 +143,7 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
       TAYORI_RETURN_IF_ERROR(keys.Add(std::move(key).value()));
     }
     if (keys.empty()) return ConfigError("unsubscribe.keys: no key configured; the endpoint could verify no token");
-    return Status::Ok();
+    return keys;
   }
 
   Status CompilePages() {
@@ -229,12 +231,12 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
     if (w.token.tenant_id == 0)
       return w.reply.Send(Plain(200, w.suppress ? "one-click unsubscribe endpoint: ok (probe, nothing written)\n"
                                                 : "unsubscribe endpoint: ok (probe)\n"));
-    if (waiting.size() >= static_cast<size_t>(config.http.max_connections)) {
+    if (waiting.size() >= static_cast<size_t>(config->http.max_connections)) {
       http::Response busy = Plain(503, "busy, try again\n");
       busy.headers.emplace_back("Retry-After", "5");
       return w.reply.Send(std::move(busy));
     }
-    w.deadline = Clock::now() + std::chrono::seconds(config.http.request_timeout_s);
+    w.deadline = Clock::now() + std::chrono::seconds(config->http.request_timeout_s);
     uint64_t id = next_id++;
     waiting.emplace(id, std::move(w));
     queue.push_back(id);
@@ -453,16 +455,16 @@ HttpService::~HttpService() {
 }
 
 Status HttpService::Start() {
-  TAYORI_RETURN_IF_ERROR(impl_->LoadKeys());
+  TAYORI_ASSIGN_OR_RETURN(impl_->keys, Impl::ReadKeys(*impl_->config));
   TAYORI_RETURN_IF_ERROR(impl_->CompilePages());
   http::ServerOptions o;
-  o.listen_address = impl_->config.http.listen_address;
-  o.port = impl_->config.http.port;
-  o.max_body_bytes = static_cast<size_t>(impl_->config.http.max_body_bytes);
-  o.request_timeout_s = impl_->config.http.request_timeout_s;
-  o.request_deadline_s = impl_->config.http.request_deadline_s;
-  o.max_connections = impl_->config.http.max_connections;
-  o.max_connections_per_ip = impl_->config.http.max_connections_per_ip;
+  o.listen_address = impl_->config->http.listen_address;
+  o.port = impl_->config->http.port;
+  o.max_body_bytes = static_cast<size_t>(impl_->config->http.max_body_bytes);
+  o.request_timeout_s = impl_->config->http.request_timeout_s;
+  o.request_deadline_s = impl_->config->http.request_deadline_s;
+  o.max_connections = impl_->config->http.max_connections;
+  o.max_connections_per_ip = impl_->config->http.max_connections_per_ip;
   Impl* impl = impl_.get();
   impl_->server = std::make_unique<http::Server>(
       impl_->loop, o, [impl](http::Request req, http::Reply reply) { impl->Handle(std::move(req), std::move(reply)); });
@@ -471,8 +473,8 @@ Status HttpService::Start() {
 
   // The admin listener: a handful of scrapers and probes, never a crowd.
   http::ServerOptions a = o;
-  a.listen_address = impl_->config.admin.listen_address;
-  a.port = impl_->config.admin.port;
+  a.listen_address = impl_->config->admin.listen_address;
+  a.port = impl_->config->admin.port;
   a.max_connections = 64;
   a.max_connections_per_ip = 0;
   impl_->admin_server = std::make_unique<http::Server>(impl_->loop, a, [impl](http::Request req, http::Reply reply) {
@@ -481,6 +483,13 @@ Status HttpService::Start() {
   TAYORI_RETURN_IF_ERROR(impl_->admin_server->Start().WithContext("admin.port"));
   log::Info("http", "admin listening",
             {{"address", a.listen_address}, {"port", std::to_string(impl_->admin_server->port())}});
+  return Status::Ok();
+}
+
+Status HttpService::Reconfigure(const config::Config& next) {
+  TAYORI_ASSIGN_OR_RETURN(unsubscribe::KeySet keys, Impl::ReadKeys(next));
+  impl_->keys = std::move(keys);
+  impl_->config = &next;
   return Status::Ok();
 }
 

@@ -70,6 +70,11 @@ class HttpService {
   // is missing), then listens on http.listen_address:http.port and
   // admin.listen_address:admin.port (kTransient when a port is taken).
   Status Start();
+  // A reload: the unsubscribe keys of `next` replace the running ones (a
+  // token signed with a key no longer listed is refused from now on). On
+  // an error (a key's secret missing or malformed) nothing changes. The
+  // listeners stay as started. `next` must outlive the service.
+  Status Reconfigure(const config::Config& next);
   // The bound ports (the chosen ones when configured 0); 0 before Start.
   int port() const;
   int admin_port() const;

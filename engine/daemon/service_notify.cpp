@@ -50,6 +50,16 @@ void ServiceNotifier::Ready(const std::string& status) {
 
 void ServiceNotifier::Stopping(const std::string& status) { Notify("STOPPING=1\nSTATUS=" + OneLine(status)); }
 
+void ServiceNotifier::Reloading(const std::string& status) {
+  Notify("RELOADING=1\nSTATUS=" + OneLine(status));
+}
+
+void ServiceNotifier::Reloaded(const std::string& status) {
+  // READY=1 ends the reload for systemd; before the first READY it would
+  // announce readiness early, so then only the status is sent.
+  Notify((impl_->ready ? "READY=1\nSTATUS=" : "STATUS=") + OneLine(status));
+}
+
 void ServiceNotifier::Status(const std::string& status) { Notify("STATUS=" + OneLine(status)); }
 
 }  // namespace tayori::daemon

@@ -21,6 +21,10 @@ class ServiceNotifier {
   void Ready(const std::string& status);
   // STOPPING=1: the drain began.
   void Stopping(const std::string& status);
+  // RELOADING=1 when a reload (SIGHUP) begins; Reloaded ends it (READY=1
+  // again, with the outcome as status), whether it was applied or refused.
+  void Reloading(const std::string& status);
+  void Reloaded(const std::string& status);
   // STATUS=... alone.
   void Status(const std::string& status);
 

@@ -20,9 +20,14 @@ DestinationLimits LimitsFrom(double per_second, double burst, int max_connection
 }  // namespace
 
 Shaper::Shaper(const config::RateLimits& limits, SteadyTime now)
-    : global_(limits.global_per_second, limits.global_burst, now),
-      default_limits_(LimitsFrom(limits.default_per_second, limits.default_burst, limits.default_max_connections,
-                                 limits)) {
+    : global_(limits.global_per_second, limits.global_burst, now) {
+  ReadGroups(limits);
+}
+
+void Shaper::ReadGroups(const config::RateLimits& limits) {
+  default_limits_ = LimitsFrom(limits.default_per_second, limits.default_burst, limits.default_max_connections, limits);
+  group_limits_.clear();
+  group_of_domain_.clear();
   for (const auto& g : limits.groups) {
     group_limits_[g.name] = LimitsFrom(g.per_second, g.burst, g.max_connections, limits);
     for (const auto& d : g.domains) {
@@ -59,6 +64,19 @@ DestinationLimits Shaper::ShareOf(DestinationLimits limits, int instances, int r
   const int extra = rank < limits.max_connections % instances ? 1 : 0;
   limits.max_connections = std::max(1, base + extra);
   return limits;
+}
+
+DestinationLimits Shaper::ConfiguredFor(const std::string& key) const {
+  if (key.rfind("group:", 0) == 0) {
+    auto g = group_limits_.find(key.substr(6));
+    if (g != group_limits_.end()) return g->second;
+  }
+  return default_limits_;
+}
+
+void Shaper::Reconfigure(const config::RateLimits& limits, SteadyTime now) {
+  ReadGroups(limits);
+  for (auto& [key, dest] : destinations_) dest->SetLimits(ShareOf(ConfiguredFor(key), instances_, rank_), now);
 }
 
 void Shaper::SetInstanceShare(int instances, int rank, SteadyTime now) {

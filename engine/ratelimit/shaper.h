@@ -55,6 +55,14 @@ class Shaper {
   void SetInstanceShare(int instances, int rank, SteadyTime now);
   static DestinationLimits ShareOf(DestinationLimits limits, int instances, int rank);
 
+  // New configured limits (a reload): the default and group limits, which
+  // domains form which group, applied at once to every destination known
+  // (this instance's share of them). The global rate is the caller's to
+  // set (SetGlobalShare), as it depends on the live instances. A domain
+  // moved into or out of a group starts with the new key's limits; messages
+  // reserved under its old key finish there.
+  void Reconfigure(const config::RateLimits& limits, SteadyTime now);
+
   // Forgets destinations idle (nothing in flight, not paused, untouched)
   // for `idle`: a daemon running for months sees every recipient domain on
   // the Internet once, and would otherwise keep one entry for each. A
@@ -69,6 +77,8 @@ class Shaper {
 
  private:
   Destination& Get(const std::string& key, SteadyTime now);
+  void ReadGroups(const config::RateLimits& limits);
+  DestinationLimits ConfiguredFor(const std::string& key) const;
 
   TokenBucket global_;
   int instances_ = 1, rank_ = 0;

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -67,6 +68,8 @@ def main():
     tmp = tempfile.mkdtemp()
     secret = b"cli-test-secret-0123456789abcdef0123456789"
     os.environ["TAYORI_TEST_UNSUB_K1"] = base64.b64encode(secret).decode()  # configured as base64; the key is `secret`
+    secret2 = b"cli-test-second-key-after-a-reload-0123456"
+    os.environ["TAYORI_TEST_UNSUB_K2"] = base64.b64encode(secret2).decode()
     config = os.path.join(tmp, "tayori.toml")
     with open(config, "w") as f:
         f.write(f"""[database]
@@ -186,6 +189,37 @@ level = "warn"
                 check(False, "forged token accepted")
             except urllib.error.HTTPError as e:
                 check(e.code == 404, f"forged token: {e.code}")
+            # SIGHUP: a file that retires k1 for k2 takes effect without a
+            # restart; a broken file afterwards changes nothing.
+            with open(config) as f:
+                original = f.read()
+            with open(config, "w") as f:
+                f.write(original.replace('active_key_id = "k1"', 'active_key_id = "k2"')
+                        .replace('id = "k1"\nsecret_env = "TAYORI_TEST_UNSUB_K1"',
+                                 'id = "k2"\nsecret_env = "TAYORI_TEST_UNSUB_K2"'))
+            server.send_signal(signal.SIGHUP)
+
+            def get_status(tok):
+                try:
+                    with urllib.request.urlopen(base + "/u/" + tok) as r:
+                        return r.status
+                except urllib.error.HTTPError as e:
+                    return e.code
+            old_tok = token(secret, tenant_a, list_a, alice)
+            new_tok = token(secret2, tenant_a, list_a, alice, key_id=b"k2")
+            deadline = time.time() + 10
+            while time.time() < deadline and get_status(old_tok) != 404:
+                time.sleep(0.1)
+            check(get_status(old_tok) == 404, "after SIGHUP a k1 link is no longer honoured")
+            check(get_status(new_tok) == 200, "after SIGHUP a k2 link is")
+            with open(config, "w") as f:
+                f.write("[unsubscribe\nbroken")
+            server.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            check(server.poll() is None, "serve-unsubscribe survived a broken file on SIGHUP")
+            check(get_status(new_tok) == 200, "the k2 key stayed in force after the broken file")
+            with open(config, "w") as f:
+                f.write(original)
             admin = server.stdout.readline().strip()
             check(admin.startswith("admin listening on 127.0.0.1:"), f"serve-unsubscribe said: {admin!r}")
             admin_base = "http://" + admin.split("admin listening on ", 1)[1]
@@ -203,6 +237,9 @@ level = "warn"
             try:
                 code = server.wait(timeout=10)
                 check(code == 0, f"serve-unsubscribe exit code {code}")
+                err = server.stderr.read()
+                check("reload refused" in err and "tayori.toml:1:" in err,
+                      f"serve-unsubscribe logged the refused reload with its place: {err[-2000:]}")
             except subprocess.TimeoutExpired:
                 server.kill()
                 check(False, "serve-unsubscribe did not stop on SIGTERM")

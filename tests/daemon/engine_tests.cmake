@@ -4,6 +4,8 @@
 set(TAYORI_ENGINE_TESTS
   campaign_is_sent_and_counted
   metrics_follow_prometheus_conventions
+  sighup_reloads_the_rate_and_refuses_a_broken_file
+  sighup_switches_relays_without_losing_or_repeating_work
   kill_9_and_restart_loses_nothing
   sigterm_drains_and_releases_leases
   three_instances_never_send_twice_and_share_the_rate

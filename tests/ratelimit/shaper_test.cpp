@@ -98,6 +98,36 @@ TEST(ShaperTest, IdleDestinationsAreForgottenButNotBusyOrPausedOnes) {
   EXPECT_TRUE(s.TryReserve("d1.example", clock.Steady()).allowed);
 }
 
+TEST(ShaperTest, ReconfigureChangesKnownDestinationsAndGroupsAtOnce) {
+  FakeClock clock;
+  Shaper s(Limits(), clock.Steady());
+  // Known destinations: the gmail group and an ungrouped domain.
+  ASSERT_TRUE(s.TryReserve("group:gmail", clock.Steady()).allowed);
+  s.Finish("group:gmail", Feedback::kDelivered, clock.Steady());
+  ASSERT_TRUE(s.TryReserve("example.jp", clock.Steady()).allowed);
+  s.Finish("example.jp", Feedback::kDelivered, clock.Steady());
+  config::RateLimits next = Limits();
+  next.default_per_second = 40;
+  next.default_burst = 40;
+  next.groups[0].per_second = 1;
+  next.groups[0].burst = 1;
+  next.groups[0].domains = {"gmail.com"};  // googlemail.com leaves the group
+  s.Reconfigure(next, clock.Steady());
+  s.SetGlobalShare(1000, 1000, clock.Steady());  // the global rate is the engine's to set
+  EXPECT_DOUBLE_EQ(s.Find("group:gmail")->limits().per_second, 1);
+  EXPECT_DOUBLE_EQ(s.Find("example.jp")->limits().per_second, 40);
+  EXPECT_EQ(s.KeyOf("googlemail.com"), "googlemail.com");
+  EXPECT_EQ(s.KeyOf("gmail.com"), "group:gmail");
+  // The new rates hold from now: one second later the group gives about one
+  // message, the default domain many more than the old two.
+  clock.Advance(1s);
+  int group = 0, other = 0;
+  for (int i = 0; i < 10; ++i) group += s.TryReserve("group:gmail", clock.Steady()).allowed;
+  for (int i = 0; i < 10; ++i) other += s.TryReserve("example.jp", clock.Steady()).allowed;
+  EXPECT_LE(group, 1);
+  EXPECT_EQ(other, 10);
+}
+
 TEST(ShaperTest, GlobalShareDividesRateAndBurst) {
   FakeClock clock;
   Shaper s(Limits(), clock.Steady());
