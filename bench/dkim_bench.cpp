@@ -12,7 +12,7 @@
 //
 //   dkim_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // (This benchmark includes OpenSSL directly for the raw baselines; the engine
-// keeps OpenSSL inside engine/dkim.)
+// keeps OpenSSL inside engine/crypto.)
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -22,14 +22,14 @@
 
 #include "base/clock.h"
 #include "dkim/canonicalization.h"
-#include "dkim/digest_signature.h"
-#include "dkim/key.h"
+#include "crypto/digest_signature.h"
+#include "crypto/key.h"
 #include "dkim/signed_data.h"
 #include "dkim/signer.h"
 
 namespace {
 
-using tayori::dkim::PrivateKey;
+using tayori::crypto::PrivateKey;
 
 std::string ReferenceMessage() {
   const std::string boundary = "=_tayori_0123456789abcdef";
@@ -137,7 +137,7 @@ void BM_SignEd25519Steps(benchmark::State& state) {
     benchmark::DoNotOptimize(body);
     hasher.Reset();
     tayori::dkim::WriteSignedHeaderData(view.fields, h, tayori::dkim::Canonicalization::kRelaxed, field, &hasher);
-    auto sig = tayori::dkim::SignDigest(*F().ed, hasher.Finish());
+    auto sig = tayori::crypto::SignDigest(*F().ed, hasher.Finish());
     benchmark::DoNotOptimize(sig);
   }
 }

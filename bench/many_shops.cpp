@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "dkim/key.h"
-#include "dkim/seal.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
 #include "keys/sealed_keys.h"
 #include "store/connection.h"
 #include "store/keys.h"
@@ -64,7 +64,7 @@ std::vector<std::string> LoadOrGenerateKeys(const std::string& dir, int from, in
           pems[static_cast<size_t>(i - from)] = ss.str();
           continue;
         }
-        auto key = Must(dkim::PrivateKey::GenerateRsa(2048), "generating a key");
+        auto key = Must(crypto::PrivateKey::GenerateRsa(2048), "generating a key");
         std::string pem = Must(key->ToPem(), "PEM");
         std::ofstream(path + ".tmp") << pem;
         std::filesystem::rename(path + ".tmp", path);
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
       std::string domain = "shop" + n + ".platform.example";
       uint64_t domain_id = Must(store::InsertSenderDomain(*db, static_cast<uint64_t>(i), domain, "hosted", domain),
                                 "sender domain " + domain);
-      auto key = Must(dkim::PrivateKey::FromPem(pems[static_cast<size_t>(i - 2)]), "key " + n);
+      auto key = Must(crypto::PrivateKey::FromPem(pems[static_cast<size_t>(i - 2)]), "key " + n);
       store::NewDomainKey nk;
       nk.sender_domain_id = domain_id;
       nk.selector = selector;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   relay.name = "bench";
   relay.host = "127.0.0.1";
   relay.port = port;
-  relay.tls = config::TlsMode::kNone;
+  relay.tls = TlsMode::kNone;
   relay.max_connections = connections;
   relay.max_messages_per_connection = 100000;
   cfg.relays.push_back(relay);

@@ -16,6 +16,7 @@
 #include "mime/idn.h"
 #include "readiness/mailbox_providers.h"
 #include "render/template.h"
+#include "scheduler/states.h"
 #include "store/admin.h"
 #include "store/campaigns.h"
 #include "store/keys.h"
@@ -201,6 +202,10 @@ struct CampaignListOptions {
 };
 
 int RunCampaignList(const std::string& config_path, const CampaignListOptions& o) {
+  if (!o.state.empty() && !scheduler::ParseCampaignState(o.state))
+    return ReportFailure(InvalidInput("--state '" + o.state + "' is not a campaign state (" +
+                                      scheduler::CampaignStateNames() + ")"),
+                         "campaign list");
   return WithDb(config_path, "campaign list", [&](const config::Config&, store::Connection& db) -> Status {
     uint64_t tenant_id = 0;
     if (!o.tenant.empty()) {

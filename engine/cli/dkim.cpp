@@ -20,7 +20,7 @@
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "dkim/canonicalization.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "dkim/key_record.h"
 #include "dkim/signer.h"
 #include "dkim/verifier.h"
@@ -43,7 +43,7 @@ namespace {
 
 struct KeygenOptions {
   std::string algorithm = "rsa";
-  int bits = dkim::kDefaultRsaBits;
+  int bits = crypto::kDefaultRsaBits;
   bool bits_given = false;
   std::string out;
 };
@@ -104,12 +104,12 @@ bool WriteAll(int fd, const std::string& data) {
 
 int RunKeygen(const KeygenOptions& o) {
   constexpr const char* kCmd = "dkim keygen";
-  Result<std::shared_ptr<const dkim::PrivateKey>> key = Status(ErrorClass::kInternal, "unset");
+  Result<std::shared_ptr<const crypto::PrivateKey>> key = Status(ErrorClass::kInternal, "unset");
   if (o.algorithm == "rsa") {
-    key = dkim::PrivateKey::GenerateRsa(o.bits);
+    key = crypto::PrivateKey::GenerateRsa(o.bits);
   } else if (o.algorithm == "ed25519") {
     if (o.bits_given) return Usage(kCmd, "--bits applies to rsa only");
-    key = dkim::PrivateKey::GenerateEd25519();
+    key = crypto::PrivateKey::GenerateEd25519();
   } else {
     return Usage(kCmd, "--algorithm must be rsa or ed25519");
   }
@@ -135,7 +135,7 @@ int RunSign(const SignOptions& o) {
   constexpr const char* kCmd = "dkim sign";
   auto pem = ReadFile(o.key);
   if (!pem.ok()) return ReportFailure(pem.status(), kCmd);
-  auto key = dkim::PrivateKey::FromPem(*pem);
+  auto key = crypto::PrivateKey::FromPem(*pem);
   if (!key.ok()) return ReportFailure(key.status().WithContext(o.key), kCmd);
 
   size_t slash = o.canonicalization.find('/');
@@ -151,7 +151,7 @@ int RunSign(const SignOptions& o) {
     if (o.ed25519_selector.empty()) return Usage(kCmd, "--ed25519-key needs --ed25519-selector");
     auto ed_pem = ReadFile(o.ed25519_key);
     if (!ed_pem.ok()) return ReportFailure(ed_pem.status(), kCmd);
-    auto ed = dkim::PrivateKey::FromPem(*ed_pem);
+    auto ed = crypto::PrivateKey::FromPem(*ed_pem);
     if (!ed.ok()) return ReportFailure(ed.status().WithContext(o.ed25519_key), kCmd);
     builder.AddEd25519(o.ed25519_selector, *ed);
   }

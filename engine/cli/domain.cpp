@@ -22,8 +22,8 @@
 #include "keys/sealed_keys.h"
 #include "base/log.h"
 #include "config/config.h"
-#include "dkim/key.h"
-#include "dkim/seal.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
 #include "dns/provider.h"
 #include "dns/resolver.h"
 #include "dns/txt.h"
@@ -180,7 +180,7 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
     std::vector<store::KeyTransition> published;
     for (size_t i = 0; i < n; ++i) {
       const std::string& selector = cfg.dkim.selectors[i];
-      TAYORI_ASSIGN_OR_RETURN(auto key, dkim::PrivateKey::GenerateRsa(cfg.dkim.rsa_bits));
+      TAYORI_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::GenerateRsa(cfg.dkim.rsa_bits));
       TAYORI_ASSIGN_OR_RETURN(std::string pem, key->ToPem());
       store::NewDomainKey nk;
       nk.sender_domain_id = id;

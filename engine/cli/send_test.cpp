@@ -35,7 +35,7 @@ int RunSendTest(const std::string& config_path, uint64_t campaign_id, const std:
   if (!keys.ok()) return ReportFailure(keys.status(), kWhat);
   auto secrets = daemon::LoadFactorySecrets(*cfg);
   if (!secrets.ok()) return ReportFailure(secrets.status(), kWhat);
-  dkim::KeyCache cache(4);
+  crypto::KeyCache cache(4);
   auto prepared = daemon::PrepareCampaign(*row, *keys, *cfg, *secrets, cache, SystemClock::Instance());
   if (!prepared.ok()) return ReportFailure(prepared.status(), kWhat);
 

@@ -558,15 +558,6 @@ Result<std::string> ResolveSecret(const std::string& env_name, std::string_view 
   return std::string(v);
 }
 
-std::string_view TlsModeName(TlsMode m) {
-  switch (m) {
-    case TlsMode::kNone: return "none";
-    case TlsMode::kStartTls: return "starttls";
-    case TlsMode::kImplicit: return "implicit";
-  }
-  return "?";
-}
-
 std::string_view InboundProtocolName(InboundProtocol p) {
   return p == InboundProtocol::kLmtp ? "lmtp" : "smtp";
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/tls_mode.h"
 
 namespace tayori::config {
 
@@ -24,7 +25,6 @@ struct Database {
   int connect_timeout_s = 5;
 };
 
-enum class TlsMode { kNone, kStartTls, kImplicit };
 
 struct Relay {
   std::string name;
@@ -277,7 +277,6 @@ std::string Describe(const Config& config);
 // error message. An empty env name yields an empty secret.
 Result<std::string> ResolveSecret(const std::string& env_name, std::string_view key);
 
-std::string_view TlsModeName(TlsMode m);
 std::string_view DnsProviderName(DnsProvider p);
 std::string_view InboundProtocolName(InboundProtocol p);
 

@@ -8,15 +8,6 @@
 namespace tayori::daemon {
 namespace {
 
-readiness::RelayTls TlsOf(config::TlsMode m) {
-  switch (m) {
-    case config::TlsMode::kNone: return readiness::RelayTls::kNone;
-    case config::TlsMode::kStartTls: return readiness::RelayTls::kStartTls;
-    case config::TlsMode::kImplicit: return readiness::RelayTls::kImplicit;
-  }
-  return readiness::RelayTls::kStartTls;
-}
-
 }  // namespace
 
 Result<std::string> ReadinessProbeToken(const config::Config& config) {
@@ -58,7 +49,7 @@ Result<readiness::DomainFacts> GatherDomainFacts(store::Connection& db, const co
     rf.name = r.name;
     rf.host = r.host;
     rf.port = r.port;
-    rf.tls = TlsOf(r.tls);
+    rf.tls = r.tls;
     rf.ca_file = r.ca_file;
     rf.egress_ips = r.egress_ips;
     f.relays.push_back(std::move(rf));

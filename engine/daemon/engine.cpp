@@ -160,7 +160,7 @@ struct Engine::Impl {
 
   ratelimit::Shaper shaper;
   scheduler::RetryPolicy retry;
-  dkim::KeyCache key_cache;
+  crypto::KeyCache key_cache;
   ratelimit::FairQueue<std::shared_ptr<Item>> queue;
   std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
   // Items whose destination had every connection slot taken, by shaping
@@ -1183,9 +1183,9 @@ struct Engine::Impl {
     if (readiness) w.Append(readiness->MetricsText());
     w.Family("tayori_campaigns_active", "gauge", "Campaigns this engine is sending (at most engine.max_campaigns).");
     w.Sample("tayori_campaigns_active", static_cast<double>(campaigns.size()));
-    // Parsed signing keys: the cache is bounded (dkim::KeyCache capacity);
+    // Parsed signing keys: the cache is bounded (crypto::KeyCache capacity);
     // campaigns being sent hold theirs besides.
-    dkim::KeyCache::Stats keys = key_cache.stats();
+    crypto::KeyCache::Stats keys = key_cache.stats();
     w.Family("tayori_key_cache_keys", "gauge", "Parsed private keys in the signing key cache.");
     w.Sample("tayori_key_cache_keys", static_cast<double>(keys.size));
     w.Family("tayori_key_cache_parses_total", "counter", "Private keys parsed (cache misses).");

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "feedback/parser.h"
 #include "feedback/records.h"
 #include "inbound/from_config.h"

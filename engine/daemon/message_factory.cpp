@@ -83,7 +83,7 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
                                                                 const std::vector<store::DomainKeyRow>& active_keys,
                                                                 const config::Config& config,
                                                                 const FactorySecrets& secrets,
-                                                                dkim::KeyCache& key_cache, const Clock& clock) {
+                                                                crypto::KeyCache& key_cache, const Clock& clock) {
   // The web app writes campaign rows: a From on a mailbox provider's domain
   // (gmail.com, yahoo.co.jp ...) can never pass DMARC, whatever we sign.
   TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(row.domain).WithContext("campaign " + std::to_string(row.id)));
@@ -101,7 +101,7 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
 
   // Opened with its KEK and checked against p= (sealed_keys.h): a key that
   // fails pauses the campaign with the reason, naming domain and selector.
-  auto unseal = [&](const store::DomainKeyRow& k) -> Result<std::shared_ptr<const dkim::PrivateKey>> {
+  auto unseal = [&](const store::DomainKeyRow& k) -> Result<std::shared_ptr<const crypto::PrivateKey>> {
     TAYORI_ASSIGN_OR_RETURN(keys::OpenedKey opened, keys::OpenDomainKey(secrets.keks, row.domain, k, &key_cache));
     return opened.key;
   };

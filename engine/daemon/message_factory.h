@@ -11,8 +11,8 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
-#include "dkim/key_cache.h"
-#include "dkim/seal.h"
+#include "crypto/key_cache.h"
+#include "crypto/seal.h"
 #include "dkim/signer.h"
 #include "render/campaign.h"
 #include "render/random_source.h"
@@ -49,7 +49,7 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
                                                                 const std::vector<store::DomainKeyRow>& active_keys,
                                                                 const config::Config& config,
                                                                 const FactorySecrets& secrets,
-                                                                dkim::KeyCache& key_cache, const Clock& clock);
+                                                                crypto::KeyCache& key_cache, const Clock& clock);
 
 struct BuiltMessage {
   std::shared_ptr<const std::string> data;  // signed, CRLF

@@ -1,13 +1,12 @@
-// Incremental SHA-256 (the only hash DKIM still allows: RFC 8301 §3.1) and the
-// ByteSink the canonicalizers write into. Hashing in pieces means a message is
-// never copied into a canonical form before it is hashed.
+// The ByteSink the canonicalizers write into, and the SHA-256 sink (the only
+// hash DKIM still allows: RFC 8301 §3.1) over crypto's incremental SHA-256.
+// Hashing in pieces means a message is never copied into a canonical form
+// before it is hashed.
 #pragma once
 
 #include <string_view>
 
-#include "dkim/crypto.h"
-
-struct evp_md_ctx_st;
+#include "crypto/sha256_stream.h"
 
 namespace tayori::dkim {
 
@@ -24,18 +23,13 @@ class ByteSink {
 // thread or per call.
 class Sha256Hasher final : public ByteSink {
  public:
-  Sha256Hasher();
-  ~Sha256Hasher() override;
-  Sha256Hasher(const Sha256Hasher&) = delete;
-  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
-
-  void Reset();
-  void Write(std::string_view bytes) override;
+  void Reset() { stream_.Reset(); }
+  void Write(std::string_view bytes) override { stream_.Write(bytes); }
   // Returns the digest; the hasher must be Reset() before further use.
-  crypto::Sha256Digest Finish();
+  crypto::Sha256Digest Finish() { return stream_.Finish(); }
 
  private:
-  evp_md_ctx_st* ctx_;
+  crypto::Sha256Stream stream_;
 };
 
 // Collects everything written; for tests and for small header data.

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "dkim/tag_list.h"
 
 namespace tayori::dkim {
@@ -34,9 +34,9 @@ Result<KeyRecord> ParseKeyRecord(std::string_view txt) {
     return InvalidInput("key record: h=" + std::string(*h) + " does not allow sha256");
   if (auto k = FindTag(*tags, "k")) {
     if (*k == "rsa") {
-      record.type = KeyType::kRsa;
+      record.type = crypto::KeyType::kRsa;
     } else if (*k == "ed25519") {
-      record.type = KeyType::kEd25519;
+      record.type = crypto::KeyType::kEd25519;
     } else {
       return InvalidInput("key record: unknown key type k=" + std::string(*k));
     }
@@ -56,7 +56,7 @@ Result<KeyRecord> ParseKeyRecord(std::string_view txt) {
   }
   auto der = crypto::Base64Decode(b64);
   if (!der.ok()) return der.status().WithContext("key record: p= is not valid base64");
-  auto key = PublicKey::FromDkimBytes(record.type, *der);
+  auto key = crypto::PublicKey::FromDkimBytes(record.type, *der);
   if (!key.ok()) return key.status().WithContext("key record");
   record.key = std::move(key).value();
   return record;

@@ -6,13 +6,13 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 
 namespace tayori::dkim {
 
 struct KeyRecord {
-  KeyType type = KeyType::kRsa;
-  std::shared_ptr<const PublicKey> key;  // null when revoked
+  crypto::KeyType type = crypto::KeyType::kRsa;
+  std::shared_ptr<const crypto::PublicKey> key;  // null when revoked
   bool revoked = false;                  // p= is empty (§3.6.1)
   bool testing = false;                  // t=y
   bool strict = false;                   // t=s: i= must equal d=, not a subdomain

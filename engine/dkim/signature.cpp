@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "dkim/message.h"
 #include "dkim/tag_list.h"
 
@@ -54,9 +54,9 @@ std::string_view AlgorithmName(Algorithm a) {
   return a == Algorithm::kRsaSha256 ? "rsa-sha256" : "ed25519-sha256";
 }
 
-KeyType AlgorithmKeyType(Algorithm a) { return a == Algorithm::kRsaSha256 ? KeyType::kRsa : KeyType::kEd25519; }
+crypto::KeyType AlgorithmKeyType(Algorithm a) { return a == Algorithm::kRsaSha256 ? crypto::KeyType::kRsa : crypto::KeyType::kEd25519; }
 
-Algorithm AlgorithmForKey(KeyType t) { return t == KeyType::kRsa ? Algorithm::kRsaSha256 : Algorithm::kEd25519Sha256; }
+Algorithm AlgorithmForKey(crypto::KeyType t) { return t == crypto::KeyType::kRsa ? Algorithm::kRsaSha256 : Algorithm::kEd25519Sha256; }
 
 Result<Signature> ParseSignatureField(std::string_view field) {
   size_t colon = field.find(':');

@@ -10,7 +10,7 @@
 
 #include "base/status.h"
 #include "dkim/canonicalization.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 
 namespace tayori::dkim {
 
@@ -22,8 +22,8 @@ inline constexpr std::string_view kSignatureFieldName = "DKIM-Signature";
 enum class Algorithm { kRsaSha256, kEd25519Sha256 };
 
 std::string_view AlgorithmName(Algorithm a);  // the a= value
-KeyType AlgorithmKeyType(Algorithm a);
-Algorithm AlgorithmForKey(KeyType t);
+crypto::KeyType AlgorithmKeyType(Algorithm a);
+Algorithm AlgorithmForKey(crypto::KeyType t);
 
 struct Signature {
   Algorithm algorithm = Algorithm::kRsaSha256;

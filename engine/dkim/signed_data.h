@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "dkim/canonicalization.h"
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "dkim/hash.h"
 #include "dkim/message.h"
 

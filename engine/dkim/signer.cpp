@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "dkim/crypto.h"
-#include "dkim/digest_signature.h"
+#include "crypto/primitives.h"
+#include "crypto/digest_signature.h"
 #include "dkim/signature.h"
 #include "dkim/signed_data.h"
 #include "mime/idn.h"
@@ -121,11 +121,11 @@ SignerBuilder& SignerBuilder::Selector(std::string_view selector) {
   selector_ = selector;
   return *this;
 }
-SignerBuilder& SignerBuilder::Key(std::shared_ptr<const PrivateKey> rsa_key) {
+SignerBuilder& SignerBuilder::Key(std::shared_ptr<const crypto::PrivateKey> rsa_key) {
   rsa_key_ = std::move(rsa_key);
   return *this;
 }
-SignerBuilder& SignerBuilder::AddEd25519(std::string_view selector, std::shared_ptr<const PrivateKey> key) {
+SignerBuilder& SignerBuilder::AddEd25519(std::string_view selector, std::shared_ptr<const crypto::PrivateKey> key) {
   ed_selector_ = selector;
   ed_key_ = std::move(key);
   return *this;
@@ -159,15 +159,15 @@ Result<Signer> SignerBuilder::Build() const {
   if (selector_.empty()) return InvalidInput("the selector is not set");
   TAYORI_RETURN_IF_ERROR(CheckSelector(selector_));
   if (!rsa_key_) return InvalidInput("the RSA key is not set");
-  if (rsa_key_->type() != KeyType::kRsa)
+  if (rsa_key_->type() != crypto::KeyType::kRsa)
     return InvalidInput(
         "the primary key must be RSA: receivers do not accept Ed25519 alone, so Ed25519 can only be a "
         "second signature");
-  if (rsa_key_->bits() < kMinRsaSigningBits)
+  if (rsa_key_->bits() < crypto::kMinRsaSigningBits)
     return InvalidInput("RSA key of " + std::to_string(rsa_key_->bits()) +
-                        " bits is too weak to sign with; use at least " + std::to_string(kMinRsaSigningBits));
+                        " bits is too weak to sign with; use at least " + std::to_string(crypto::kMinRsaSigningBits));
   if (ed_key_) {
-    if (ed_key_->type() != KeyType::kEd25519) return InvalidInput("the second key must be Ed25519");
+    if (ed_key_->type() != crypto::KeyType::kEd25519) return InvalidInput("the second key must be Ed25519");
     TAYORI_RETURN_IF_ERROR(CheckSelector(ed_selector_).WithContext("Ed25519"));
     if (EqualsIgnoreCase(ed_selector_, selector_))
       return InvalidInput("the RSA and Ed25519 keys need different selectors (one key record each)");
@@ -252,7 +252,7 @@ Result<std::string> Signer::SignatureFields(std::string_view message) const {
     Sha256Hasher& hasher = HeaderHasher();
     hasher.Reset();
     WriteSignedHeaderData(view.fields, h, header_canon_, w.text(), &hasher);
-    TAYORI_ASSIGN_OR_RETURN(std::string sig, SignDigest(*slot.key, hasher.Finish()));
+    TAYORI_ASSIGN_OR_RETURN(std::string sig, crypto::SignDigest(*slot.key, hasher.Finish()));
     w.Base64(crypto::Base64Encode(sig));
     out += w.text();
     out += "\r\n";

@@ -21,7 +21,7 @@
 // Converting LF to CRLF is the caller's choice (the CLI does it).
 //
 // A Signer is immutable and thread-safe: worker threads may share one. It
-// holds its keys by shared_ptr, so a KeyCache eviction does not affect it.
+// holds its keys by shared_ptr, so a crypto::KeyCache eviction does not affect it.
 #pragma once
 
 #include <array>
@@ -35,7 +35,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "dkim/canonicalization.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "dkim/message.h"
 
 namespace tayori::dkim {
@@ -74,7 +74,7 @@ class Signer {
   friend class SignerBuilder;
   struct Slot {
     std::string selector;
-    std::shared_ptr<const PrivateKey> key;
+    std::shared_ptr<const crypto::PrivateKey> key;
   };
   Signer() = default;
 
@@ -97,10 +97,10 @@ class SignerBuilder {
   SignerBuilder& Domain(std::string_view domain);
   // The RSA key's selector (s=).
   SignerBuilder& Selector(std::string_view selector);
-  // The RSA key: required, at least kMinRsaSigningBits.
-  SignerBuilder& Key(std::shared_ptr<const PrivateKey> rsa_key);
+  // The RSA key: required, at least crypto::kMinRsaSigningBits.
+  SignerBuilder& Key(std::shared_ptr<const crypto::PrivateKey> rsa_key);
   // Adds an Ed25519 signature with its own selector.
-  SignerBuilder& AddEd25519(std::string_view selector, std::shared_ptr<const PrivateKey> key);
+  SignerBuilder& AddEd25519(std::string_view selector, std::shared_ptr<const crypto::PrivateKey> key);
   // Replaces kDefaultSignedHeaders / kDefaultOverSignedHeaders. Must include
   // "from"; every over-signed name must also be a signed one.
   SignerBuilder& SignedHeaders(std::vector<std::string> names);
@@ -120,9 +120,9 @@ class SignerBuilder {
  private:
   std::string domain_;
   std::string selector_;
-  std::shared_ptr<const PrivateKey> rsa_key_;
+  std::shared_ptr<const crypto::PrivateKey> rsa_key_;
   std::string ed_selector_;
-  std::shared_ptr<const PrivateKey> ed_key_;
+  std::shared_ptr<const crypto::PrivateKey> ed_key_;
   std::vector<std::string> headers_;
   std::vector<std::string> over_signed_;
   Canonicalization header_canon_ = Canonicalization::kRelaxed;

@@ -1,6 +1,6 @@
 #include "dkim/verifier.h"
 
-#include "dkim/digest_signature.h"
+#include "crypto/digest_signature.h"
 #include "dkim/key_record.h"
 #include "dkim/signed_data.h"
 
@@ -118,7 +118,7 @@ Verdict Verifier::VerifyOne(const MessageView& view, const HeaderField& field) c
   if (!record.ok()) return Failed(v, VerifyStatus::kPermError, FailureReason::kKeyInvalid, record.status().message());
   if (record->type != AlgorithmKeyType(sig.algorithm))
     return Failed(v, VerifyStatus::kPermError, FailureReason::kKeyTypeMismatch,
-                  "k=" + std::string(KeyTypeName(record->type)));
+                  "k=" + std::string(crypto::KeyTypeName(record->type)));
   if (record->revoked) return Failed(v, VerifyStatus::kPermError, FailureReason::kKeyRevoked, name);
   if (record->strict && !sig.identity.empty() && IdentityDomain(sig) != sig.domain)
     return Failed(v, VerifyStatus::kPermError, FailureReason::kIdentityMismatch);
@@ -136,7 +136,7 @@ Verdict Verifier::VerifyOne(const MessageView& view, const HeaderField& field) c
   without_b.append(field.field.substr(sig.b_value_end));
   hasher.Reset();
   WriteSignedHeaderData(view.fields, sig.signed_headers, sig.header_canon, without_b, &hasher);
-  if (!VerifyDigest(*record->key, hasher.Finish(), sig.signature))
+  if (!crypto::VerifyDigest(*record->key, hasher.Finish(), sig.signature))
     return Failed(v, VerifyStatus::kFail, FailureReason::kSignatureMismatch);
 
   v.status = VerifyStatus::kPass;

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "base/log.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "store/admin.h"
 
 namespace tayori::keys {
@@ -190,7 +190,7 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
             created->push_back({"", spare->selector, spare->state, "revoked", "superseded"});
           }
         }
-        TAYORI_ASSIGN_OR_RETURN(auto key, dkim::PrivateKey::GenerateRsa(bits));
+        TAYORI_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::GenerateRsa(bits));
         TAYORI_ASSIGN_OR_RETURN(std::string pem, key->ToPem());
         store::NewDomainKey nk;
         nk.sender_domain_id = domain_id;

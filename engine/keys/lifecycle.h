@@ -42,7 +42,7 @@
 #include "keys/rotation.h"
 #include "base/clock.h"
 #include "config/config.h"
-#include "dkim/seal.h"
+#include "crypto/seal.h"
 #include "dns/provider.h"
 #include "dns/resolver.h"
 #include "loop/loop.h"

@@ -1,5 +1,5 @@
 // `tayori dkim reseal`: moves every stored DKIM key to the active KEK and to
-// the current blob format (TK2, bound to its key row; dkim/seal.h), so an
+// the current blob format (TK2, bound to its key row; crypto/seal.h), so an
 // old KEK can be retired and TK1 blobs of earlier releases gain their
 // binding. Each key is opened with the KEK it names, checked against its p=
 // (sealed_keys.h), sealed again and written in a transaction of its own that
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "dkim/seal.h"
+#include "crypto/seal.h"
 #include "store/connection.h"
 
 namespace tayori::keys {

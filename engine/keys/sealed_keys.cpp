@@ -1,6 +1,6 @@
 #include "keys/sealed_keys.h"
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::keys {
 
@@ -23,7 +23,7 @@ crypto::KeyBinding BindingOf(const std::string& domain, const store::DomainKeyRo
 }
 
 Result<OpenedKey> OpenDomainKey(const std::vector<crypto::Kek>& keks, const std::string& domain,
-                                const store::DomainKeyRow& row, dkim::KeyCache* cache) {
+                                const store::DomainKeyRow& row, crypto::KeyCache* cache) {
   std::string what = "key of " + domain + " selector " + row.selector;
   const crypto::Kek* kek = nullptr;
   for (const auto& k : keks)
@@ -31,7 +31,7 @@ Result<OpenedKey> OpenDomainKey(const std::vector<crypto::Kek>& keks, const std:
   if (!kek) return Permanent(what + " is sealed with KEK '" + row.kek_id + "', which is not configured (dkim.keks)");
   auto pem = crypto::Open(*kek, BindingOf(domain, row), row.private_key_sealed);
   if (!pem.ok()) return Permanent(pem.status().message());
-  auto key = cache ? cache->Get(*pem) : dkim::PrivateKey::FromPem(*pem);
+  auto key = cache ? cache->Get(*pem) : crypto::PrivateKey::FromPem(*pem);
   if (!key.ok()) return Permanent(what + " does not parse after unsealing: " + key.status().message());
   // The row's p= is what DNS publishes and receivers verify with. A key that
   // is not its private half would sign mail that fails DKIM everywhere; and

@@ -1,5 +1,5 @@
 // Base64 (RFC 4648 §4) for MIME: encoded-words (RFC 2047 §4.1) and body parts
-// (RFC 2045 §6.8). Kept here rather than borrowed from dkim/crypto.h so the
+// (RFC 2045 §6.8). Kept here rather than borrowed from crypto/primitives.h so the
 // mime module stays free of OpenSSL and can write straight into a message
 // buffer without an intermediate string.
 #pragma once

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/tls_mode.h"
 #include "loop/loop.h"
 
 namespace tayori::net {
@@ -21,7 +22,6 @@ struct PoolOptions {
   int max_messages_per_connection = 0;  // 0: unlimited; else close a connection after this many
 };
 
-enum class TlsMode { kNone, kStartTls, kImplicit };
 
 struct SmtpRequest {
   std::string host;

@@ -139,7 +139,7 @@ void CheckSelector(const DomainFacts& facts, const SelectorFacts& s, Lookups& lo
     Add(report, CheckId::kDkimCname, State::kWarn,
         Text(MessageId::kDkimTxtInsteadOfCname).Arg("name", name).Arg("target", target), fix(), s.selector);
   }
-  const bool rsa = record->type == dkim::KeyType::kRsa;
+  const bool rsa = record->type == crypto::KeyType::kRsa;
   const int bits = record->key ? record->key->bits() : 0;
   if (rsa && bits < kExpectedRsaBits) {
     Add(report, CheckId::kDkimKey, State::kWarn,

@@ -6,12 +6,12 @@ namespace tayori::readiness::internal {
 
 void CheckRelayTls(const DomainFacts& facts, Lookups& lookups, Report& report) {
   for (const RelayFacts& relay : facts.relays) {
-    if (relay.tls == RelayTls::kNone) {
+    if (relay.tls == TlsMode::kNone) {
       Add(report, CheckId::kRelayTls, State::kFail, Text(MessageId::kTlsConfiguredOff).Arg("relay", relay.name),
           Text(MessageId::kFixTlsEnable).Arg("relay", relay.name), relay.name);
       continue;
     }
-    StartTlsTarget target{relay.host, relay.port, relay.tls == RelayTls::kImplicit, relay.ca_file, facts.helo_name};
+    StartTlsTarget target{relay.host, relay.port, relay.tls == TlsMode::kImplicit, relay.ca_file, facts.helo_name};
     ProbeResult r = lookups.ProbeStartTls(target);
     auto text = [&](MessageId id) {
       return Text(id).Arg("relay", relay.name).Arg("host", relay.host).Arg("port", relay.port).Arg("error", r.error);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/tls_mode.h"
 #include "readiness/lookups.h"
 #include "readiness/report.h"
 
@@ -24,13 +25,12 @@ struct SelectorFacts {
   std::string cname_target;  // delegated domains: SELECTOR._domainkey.<key_host>, the name the shop's CNAME must name
 };
 
-enum class RelayTls { kNone, kStartTls, kImplicit };
 
 struct RelayFacts {
   std::string name;
   std::string host;
   int port = 25;
-  RelayTls tls = RelayTls::kStartTls;
+  TlsMode tls = TlsMode::kStartTls;
   std::string ca_file;                  // relays[].ca_file; empty: system CAs
   std::vector<std::string> egress_ips;  // the addresses receivers see mail from (IPv4 or IPv6 text)
 };

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::render {
 

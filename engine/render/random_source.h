@@ -13,7 +13,7 @@ class RandomSource {
   virtual void Fill(char* out, size_t n) = 0;
 };
 
-// The OpenSSL CSPRNG (dkim/crypto.h RandomBytes); thread-safe.
+// The OpenSSL CSPRNG (crypto/primitives.h RandomBytes); thread-safe.
 class SystemRandom final : public RandomSource {
  public:
   void Fill(char* out, size_t n) override;

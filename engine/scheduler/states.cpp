@@ -43,6 +43,12 @@ std::optional<CampaignState> ParseCampaignState(std::string_view s) {
   return std::nullopt;
 }
 
+std::string CampaignStateNames() {
+  std::string out;
+  for (auto& [v, n] : kCampaignNames) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
 bool IsTerminal(CampaignState s) {
   return s == CampaignState::kSent || s == CampaignState::kCancelled || s == CampaignState::kFailed;
 }

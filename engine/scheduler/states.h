@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace tayori::scheduler {
@@ -12,6 +13,8 @@ enum class CampaignState { kDraft, kScheduled, kSending, kSent, kPaused, kCancel
 
 std::string_view Name(CampaignState s);
 std::optional<CampaignState> ParseCampaignState(std::string_view s);
+// "draft, scheduled, …": for errors that name the allowed values.
+std::string CampaignStateNames();
 // draft → scheduled → sending → sent | paused | cancelled | failed;
 // paused → scheduled (resume) | cancelled; scheduled → draft | paused | cancelled.
 bool CampaignTransitionAllowed(CampaignState from, CampaignState to);

@@ -1,6 +1,6 @@
 #include "smtp/return_path.h"
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::smtp {
 

@@ -11,15 +11,6 @@ namespace tayori::smtp {
 
 namespace {
 
-net::TlsMode ToNet(config::TlsMode m) {
-  switch (m) {
-    case config::TlsMode::kNone: return net::TlsMode::kNone;
-    case config::TlsMode::kStartTls: return net::TlsMode::kStartTls;
-    case config::TlsMode::kImplicit: return net::TlsMode::kImplicit;
-  }
-  return net::TlsMode::kStartTls;
-}
-
 Stage ToStage(net::SmtpStage s) {
   switch (s) {
     case net::SmtpStage::kConnect: return Stage::kConnect;
@@ -119,7 +110,7 @@ struct Submitter::Impl {
     q.host = relay.config.host;
     q.port = relay.config.port;
     q.helo_name = helo_name;
-    q.tls = ToNet(relay.config.tls);
+    q.tls = relay.config.tls;
     q.verify_peer = relay.config.verify_peer;
     q.ca_file = relay.config.ca_file;
     q.user = relay.config.user;

@@ -1,6 +1,6 @@
 // Sender domains and their DKIM keys. Keys and domains live in separate
 // tables joined by domain_keys (selector + state), as the background talk
-// recommends; private keys are stored sealed (dkim/seal.h), never in clear.
+// recommends; private keys are stored sealed (crypto/seal.h), never in clear.
 #pragma once
 
 #include <cstdint>

@@ -35,11 +35,9 @@ struct CampaignListing {
   std::string tenant_slug, list_slug, domain, state, state_reason, scheduled_at, started_at, finished_at;
   uint64_t total = 0, sent = 0, failed = 0, bounced = 0, suppressed = 0, expired = 0, unknown = 0, cancelled = 0;
 };
-// The campaign states of the schema, for checking --state before any query.
-const std::vector<std::string>& CampaignStates();
-// tenant_id 0: every shop; state "": every state (else one of
-// CampaignStates(), kInvalidInput naming the allowed ones). The `limit`
-// most recent campaigns, in id order.
+// tenant_id 0: every shop; state "": every state (else a campaigns.state
+// value: the caller parses it as a scheduler::CampaignState first). The
+// `limit` most recent campaigns, in id order.
 Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tenant_id, const std::string& state,
                                                    int limit);
 

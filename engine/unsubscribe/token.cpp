@@ -1,6 +1,6 @@
 #include "unsubscribe/token.h"
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::unsubscribe {
 namespace {

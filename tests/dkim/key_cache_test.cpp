@@ -1,4 +1,4 @@
-#include "dkim/key_cache.h"
+#include "crypto/key_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@ namespace tayori::dkim {
 namespace {
 
 TEST(KeyCacheTest, ReturnsTheSameParsedKeyForTheSamePem) {
-  KeyCache cache;
+  crypto::KeyCache cache;
   std::string pem = testing::ReadTestFile("rsa2048.pem");
   auto a = cache.Get(pem);
   auto b = cache.Get(pem);
@@ -24,14 +24,14 @@ TEST(KeyCacheTest, ReturnsTheSameParsedKeyForTheSamePem) {
 }
 
 TEST(KeyCacheTest, DoesNotCacheErrors) {
-  KeyCache cache;
+  crypto::KeyCache cache;
   EXPECT_FALSE(cache.Get("not a key").ok());
   EXPECT_FALSE(cache.Get("not a key").ok());
   EXPECT_EQ(cache.stats().size, 0u);
 }
 
 TEST(KeyCacheTest, EvictsTheLeastRecentlyUsedKey) {
-  KeyCache cache(2);
+  crypto::KeyCache cache(2);
   std::string k1 = testing::ReadTestFile("rsa2048.pem");
   std::string k2 = testing::ReadTestFile("ed25519.pem");
   std::string k3 = testing::ReadTestFile("rfc8463_ed25519.pem");
@@ -48,16 +48,16 @@ TEST(KeyCacheTest, EvictsTheLeastRecentlyUsedKey) {
   ASSERT_TRUE(cache.Get(k2).ok());  // parsed again
   EXPECT_EQ(cache.stats().misses, misses + 1);
   // An evicted key stays valid for whoever still holds it.
-  EXPECT_EQ((*first)->type(), KeyType::kRsa);
+  EXPECT_EQ((*first)->type(), crypto::KeyType::kRsa);
 }
 
 TEST(KeyCacheTest, ManyThreadsShareOneParsedKeyPerPem) {
-  KeyCache cache(8);
+  crypto::KeyCache cache(8);
   const std::vector<std::string> pems = {testing::ReadTestFile("rsa2048.pem"), testing::ReadTestFile("ed25519.pem"),
                                          testing::ReadTestFile("rfc8463_ed25519.pem")};
   constexpr int kThreads = 8;
   constexpr int kRounds = 500;
-  std::vector<std::vector<const PrivateKey*>> seen(kThreads, std::vector<const PrivateKey*>(pems.size()));
+  std::vector<std::vector<const crypto::PrivateKey*>> seen(kThreads, std::vector<const crypto::PrivateKey*>(pems.size()));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {

@@ -1,4 +1,4 @@
-#include "dkim/key.h"
+#include "crypto/key.h"
 
 #include <gtest/gtest.h>
 
@@ -9,18 +9,18 @@ namespace tayori::dkim {
 namespace {
 
 TEST(KeyTest, RefusesToGenerateRsaBelow2048Bits) {
-  auto weak = PrivateKey::GenerateRsa(1024);
+  auto weak = crypto::PrivateKey::GenerateRsa(1024);
   ASSERT_FALSE(weak.ok());
   EXPECT_EQ(weak.status().error_class(), ErrorClass::kInvalidInput);
   EXPECT_NE(weak.status().message().find("at least 2048"), std::string::npos);
-  EXPECT_FALSE(PrivateKey::GenerateRsa(2047).ok());
-  EXPECT_FALSE(PrivateKey::GenerateRsa(16384).ok());
+  EXPECT_FALSE(crypto::PrivateKey::GenerateRsa(2047).ok());
+  EXPECT_FALSE(crypto::PrivateKey::GenerateRsa(16384).ok());
 }
 
 TEST(KeyTest, GeneratesRsa2048AndItsRecord) {
-  auto key = PrivateKey::GenerateRsa();
+  auto key = crypto::PrivateKey::GenerateRsa();
   ASSERT_TRUE(key.ok()) << key.status().ToString();
-  EXPECT_EQ((*key)->type(), KeyType::kRsa);
+  EXPECT_EQ((*key)->type(), crypto::KeyType::kRsa);
   EXPECT_EQ((*key)->bits(), 2048);
   std::string txt = (*key)->DnsTxtValue();
   EXPECT_EQ(txt.rfind("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 0), 0u);
@@ -31,21 +31,21 @@ TEST(KeyTest, GeneratesRsa2048AndItsRecord) {
 }
 
 TEST(KeyTest, GeneratesEd25519WithRawPublicKeyRecord) {
-  auto key = PrivateKey::GenerateEd25519();
+  auto key = crypto::PrivateKey::GenerateEd25519();
   ASSERT_TRUE(key.ok());
-  EXPECT_EQ((*key)->type(), KeyType::kEd25519);
+  EXPECT_EQ((*key)->type(), crypto::KeyType::kEd25519);
   EXPECT_EQ((*key)->PublicKeyBase64().size(), 44u);  // 32 bytes, RFC 8463 §4.2
   EXPECT_EQ((*key)->DnsTxtValue().rfind("v=DKIM1; k=ed25519; p=", 0), 0u);
 }
 
 TEST(KeyTest, PemRoundTripIsPkcs8AndKeepsTheKey) {
-  for (auto gen : {+[] { return PrivateKey::GenerateRsa(); }, +[] { return PrivateKey::GenerateEd25519(); }}) {
+  for (auto gen : {+[] { return crypto::PrivateKey::GenerateRsa(); }, +[] { return crypto::PrivateKey::GenerateEd25519(); }}) {
     auto key = gen();
     ASSERT_TRUE(key.ok());
     auto pem = (*key)->ToPem();
     ASSERT_TRUE(pem.ok());
     EXPECT_EQ(pem->rfind("-----BEGIN PRIVATE KEY-----\n", 0), 0u);
-    auto back = PrivateKey::FromPem(*pem);
+    auto back = crypto::PrivateKey::FromPem(*pem);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ((*back)->type(), (*key)->type());
     EXPECT_EQ((*back)->PublicKeyBase64(), (*key)->PublicKeyBase64());
@@ -54,36 +54,36 @@ TEST(KeyTest, PemRoundTripIsPkcs8AndKeepsTheKey) {
 }
 
 TEST(KeyTest, LoadsA1024BitKeyButReportsItsSize) {
-  auto key = PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
+  auto key = crypto::PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
   ASSERT_TRUE(key.ok());
   EXPECT_EQ((*key)->bits(), 1024);
 }
 
 TEST(KeyTest, RejectsGarbagePem) {
-  auto bad = PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  auto bad = crypto::PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().error_class(), ErrorClass::kInvalidInput);
-  EXPECT_FALSE(PrivateKey::FromPem("").ok());
+  EXPECT_FALSE(crypto::PrivateKey::FromPem("").ok());
 }
 
 TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
-  auto key = PrivateKey::GenerateRsa();
+  auto key = crypto::PrivateKey::GenerateRsa();
   ASSERT_TRUE(key.ok());
   std::string txt = (*key)->DnsTxtValue();
   EXPECT_EQ(txt.size(), 410u);  // 2048-bit key: 2 strings (stack.md §4)
-  auto parts = SplitTxtValue(txt);
+  auto parts = crypto::SplitTxtValue(txt);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].size(), 255u);
   EXPECT_EQ(parts[1].size(), 155u);
   EXPECT_EQ(parts[0] + parts[1], txt);
-  EXPECT_EQ(SplitTxtValue(std::string(510, 'a')).size(), 2u);
-  EXPECT_EQ(SplitTxtValue(std::string(511, 'a')).size(), 3u);
-  EXPECT_EQ(SplitTxtValue("").size(), 1u);
-  EXPECT_EQ(SplitTxtValue("abcdefg", 3), (std::vector<std::string>{"abc", "def", "g"}));
+  EXPECT_EQ(crypto::SplitTxtValue(std::string(510, 'a')).size(), 2u);
+  EXPECT_EQ(crypto::SplitTxtValue(std::string(511, 'a')).size(), 3u);
+  EXPECT_EQ(crypto::SplitTxtValue("").size(), 1u);
+  EXPECT_EQ(crypto::SplitTxtValue("abcdefg", 3), (std::vector<std::string>{"abc", "def", "g"}));
 }
 
 TEST(KeyTest, PublicKeyAccepts1024ButNotSmaller) {
-  auto k1024 = PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
+  auto k1024 = crypto::PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
   ASSERT_TRUE(k1024.ok());
   auto record = ParseKeyRecord((*k1024)->DnsTxtValue());
   ASSERT_TRUE(record.ok()) << record.status().ToString();

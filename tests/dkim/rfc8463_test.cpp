@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
-#include "dkim/crypto.h"
-#include "dkim/digest_signature.h"
-#include "dkim/key.h"
+#include "crypto/primitives.h"
+#include "crypto/digest_signature.h"
+#include "crypto/key.h"
 #include "dkim/message.h"
 #include "dkim/signature.h"
 #include "dkim/signed_data.h"
@@ -67,17 +67,17 @@ std::string SeedToPem(const std::string& seed) {
   return "-----BEGIN PRIVATE KEY-----\n" + crypto::Base64Encode(prefix + seed) + "\n-----END PRIVATE KEY-----\n";
 }
 
-std::shared_ptr<const PrivateKey> RfcEdKey() {
+std::shared_ptr<const crypto::PrivateKey> RfcEdKey() {
   auto seed = crypto::Base64Decode(kEdSeedBase64);
   EXPECT_TRUE(seed.ok());
-  auto key = PrivateKey::FromPem(SeedToPem(*seed));
+  auto key = crypto::PrivateKey::FromPem(SeedToPem(*seed));
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   return *key;
 }
 
 TEST(Rfc8463Test, PrivateKeyDerivesThePublishedPublicKeyAndRecord) {
   auto key = RfcEdKey();
-  EXPECT_EQ(key->type(), KeyType::kEd25519);
+  EXPECT_EQ(key->type(), crypto::KeyType::kEd25519);
   EXPECT_EQ(key->PublicKeyBase64(), kEdPublicBase64);
   EXPECT_EQ(key->DnsTxtValue(), kEdRecord);
 }
@@ -114,7 +114,7 @@ TEST(Rfc8463Test, Ed25519SignatureMatchesPublishedBByteForByte) {
             "i=@football.example.com; q=dns/txt; s=brisbane; t=1528637909; h=from : to : subject : date : "
             "message-id : from : subject : date; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=");
 
-  auto b = SignDigest(*RfcEdKey(), crypto::Sha256(data.data()));
+  auto b = crypto::SignDigest(*RfcEdKey(), crypto::Sha256(data.data()));
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(crypto::Base64Encode(*b),
             "/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11BusFa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==");

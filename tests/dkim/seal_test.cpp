@@ -1,8 +1,8 @@
-#include "dkim/seal.h"
+#include "crypto/seal.h"
 
 #include <gtest/gtest.h>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "test_util.h"
 
 namespace tayori::crypto {

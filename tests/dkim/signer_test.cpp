@@ -42,8 +42,8 @@ class SignerTest : public ::testing::Test {
   Verifier MakeVerifier() { return Verifier(testing::MapLookup(records_), clock_); }
 
   FakeClock clock_;
-  std::shared_ptr<const PrivateKey> rsa_;
-  std::shared_ptr<const PrivateKey> ed_;
+  std::shared_ptr<const crypto::PrivateKey> rsa_;
+  std::shared_ptr<const crypto::PrivateKey> ed_;
   std::map<std::string, std::string> records_;
 };
 

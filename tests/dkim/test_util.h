@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "dkim/verifier.h"
 
 namespace tayori::dkim::testing {
@@ -18,8 +18,8 @@ inline std::string ReadTestFile(const std::string& name) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-inline std::shared_ptr<const PrivateKey> LoadKey(const std::string& name) {
-  auto k = PrivateKey::FromPem(ReadTestFile(name));
+inline std::shared_ptr<const crypto::PrivateKey> LoadKey(const std::string& name) {
+  auto k = crypto::PrivateKey::FromPem(ReadTestFile(name));
   if (!k.ok()) std::abort();
   return *k;
 }

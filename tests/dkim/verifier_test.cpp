@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dkim/crypto.h"
-#include "dkim/digest_signature.h"
+#include "crypto/primitives.h"
+#include "crypto/digest_signature.h"
 #include "dkim/signature.h"
 #include "dkim/signed_data.h"
 #include "dkim/signer.h"
@@ -40,7 +40,7 @@ class VerifierTest : public ::testing::Test {
     auto view = SplitMessage(message);
     Sha256Hasher hasher;
     WriteSignedHeaderData(view->fields, sig->signed_headers, sig->header_canon, field, &hasher);
-    auto b = SignDigest(*rsa_, hasher.Finish());
+    auto b = crypto::SignDigest(*rsa_, hasher.Finish());
     return field + crypto::Base64Encode(*b) + "\r\n" + message;
   }
   std::string BodyHashTag(const std::string& message, std::optional<uint64_t> limit) {
@@ -52,7 +52,7 @@ class VerifierTest : public ::testing::Test {
   Verdict Verify(const std::string& m) { return Verifier(testing::MapLookup(records_), clock_).Verify(m); }
 
   FakeClock clock_;
-  std::shared_ptr<const PrivateKey> rsa_;
+  std::shared_ptr<const crypto::PrivateKey> rsa_;
   std::map<std::string, std::string> records_;
 };
 
@@ -101,7 +101,7 @@ TEST_F(VerifierTest, KeyRecordProblems) {
   records_["s1._domainkey.shop.example"] = "v=DKIM1; h=sha1; p=AAAA";
   EXPECT_NE(Verify(m).detail.find("does not allow sha256"), std::string::npos);
   // A different valid key: the signature does not verify.
-  records_["s1._domainkey.shop.example"] = PrivateKey::GenerateRsa().value()->DnsTxtValue();
+  records_["s1._domainkey.shop.example"] = crypto::PrivateKey::GenerateRsa().value()->DnsTxtValue();
   EXPECT_EQ(Verify(m).reason, FailureReason::kSignatureMismatch);
 }
 

@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "keys/sealed_keys.h"
 #include "base/log.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "dkim/signer.h"
 #include "dkim/verifier.h"
 #include "dns/provider.h"

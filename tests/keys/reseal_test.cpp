@@ -12,7 +12,7 @@
 
 #include "daemon/message_factory.h"
 #include "keys/sealed_keys.h"
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 #include "dkim/verifier.h"
 #include "render/random_source.h"
 #include "store/admin.h"
@@ -52,7 +52,7 @@ class KeyResealTest : public ::testing::Test {
                      const std::string& pem, const std::string& tk1_blob = "") {
     auto id = store::InsertSenderDomain(*db_, tenant_, domain, "hosted", domain);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
-    auto key = dkim::PrivateKey::FromPem(pem);
+    auto key = crypto::PrivateKey::FromPem(pem);
     EXPECT_TRUE(key.ok());
     store::NewDomainKey nk;
     nk.sender_domain_id = *id;
@@ -75,7 +75,7 @@ class KeyResealTest : public ::testing::Test {
   }
 
   static std::string NewPem() {
-    auto k = dkim::PrivateKey::GenerateRsa(2048);
+    auto k = crypto::PrivateKey::GenerateRsa(2048);
     EXPECT_TRUE(k.ok());
     auto pem = (*k)->ToPem();
     EXPECT_TRUE(pem.ok());
@@ -137,7 +137,7 @@ class KeyResealTest : public ::testing::Test {
     secrets.unsubscribe_key = *key;
     auto active = store::ActiveDomainKeys(*db_, domain_id);
     EXPECT_TRUE(active.ok());
-    dkim::KeyCache cache;
+    crypto::KeyCache cache;
     TAYORI_ASSIGN_OR_RETURN(auto prepared,
                             daemon::PrepareCampaign(row, *active, config, secrets, cache, SystemClock::Instance()));
     store::LeasedDelivery d;

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::keys {
 namespace {
@@ -25,15 +25,15 @@ crypto::Kek Kek(const char* id, char fill) {
   return *k;
 }
 
-std::shared_ptr<const dkim::PrivateKey> NewKey() {
-  auto k = dkim::PrivateKey::GenerateRsa(2048);
+std::shared_ptr<const crypto::PrivateKey> NewKey() {
+  auto k = crypto::PrivateKey::GenerateRsa(2048);
   EXPECT_TRUE(k.ok());
   return *k;
 }
 
 // A key row as the store returns it, sealed for `domain` with `kek`.
 store::DomainKeyRow SealedRow(const crypto::Kek& kek, const std::string& domain, const std::string& selector,
-                              const dkim::PrivateKey& key) {
+                              const crypto::PrivateKey& key) {
   store::DomainKeyRow row;
   row.selector = selector;
   row.public_key = key.PublicKeyBase64();
@@ -77,7 +77,7 @@ TEST(SealedKeysTest, OpensARowWithTheKekItNamesAndChecksPublicKey) {
   auto opened = OpenDomainKey({k2, k1}, "shop.example", row);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(opened->key->PublicKeyBase64(), row.public_key);
-  dkim::KeyCache cache;
+  crypto::KeyCache cache;
   EXPECT_TRUE(OpenDomainKey({k1}, "shop.example", row, &cache).ok());
   EXPECT_EQ(cache.stats().misses, 1u);
 
@@ -112,7 +112,7 @@ TEST(SealedKeysTest, Tk1BlobsOpenOnlyBesideTheirOwnPublicKey) {
   while (!b64.empty() && (b64.back() == '\n' || b64.back() == '\r')) b64.pop_back();
   auto blob = crypto::Base64Decode(b64);
   ASSERT_TRUE(blob.ok());
-  auto legacy_key = dkim::PrivateKey::FromPem(ReadTestFile("rsa2048.pem"));
+  auto legacy_key = crypto::PrivateKey::FromPem(ReadTestFile("rsa2048.pem"));
   ASSERT_TRUE(legacy_key.ok());
   store::DomainKeyRow row;
   row.selector = "s1";

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "readiness/domain_check.h"
 #include "readiness/network_lookups.h"
 #include "readiness_testing.h"
@@ -27,11 +27,11 @@ const std::string kShop = "shop-" + std::to_string(getpid()) + ".test";
 const std::string kPlatform = "platform-" + std::to_string(getpid()) + ".test";
 const std::string kBounce = "bounce." + kPlatform;
 
-std::shared_ptr<const dkim::PrivateKey> LoadKey(const std::string& file) {
+std::shared_ptr<const crypto::PrivateKey> LoadKey(const std::string& file) {
   std::ifstream in(std::string(TAYORI_DKIM_TESTDATA) + "/" + file);
   std::stringstream ss;
   ss << in.rdbuf();
-  auto key = dkim::PrivateKey::FromPem(ss.str());
+  auto key = crypto::PrivateKey::FromPem(ss.str());
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   return *key;
 }
@@ -55,7 +55,7 @@ class DomainCheckPdnsTest : public ::testing::Test {
     facts_.from_domain = kShop;
     facts_.selectors = {{"s1", SelectorRole::kActive, key_->PublicKeyBase64(), ""}};
     facts_.envelope_domain = kBounce;
-    facts_.relays = {{"main", "127.0.0.1", 1, RelayTls::kStartTls, "", {ip0_}}};
+    facts_.relays = {{"main", "127.0.0.1", 1, TlsMode::kStartTls, "", {ip0_}}};
     facts_.inbound_mx_hosts = {"mx." + kPlatform};
   }
   void TearDown() override {
@@ -101,7 +101,7 @@ class DomainCheckPdnsTest : public ::testing::Test {
   }
 
   tayori::testing::Pdns pdns_;
-  std::shared_ptr<const dkim::PrivateKey> key_;
+  std::shared_ptr<const crypto::PrivateKey> key_;
   std::string ip0_;
   DomainFacts facts_;
   std::vector<std::string> reverse_zones_;

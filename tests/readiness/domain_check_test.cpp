@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dkim/key.h"
+#include "crypto/key.h"
 #include "fake_lookups.h"
 
 namespace tayori::readiness {
@@ -15,11 +15,11 @@ namespace {
 
 using testing::FakeLookups;
 
-std::shared_ptr<const dkim::PrivateKey> LoadKey(const std::string& file) {
+std::shared_ptr<const crypto::PrivateKey> LoadKey(const std::string& file) {
   std::ifstream in(std::string(TAYORI_DKIM_TESTDATA) + "/" + file);
   std::stringstream ss;
   ss << in.rdbuf();
-  auto key = dkim::PrivateKey::FromPem(ss.str());
+  auto key = crypto::PrivateKey::FromPem(ss.str());
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   return *key;
 }
@@ -31,7 +31,7 @@ class DomainCheckTest : public ::testing::Test {
     facts_.from_domain = "shop.example";
     facts_.selectors = {{"s1", SelectorRole::kActive, key_->PublicKeyBase64(), ""}};
     facts_.envelope_domain = "bounce.platform.example";
-    facts_.relays = {{"main", "relay.example.net", 587, RelayTls::kStartTls, "", {"192.0.2.10"}}};
+    facts_.relays = {{"main", "relay.example.net", 587, TlsMode::kStartTls, "", {"192.0.2.10"}}};
     facts_.unsubscribe_base_url = "https://u.platform.example/u/";
     facts_.unsubscribe_test_token = "k1.TEST";
     facts_.inbound_mx_hosts = {"mx.platform.example"};
@@ -54,7 +54,7 @@ class DomainCheckTest : public ::testing::Test {
   std::string FoundOf(CheckId id, Lang lang = Lang::kEn) { return One(Run(), id).found.Render(lang); }
   std::string FixOf(CheckId id, Lang lang = Lang::kEn) { return One(Run(), id).what_to_do.Render(lang); }
 
-  std::shared_ptr<const dkim::PrivateKey> key_;
+  std::shared_ptr<const crypto::PrivateKey> key_;
   DomainFacts facts_;
   FakeLookups dns_;
 };
@@ -369,11 +369,11 @@ TEST_F(DomainCheckTest, RelayTlsOutcomes) {
     EXPECT_NE(tls.found.Render(Lang::kEn).find(c.phrase), std::string::npos) << tls.found.Render(Lang::kEn);
     EXPECT_FALSE(tls.what_to_do.empty());
   }
-  facts_.relays[0].tls = RelayTls::kNone;
+  facts_.relays[0].tls = TlsMode::kNone;
   size_t probes = dns_.tls_targets.size();
   EXPECT_EQ(StateOf(CheckId::kRelayTls), State::kFail);
   EXPECT_EQ(dns_.tls_targets.size(), probes);  // not probed
-  facts_.relays[0].tls = RelayTls::kImplicit;
+  facts_.relays[0].tls = TlsMode::kImplicit;
   dns_.tls_result = ProbeResult{ProbeResult::Outcome::kOk, 0, "", ""};
   EXPECT_EQ(StateOf(CheckId::kRelayTls), State::kPass);
   EXPECT_TRUE(dns_.tls_targets.back().implicit_tls);

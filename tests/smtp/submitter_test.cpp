@@ -19,7 +19,7 @@ config::Relay RelayAt(const std::string& name, int port, int weight = 1) {
   r.name = name;
   r.host = "127.0.0.1";
   r.port = port;
-  r.tls = config::TlsMode::kNone;
+  r.tls = TlsMode::kNone;
   r.weight = weight;
   r.max_connections = 2;
   r.connect_timeout_s = 3;
@@ -157,7 +157,7 @@ class TlsRelayTest : public ::testing::Test {
   }
   config::Relay Relay() {
     config::Relay r = RelayAt("tls", relay_->port());
-    r.tls = config::TlsMode::kStartTls;
+    r.tls = TlsMode::kStartTls;
     return r;
   }
   std::filesystem::path dir_;

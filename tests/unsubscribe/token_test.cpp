@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::unsubscribe {
 namespace {

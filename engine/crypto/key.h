@@ -17,7 +17,7 @@
 struct evp_pkey_st;
 struct evp_pkey_ctx_st;
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 
 enum class KeyType { kRsa, kEd25519 };
 
@@ -61,7 +61,7 @@ class PrivateKey {
   // "v=DKIM1; k=rsa; p=<base64>" or "v=DKIM1; k=ed25519; p=<base64>".
   std::string DnsTxtValue() const;
 
-  // For the dkim module's signing code; never null.
+  // For crypto/'s digest signatures; never null.
   evp_pkey_st* pkey() const { return pkey_; }
 
   // RSA only: an EVP_PKEY_CTX already set up for PKCS#1 v1.5 / SHA-256
@@ -111,4 +111,4 @@ class PublicKey {
 // is one empty string.
 std::vector<std::string> SplitTxtValue(std::string_view value, size_t max = kTxtStringMax);
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto

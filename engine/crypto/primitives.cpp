@@ -1,4 +1,4 @@
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

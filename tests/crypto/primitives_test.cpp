@@ -1,4 +1,6 @@
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
+
+#include "crypto/sha256_stream.h"
 
 #include <gtest/gtest.h>
 
@@ -38,6 +40,17 @@ TEST(CryptoTest, Sha256AndHmacMatchKnownVectors) {
   // RFC 4231 test case 2.
   EXPECT_EQ(HexEncode(AsBytes(HmacSha256("Jefe", "what do ya want for nothing?"))),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(CryptoTest, Sha256StreamInPiecesEqualsTheWholeAndResets) {
+  Sha256Stream stream;
+  stream.Write("The quick brown ");
+  stream.Write("");
+  stream.Write("fox jumps over the lazy dog");
+  EXPECT_EQ(stream.Finish(), Sha256("The quick brown fox jumps over the lazy dog"));
+  stream.Reset();
+  EXPECT_EQ(HexEncode(AsBytes(stream.Finish())),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");  // SHA-256 of nothing
 }
 
 TEST(CryptoTest, ConstantTimeEqual) {

@@ -1,7 +1,7 @@
-// The OpenSSL primitives other modules need: hashing, HMAC, randomness and
-// base64. They live in the dkim module because it is the only module that
-// includes OpenSSL; everything here is thread-safe and pure
-// apart from RandomBytes.
+// The primitives other modules need: SHA-256, HMAC, randomness, base64 and
+// hex. crypto/ is the only module that includes OpenSSL (the rest of it:
+// sealing, keys, digest signatures); everything here is thread-safe and
+// pure apart from RandomBytes.
 #pragma once
 
 #include <array>

@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "dkim/crypto.h"
-#include "dkim/key.h"
+#include "crypto/primitives.h"
+#include "crypto/key.h"
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 
 // Thread-safe (the key is only read). Errors are kInternal (OpenSSL failed).
 Result<std::string> SignDigest(const PrivateKey& key, const crypto::Sha256Digest& digest);
@@ -19,4 +19,4 @@ Result<std::string> SignDigest(const PrivateKey& key, const crypto::Sha256Digest
 // True when `signature` is valid for `digest` under `key`.
 bool VerifyDigest(const PublicKey& key, const crypto::Sha256Digest& digest, std::string_view signature);
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto

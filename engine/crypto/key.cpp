@@ -1,4 +1,4 @@
-#include "dkim/key.h"
+#include "crypto/key.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -7,10 +7,10 @@
 
 #include <cstdlib>
 
-#include "dkim/crypto.h"
-#include "dkim/openssl_util.h"
+#include "crypto/primitives.h"
+#include "crypto/openssl_util.h"
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 namespace {
 
 using internal::BioPtr;
@@ -171,4 +171,4 @@ std::vector<std::string> SplitTxtValue(std::string_view value, size_t max) {
   return out;
 }
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto

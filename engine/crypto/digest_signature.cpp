@@ -1,12 +1,12 @@
-#include "dkim/digest_signature.h"
+#include "crypto/digest_signature.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "dkim/openssl_util.h"
+#include "crypto/openssl_util.h"
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 namespace {
 
 using internal::MdCtxPtr;
@@ -67,4 +67,4 @@ bool VerifyDigest(const PublicKey& key, const crypto::Sha256Digest& digest, std:
   return ok;
 }
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto

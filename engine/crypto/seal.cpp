@@ -1,4 +1,4 @@
-#include "dkim/seal.h"
+#include "crypto/seal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -6,7 +6,7 @@
 #include <cctype>
 #include <memory>
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
 namespace tayori::crypto {
 namespace {

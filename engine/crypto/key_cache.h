@@ -20,9 +20,9 @@
 #include <unordered_map>
 
 #include "base/status.h"
-#include "dkim/key.h"
+#include "crypto/key.h"
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 
 class KeyCache {
  public:
@@ -57,4 +57,4 @@ class KeyCache {
   Stats stats_;
 };
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto

@@ -1,6 +1,6 @@
-// Internal to engine/dkim: RAII owners for OpenSSL objects and the one place
+// Internal to engine/crypto: RAII owners for OpenSSL objects and the one place
 // that turns OpenSSL's error queue into a Status. Not installed as part of the
-// module's public API; only dkim/*.cpp include it.
+// module's public API; only crypto/*.cpp include it.
 #pragma once
 
 #include <openssl/bio.h>
@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 
-namespace tayori::dkim::internal {
+namespace tayori::crypto::internal {
 
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -38,4 +38,4 @@ std::string OpenSslError(const char* what);
 // implicit fetch (a locked lookup) on every EVP_DigestInit with EVP_sha256().
 const EVP_MD* Sha256Md();
 
-}  // namespace tayori::dkim::internal
+}  // namespace tayori::crypto::internal

@@ -1,10 +1,10 @@
-#include "dkim/openssl_util.h"
+#include "crypto/openssl_util.h"
 
 #include <openssl/err.h>
 
 #include <cstdlib>
 
-namespace tayori::dkim::internal {
+namespace tayori::crypto::internal {
 
 std::string OpenSslError(const char* what) {
   std::string out = what;
@@ -30,4 +30,4 @@ const EVP_MD* Sha256Md() {
   return md;
 }
 
-}  // namespace tayori::dkim::internal
+}  // namespace tayori::crypto::internal

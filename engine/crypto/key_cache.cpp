@@ -1,8 +1,8 @@
-#include "dkim/key_cache.h"
+#include "crypto/key_cache.h"
 
-#include "dkim/crypto.h"
+#include "crypto/primitives.h"
 
-namespace tayori::dkim {
+namespace tayori::crypto {
 
 KeyCache::KeyCache(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
@@ -50,4 +50,4 @@ KeyCache::Stats KeyCache::stats() const {
   return s;
 }
 
-}  // namespace tayori::dkim
+}  // namespace tayori::crypto
