@@ -296,9 +296,14 @@ command_timeout_s = 10
         accepted = self.states(cid)
         self.assertIn(accepted, ({"sent": 7}, {"sent": 6, "bounced": 1}, {"sent": 5, "bounced": 2}),
                       "the relay accepted every message")
-        self.wait_for(lambda: self.state_of("lost0@gone.example") == "bounced" and
-                      self.state_of("lost1@gone.example") == "bounced", 90,
-                      "Postfix's DSNs to reach tayori inbound: " + self.inbound_log()[-2000:])
+        def maillog():
+            path = os.path.join(postfix_dir, "maillog")
+            return open(path, errors="replace").read()[-4000:] if os.path.exists(path) else "(no maillog)"
+        try:
+            self.wait_for(lambda: self.state_of("lost0@gone.example") == "bounced" and
+                          self.state_of("lost1@gone.example") == "bounced", 90, "Postfix's DSNs to reach tayori inbound")
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n-- inbound log:\n{self.inbound_log()[-2000:]}\n-- Postfix maillog:\n{maillog()}")
         self.assertEqual(self.states(cid), {"sent": 5, "bounced": 2})
         self.assertEqual(self.suppressed("lost0@gone.example"), [["delta", "bounce"]])
         self.assertEqual(self.suppressed("lost1@gone.example"), [["delta", "bounce"]])
