@@ -1,0 +1,472 @@
+// Internal to daemon/: the engine's state (Engine::Impl) and the helpers
+// its files share. engine.cpp wires, starts and stops it; the other
+// engine_*.cpp files hold one concern each (polling and leasing, dispatch
+// through the pipeline, write-back and drain, metrics, reload). Nothing
+// outside daemon/engine*.cpp includes this header.
+#pragma once
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+#include <atomic>
+#include <deque>
+#include <map>
+#include <queue>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include "daemon/http_service.h"
+#include "daemon/domain_readiness.h"
+#include "daemon/inbound_service.h"
+#include "keys/lifecycle.h"
+#include "daemon/message_factory.h"
+#include "daemon/outcome.h"
+#include "daemon/reload.h"
+#include "daemon/service_notify.h"
+#include "daemon/worker_pool.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/utf8_text.h"
+#include "loop/loop.h"
+#include "dns/provider.h"
+#include "dns/resolver.h"
+#include "mime/idn.h"
+#include "net/transfers.h"
+#include "ratelimit/fair_queue.h"
+#include "ratelimit/shaper.h"
+#include "render/random_source.h"
+#include "scheduler/retry_policy.h"
+#include "scheduler/suppression_cache.h"
+#include "smtp/submitter.h"
+#include "store/campaigns.h"
+#include "store/db_worker.h"
+#include "store/deliveries.h"
+#include "store/feedback_rates.h"
+#include "store/instances.h"
+#include "store/privileges.h"
+#include "store/keys.h"
+#include "store/suppressions.h"
+#include "daemon/engine.h"
+
+namespace tayori::daemon {
+
+
+using namespace std::chrono_literals;
+
+constexpr int kExpandChunk = 5000;
+constexpr size_t kFlushBatch = 500;
+constexpr auto kFlushInterval = 100ms;
+constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back to the database
+// Rows per write-back transaction: larger batches catch up faster after a
+// slow write; the MEMORY batch table and one multi-row INSERT stay small.
+constexpr size_t kMaxWriteBatch = 2000;
+constexpr size_t kLeaseCampaigns = 200;  // campaigns asked in one lease statement
+constexpr auto kWarmUpPollInterval = std::chrono::milliseconds(100);
+constexpr size_t kClaimsPerPoll = 200;   // due campaigns claimed (and expansions taken) per poll
+// A failed outcome write is tried again after 1 s, doubling to this cap.
+constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
+// How often the engine checks its sending shops' feedback rates.
+constexpr auto kGuardInterval = std::chrono::seconds(30);
+// How long the last write at shutdown may take before the process exits anyway.
+constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
+
+// A leased delivery on its way through the pipeline.
+struct Item {
+  store::LeasedDelivery delivery;
+  uint64_t tenant_id = 0;
+  std::string shaping_key;
+};
+
+// A rendered and signed message waiting for a relay slot.
+struct Ready {
+  std::shared_ptr<Item> item;
+  std::shared_ptr<const PreparedCampaign> campaign;
+  BuiltMessage built;
+};
+
+struct Parked {
+  SteadyTime ready_at;
+  std::shared_ptr<Item> item;
+  bool operator>(const Parked& o) const { return ready_at > o.ready_at; }
+};
+
+enum class CampaignStatus { kLoading, kReady, kBlocked };
+
+struct CampaignEntry {
+  CampaignStatus status = CampaignStatus::kLoading;
+  std::shared_ptr<const PreparedCampaign> prepared;
+  uint64_t tenant_id = 0;
+  uint64_t list_id = 0;
+  uint64_t sender_domain_id = 0;
+  size_t in_memory = 0;  // items queued, parked or in flight
+  bool seen = true;      // still 'sending' at the last poll
+  std::string key_version;  // store::SigningKeyVersions of its domain when prepared
+};
+
+inline std::string DefaultInstanceName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+
+
+struct Engine::Impl {
+  // The configuration in force: replaced whole by a reload (SIGHUP), never
+  // changed in place. Every configuration that was ever in force stays
+  // alive (configs_in_force), because services built at start and jobs on
+  // worker threads keep referring to the one they were given.
+  std::shared_ptr<const config::Config> cfg_now;
+  std::vector<std::shared_ptr<const config::Config>> configs_in_force;
+  const config::Config& config() const { return *cfg_now; }
+  EngineOptions options;
+  const Clock& clock = SystemClock::Instance();
+  std::shared_ptr<const FactorySecrets> secrets;  // replaced whole by a reload, like cfg_now
+  std::string db_password;
+
+  loop::Loop loop;
+  std::unique_ptr<store::DbWorker> db_read;    // polls, leases, loads
+  std::unique_ptr<store::DbWorker> db_expand;  // recipient expansion (long jobs)
+  std::unique_ptr<store::DbWorker> db_write;   // outcome write-back
+  std::unique_ptr<store::DbWorker> db_dkim;   // key lifecycle (key generation is slow)
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<smtp::Submitter> submitter;
+  std::unique_ptr<HttpService> http;
+  std::unique_ptr<net::Transfers> dns_transfers;
+  std::unique_ptr<dns::Provider> dns_provider;
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<keys::KeyLifecycle> lifecycle;
+  // inbound.start_in_run: the bounce and complaint listener on this loop,
+  // with a database connection of its own.
+  std::vector<std::unique_ptr<store::DbWorker>> db_inbound;
+  std::unique_ptr<InboundService> inbound;
+  // readiness.interval_s: every sender domain re-checked against the sender
+  // rules; a domain failing a mandatory check has its campaigns paused.
+  std::unique_ptr<ReadinessService> readiness;
+  std::unique_ptr<ServiceNotifier> notifier;  // systemd: READY, STOPPING, WATCHDOG
+  std::unique_ptr<loop::Timer> lifecycle_timer;
+  std::unique_ptr<loop::Timer> poll_timer, flush_timer, park_timer, drain_timer, progress_timer;
+  std::unique_ptr<loop::SignalWatcher> sigterm, sigint, sighup;
+  // Reload (SIGHUP): submitters replaced by one for new [[relays]] finish
+  // what they hold before they are dropped; a DNS change waits for the key
+  // lifecycle's pass in progress; secrets stay alive like configurations.
+  std::vector<std::unique_ptr<smtp::Submitter>> retired_submitters;
+  std::vector<std::shared_ptr<const FactorySecrets>> secrets_in_force;
+  bool dns_swap_pending = false;
+  std::unique_ptr<dns::Provider> pending_provider;
+  std::unique_ptr<dns::Resolver> pending_resolver;
+  int live_instances = 1;
+  uint64_t reloads_total = 0, reload_failures_total = 0;
+
+  ratelimit::Shaper shaper;
+  scheduler::RetryPolicy retry;
+  crypto::KeyCache key_cache;
+  ratelimit::FairQueue<std::shared_ptr<Item>> queue;
+  std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
+  // Items whose destination had every connection slot taken, by shaping
+  // key, in arrival order: woken (moved to `woken`) as that destination's
+  // messages finish, never by a timer.
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Item>>> slot_waiters;
+  size_t slot_waiting = 0;
+  std::deque<std::shared_ptr<Item>> woken;  // tried again before the fair queue
+  std::map<uint64_t, CampaignEntry> campaigns;
+  scheduler::SuppressionCache suppressed;
+  // When the lease job in progress was asked for (suppressions visible
+  // before then are in the database for every delivery it leases).
+  SteadyTime lease_asked_at{};
+  SteadyTime idle_destinations_checked_at{};
+  SteadyTime guards_checked_at{};
+  uint64_t suppression_cursor = 0;
+  std::set<uint64_t> expanding;
+  // Outcomes not yet committed, in the order they were recorded. A write
+  // that fails puts its batch back at the front: an outcome is never
+  // dropped, since a dropped one would let its delivery be sent again.
+  std::deque<store::DeliveryOutcome> outcomes;
+  // Every lease this engine holds, from the lease until its outcome is
+  // committed, with when it was taken or last renewed: only these are
+  // renewed (a lease it lost track of is released, see the poll).
+  struct Held {
+    SteadyTime leased_at;
+    SteadyTime renewed_at;
+  };
+  std::unordered_map<uint64_t, Held> leases_held;
+  // Items being rendered and signed: a drain deadline gives them back.
+  std::unordered_map<uint64_t, std::shared_ptr<Item>> building_items;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  size_t building = 0;      // render+sign jobs on workers
+  std::deque<Ready> ready;  // signed, waiting for a relay slot
+  size_t submitting = 0;    // messages with the relays
+  size_t writes_pending = 0;
+  // Outcome writes that failed (not a transient error the DbWorker retries
+  // by itself): retried with backoff; no new work is leased meanwhile.
+  int write_failures = 0;           // consecutive
+  uint64_t write_failures_total = 0;
+  SteadyTime write_alert_at{};
+  std::string write_error;
+  std::unique_ptr<loop::Timer> write_retry_timer;
+  bool write_retry_armed = false;
+  int poll_failures = 0;  // consecutive
+  SteadyTime poll_failure_logged_at{};
+  bool finishing = false;
+  double write_seconds_total = 0;
+  // Since when the database has answered every housekeeping poll without a
+  // gap: only after a full heartbeat window of it may this instance judge
+  // another one dead and take its leases (after an outage every instance
+  // first needs the chance to beat and renew).
+  SteadyTime connected_since{};
+  store::InstanceIdentity self;
+  bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
+  int exit_code = 0;
+  int polls = 0;
+  int heartbeats = 0;  // completed housekeeping polls; leasing starts after three
+  int idle_polls = 0;
+  uint64_t sent_total = 0, outcomes_total = 0;
+  SteadyTime started_at{};
+  uint64_t lease_cursor = 0;  // the last campaign the previous lease asked for
+  size_t campaigns_asked_empty = 0;  // campaigns asked since a lease last found work
+  // Metrics (loop thread only, except build_ns which workers add to).
+  std::map<std::string, uint64_t> outcomes_by_state;
+  std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
+  metrics::Histogram sign_hist{metrics::Histogram::LatencyBounds()};  // observed on worker threads
+  metrics::Histogram write_hist{metrics::Histogram::LatencyBounds()};
+  std::map<std::string, std::unique_ptr<metrics::Histogram>> relay_hist;  // by relay name (configured, bounded)
+  struct ShopCounts {
+    std::string slug;
+    uint64_t total = 0;
+    std::map<std::string, uint64_t> by_outcome;
+  };
+  std::unordered_map<uint64_t, ShopCounts> shop_counts;  // by tenant id; only when admin.shop_series > 0
+  uint64_t rate_waits = 0;
+  std::set<uint64_t> paused_domains;
+  std::atomic<uint64_t> build_ns{0}, built_messages{0};
+  uint64_t sent_at_last_progress = 0;
+
+  Impl(const config::Config& c, EngineOptions o)
+      : cfg_now(std::make_shared<const config::Config>(c)),
+        configs_in_force{cfg_now},
+        options(std::move(o)),
+        shaper(c.rate_limits, SystemClock::Instance().Steady()),
+        retry(c.retry) {}
+
+  // Two windows, so that neither stage waits for the other: the relays get
+  // two messages per connection (one being transferred, the next ready), and
+  // signing runs a few messages per worker ahead of them. With one shared
+  // window the workers sat idle while every slot waited on SMTP round trips
+  // (the engine benchmark showed 15% idle CPU on a saturated machine).
+  // submit_window follows the relays' connections, also after a reload.
+  size_t submit_window = 0;
+  size_t build_window = 0;
+  size_t in_flight() const { return building + ready.size() + submitting; }
+  size_t in_memory() const { return queue.size() + parked.size() + slot_waiting + woken.size() + in_flight(); }
+  int lease_s() const { return config().engine.lease_s; }
+  // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
+  // polls; an instance is alive while it beat within three of those (and
+  // never less than 10 s, so a busy loop is not mistaken for a dead one).
+  static constexpr int kHousekeepingPolls = 5;
+  int alive_window_s() const {
+    return std::max(10, (3 * kHousekeepingPolls * config().engine.poll_interval_ms + 999) / 1000);
+  }
+  std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(config().engine.poll_interval_ms); }
+  bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
+
+  // ---- start / stop -----------------------------------------------------------
+
+  Status Start();
+  void Stop();
+  void Progress();
+
+  // ---- polling: campaigns, suppressions, leases ---------------------------------
+
+  struct PollResult {
+    std::vector<uint64_t> to_expand;
+    std::vector<uint64_t> sending;
+    bool due_or_sending = false;
+    std::vector<store::SuppressionRow> suppressions;
+    int live_instances = 1;
+    int rank = 0;  // this instance's place among them, by name
+    std::vector<uint64_t> finished;
+    std::vector<store::CampaignState> known_states;  // of campaigns we hold
+    std::map<uint64_t, std::string> key_versions;    // of the domains we send for
+    store::TakeOver taken_over;
+    int forgotten = 0;      // own leases we had lost track of, released
+    bool was_away = false;  // the database (or this process) was away: everything was renewed
+    bool name_lost = false;
+    std::string name_lost_reason;
+    SteadyTime submitted_at{};
+  };
+
+  void Poll();
+
+  // Memory stays bounded in a daemon that runs for months: suppressions
+  // every held lease already saw in the database, and destinations idle for
+  // rate_limits.destination_idle_s, are forgotten.
+  void ForgetWhatNoLeaseNeeds();
+
+  // A shop whose complaint or hard-bounce rate went over its limit (hard
+  // bounces at the relay, or reported by `tayori inbound`) stops sending:
+  // its campaigns are paused with the reason; the next poll drops them.
+  void CheckFeedbackGuards();
+
+  // Leases held for a third of their term get renewed (a throttled
+  // destination, a long queue, an outcome waiting to be written); the rest
+  // are fresh.
+  std::vector<uint64_t> LeasesToRenew();
+  void ApplyPoll(const PollResult& r, bool housekeeping, bool drain);
+  void Expand(uint64_t id);
+
+  // Loads and prepares a campaign; with `reload`, a ready campaign keeps
+  // sending with what it has until the new preparation replaces it.
+  void Load(uint64_t id, bool reload = false);
+  void OnPrepared(uint64_t id, const Result<std::shared_ptr<const PreparedCampaign>>& result);
+
+  // The campaign cannot send as it is: record why and pause it, so an
+  // operator sees the reason in `tayori campaign status`. What we hold of it
+  // goes back unstarted.
+  void BlockCampaign(uint64_t id, CampaignEntry& e, const std::string& reason);
+  void LeaseMore();
+  void Enqueue(store::LeasedDelivery d, SteadyTime asked);
+
+  // Drops a campaign's queued and parked items: released unstarted (paused)
+  // or cancelled. Items already with a worker or relay finish normally.
+  void Deactivate(uint64_t id, CampaignEntry& e, bool cancelled = false);
+
+  // Gives a leased delivery back untouched.
+  void Release(const Item& item, SysTime when = SysTime{});
+
+  // The lease stays held (and renewed) until the outcome is committed.
+  void Record(const Item& item, store::DeliveryOutcome o);
+
+  // ---- dispatch -----------------------------------------------------------------
+
+  bool Suppressed(const Item& item, uint64_t list_id) const;
+  void Pump();
+
+  // A message of `key` finished or was given up: as many of the items
+  // waiting for one of its slots as there are free slots go to the front.
+  void WakeSlotWaiters(const std::string& key);
+
+  // Every item waiting for a slot or woken, taken out (drain, deactivation).
+  std::vector<std::shared_ptr<Item>> TakeWaiting(const std::function<bool(const Item&)>& which);
+
+  // Wakes Pump() when the next parked item is due, or after `at_most`.
+  void ArmParkTimer(std::chrono::milliseconds at_most = std::chrono::milliseconds::max());
+  void Build(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign);
+
+  void OnBuilt(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign,
+               Result<BuiltMessage>& built) {
+    --building;
+    if (building_items.erase(item->delivery.id) == 0) {
+      // Given back at the drain deadline while it was being built.
+      shaper.Abandon(item->shaping_key);
+      WakeSlotWaiters(item->shaping_key);
+      if (draining) MaybeFinishDrain();
+      return;
+    }
+    if (!built.ok()) {
+      // This recipient's data cannot make a valid message (bad address,
+      // header injection attempt): fail it with the reason, never send it.
+      shaper.Abandon(item->shaping_key);
+      WakeSlotWaiters(item->shaping_key);
+      store::DeliveryOutcome o;
+      o.delivery_id = item->delivery.id;
+      o.campaign_id = item->delivery.campaign_id;
+      o.state = "failed";
+      o.reply = "not sent: " + built.status().message();
+      log::Warn("engine", "delivery rejected before sending",
+                {{"delivery", std::to_string(item->delivery.id)}, {"reason", built.status().message()}});
+      Record(*item, std::move(o));
+      Pump();
+      return;
+    }
+    ready.push_back(Ready{std::move(item), std::move(campaign), std::move(*built)});
+    SubmitReady();
+    Pump();
+  }
+
+  void SubmitReady();
+
+  void OnSubmitted(const Item& item, const PreparedCampaign& campaign, const std::string& message_id,
+                   const smtp::SubmitResult& r) {
+    --submitting;
+    shaper.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
+    WakeSlotWaiters(item.shaping_key);
+    ++replies_by_code[{r.relay, r.reply.code}];
+    DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
+    double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    store::DeliveryOutcome o = OutcomeFor(ctx, r, retry, clock.Now(), u);
+    if (o.suppress_address)
+      suppressed.AddPending(campaign.row.tenant_id, item.delivery.email);
+    if (o.pause_sender_domain) PauseDomainLocally(campaign.row.sender_domain_id, r.reply.ToString());
+    if (r.classification.outcome == smtp::Outcome::kDelivered && sent_total == 0)
+      // How long a restart keeps due mail waiting: the first acceptance
+      // after start (polls, claim, expansion, lease, build, submission).
+      log::Info("engine", "first message accepted by a relay",
+                {{"after_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 clock.Steady() - started_at).count())}});
+    if (r.classification.outcome != smtp::Outcome::kDelivered)
+      log::Info("relay", std::string("delivery ") + std::string(smtp::OutcomeName(r.classification.outcome)),
+                {{"delivery", std::to_string(item.delivery.id)}, {"relay", r.relay}, {"reply", o.reply}});
+    Record(item, std::move(o));
+    SubmitReady();
+    if (draining) MaybeFinishDrain();
+    else Pump();
+  }
+
+  // An authentication failure: every further message of this author domain
+  // would fail too. Stop its campaigns here at once; the write-back pauses the
+  // domain and its campaigns in the database and records the alert.
+  void PauseDomainLocally(uint64_t domain_id, const std::string& reply);
+
+  // ---- metrics (Prometheus text exposition) ---------------------------------------
+
+  std::string MetricsText() const;
+
+  // admin.shop_series: the N shops with the most outcomes recorded here, so a
+  // platform of thousands of shops stays a bounded scrape (0: none).
+  void ShopSeries(metrics::Writer& w) const;
+
+  // ---- reload (SIGHUP) -------------------------------------------------------------
+
+  // Reads the configuration file again and applies what may change while
+  // running (daemon/reload.h). Whatever can fail is tried first, so a
+  // refused reload changes nothing; the work in hand is neither dropped
+  // nor repeated: queued and in-flight deliveries keep their leases, and
+  // only limits, relays, keys and resolvers change under them.
+  void Reload();
+  Status TryReload();
+
+  // The key lifecycle publishes through the new DNS provider and resolver
+  // from its next pass; called only between passes.
+  void SwapDns();
+
+  // Not ready while draining, while the database is unreachable, or while
+  // outcome writes fail (the engine then sends nothing new): "" when ready,
+  // else what /readyz says.
+  std::string NotReady() const;
+
+  // ---- write-back ---------------------------------------------------------------
+
+  // One write at a time, oldest outcomes first; a write that fails keeps its
+  // outcomes (and their leases) and is tried again after a backoff.
+  void Flush();
+  void OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started);
+  void OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st);
+
+  // ---- drain --------------------------------------------------------------------
+
+  void BeginDrain(const char* why);
+  void MaybeFinishDrain();
+
+  // The last write: what is unstarted goes back to 'queued', every outcome
+  // still waiting is written, and the instance is marked stopped. A message
+  // still with a relay keeps its lease: it may be delivered yet, so it is
+  // taken over only once that lease expires (the documented duplicate bound),
+  // never released at once for another instance to send right away.
+  void Finish();
+};
+
+}  // namespace tayori::daemon

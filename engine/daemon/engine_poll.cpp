@@ -1,0 +1,518 @@
+// The engine's polling: housekeeping, claims, expansion, campaign loading, leasing.
+#include "daemon/engine_impl.h"
+
+namespace tayori::daemon {
+
+void Engine::Impl::Poll() {
+  if (poll_busy || stopped || finishing) return;
+  ++polls;
+  // The first three polls all heartbeat: instances started together see
+  // each other before any of them leases work (global rate share).
+  bool housekeeping = polls <= 3 || polls % kHousekeepingPolls == 1;
+  // While draining only the housekeeping runs: alive, and renewing what
+  // is still in flight.
+  bool drain = draining;
+  if (drain && !housekeeping) return;
+  poll_busy = true;
+  auto r = std::make_shared<PollResult>();
+  r->submitted_at = clock.Steady();
+  std::vector<uint64_t> idle_campaigns, known, domains;
+  for (auto& [id, e] : campaigns) known.push_back(id);
+  for (auto& [id, e] : campaigns) {
+    if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
+    if (e.status == CampaignStatus::kReady) domains.push_back(e.sender_domain_id);
+  }
+  std::string instance = options.instance;
+  store::InstanceIdentity who = self;
+  int lease = lease_s();
+  int alive_window = alive_window_s();
+  std::vector<uint64_t> renew;
+  auto held = std::make_shared<std::vector<uint64_t>>();
+  if (housekeeping) {
+    renew = LeasesToRenew();
+    held->reserve(leases_held.size());
+    for (const auto& [id, h] : leases_held) held->push_back(id);
+    std::sort(held->begin(), held->end());
+  }
+  SteadyTime now = clock.Steady();
+  bool may_take_over = now - connected_since >= std::chrono::seconds(alive_window);
+  // A housekeeping gap longer than this means we (or the database) were away.
+  double away_after_s = 3.0 * kHousekeepingPolls * config().engine.poll_interval_ms / 1000.0 + 1.0;
+  const Clock* steady = &clock;
+  uint64_t cursor = suppression_cursor;
+  int room = static_cast<int>(std::min<size_t>(
+      kClaimsPerPoll, campaigns.size() >= static_cast<size_t>(config().engine.max_campaigns)
+                          ? 0 : static_cast<size_t>(config().engine.max_campaigns) - campaigns.size()));
+  db_read->Submit(
+      [=](store::Connection& db) -> Status {
+        // Housekeeping first, so a campaign finished here is not also listed
+        // as sending below.
+        if (housekeeping) {
+          SteadyTime t0 = steady->Steady();
+          auto beat = store::Heartbeat(db, who, drain ? "draining" : "running", alive_window);
+          if (!beat.ok()) {
+            if (beat.status().error_class() == ErrorClass::kPermanent) {
+              r->name_lost = true;
+              r->name_lost_reason = beat.status().message();
+              return Status::Ok();
+            }
+            return beat.status();
+          }
+          r->live_instances = beat->live_instances;
+          r->rank = beat->rank;
+          // Away: this job waited (a retry after a lost connection, a
+          // frozen server) or our previous beat is old. Then every lease
+          // we hold may be close to expiry: renew them all before anything
+          // else, and judge nobody dead this round.
+          r->was_away = steady->Steady() - now > std::chrono::seconds(1) ||
+                        steady->Steady() - t0 > std::chrono::seconds(1) || beat->gap_s > away_after_s;
+          TAYORI_RETURN_IF_ERROR(store::RenewLeases(db, instance, lease, r->was_away ? *held : renew));
+          if (drain) return Status::Ok();
+          TAYORI_ASSIGN_OR_RETURN(r->forgotten, store::ReleaseForgottenLeases(db, instance, *held));
+          if (may_take_over && !r->was_away) {
+            TAYORI_ASSIGN_OR_RETURN(r->taken_over,
+                                    store::TakeOverExpiredLeases(db, instance, beat->beat_at, alive_window, 5000));
+          }
+        }
+        // Every poll, not only housekeeping ones: a finished campaign frees
+        // its place among engine.max_campaigns.
+        TAYORI_ASSIGN_OR_RETURN(r->finished, store::FinishCompletedCampaigns(db, idle_campaigns));
+        // Claimed only while there is room to hold them: a campaign
+        // another instance could send should not wait behind us.
+        if (room > 0) {
+          TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, room));
+          for (uint64_t id : claimed) log::Info("engine", "claimed campaign", {{"campaign", std::to_string(id)}});
+        }
+        TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, kClaimsPerPoll));
+        TAYORI_ASSIGN_OR_RETURN(store::SendingSet set, store::SendingCampaigns(db));
+        r->sending = std::move(set.sending);
+        r->due_or_sending = !r->sending.empty() || set.any_due;
+        TAYORI_ASSIGN_OR_RETURN(r->known_states, store::CampaignStates(db, known));
+        TAYORI_ASSIGN_OR_RETURN(r->key_versions, store::SigningKeyVersions(db, domains));
+        uint64_t from = cursor;
+        if (from == 0) {
+          // First poll: suppressions so far are applied by expansion and
+          // leasing; only those that arrive from now on need watching.
+          TAYORI_ASSIGN_OR_RETURN(uint64_t max_id, store::MaxSuppressionId(db));
+          r->suppressions.push_back(store::SuppressionRow{max_id, 0, "", 0, "", "", "", 0});
+        } else {
+          TAYORI_ASSIGN_OR_RETURN(r->suppressions, store::SuppressionsSince(db, from, 10000));
+        }
+        return Status::Ok();
+      },
+      [this, r, housekeeping, drain, renew](Status st) {
+        poll_busy = false;
+        if (r->name_lost) {
+          // Another process took our name: our leases are no longer ours,
+          // and writing anything under the name could touch its work.
+          log::Error("engine", "ALERT stopping at once: " + r->name_lost_reason);
+          exit_code = 1;
+          Stop();
+          return;
+        }
+        if (!st.ok()) {
+          // Once, then once a minute while it goes on (a read-only
+          // database fails every poll for as long as it lasts).
+          SteadyTime now = clock.Steady();
+          ++poll_failures;
+          if (poll_failures == 1 || now - poll_failure_logged_at >= std::chrono::seconds(60)) {
+            poll_failure_logged_at = now;
+            log::Warn("engine", "poll failed", {{"reason", st.message()}, {"failures", std::to_string(poll_failures)}});
+          }
+          // Those renewals may not have happened: due again next time.
+          for (uint64_t id : renew)
+            if (auto it = leases_held.find(id); it != leases_held.end()) it->second.renewed_at = SteadyTime{};
+          return;
+        }
+        if (poll_failures > 0) {
+          log::Info("engine", "polls succeed again", {{"failed_polls", std::to_string(poll_failures)}});
+          poll_failures = 0;
+        }
+        ApplyPoll(*r, housekeeping, drain);
+      });
+}
+
+void Engine::Impl::ForgetWhatNoLeaseNeeds() {
+  SteadyTime now = clock.Steady();
+  SteadyTime oldest = lease_busy ? lease_asked_at : now;
+  for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
+  size_t forgotten = suppressed.ForgetOlderThan(oldest);
+  if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config().rate_limits.destination_idle_s / 2))) {
+    idle_destinations_checked_at = now;
+    forgotten += shaper.ForgetIdle(std::chrono::seconds(config().rate_limits.destination_idle_s), now);
+  }
+  // glibc keeps freed memory for reuse; after forgetting a large set, give
+  // it back so RSS shows what the daemon actually holds.
+  if (forgotten >= 10000) malloc_trim(0);
+}
+
+void Engine::Impl::CheckFeedbackGuards() {
+  SteadyTime now = clock.Steady();
+  if (now - guards_checked_at < kGuardInterval) return;
+  guards_checked_at = now;
+  std::set<uint64_t> shops;
+  for (const auto& [id, e] : campaigns)
+    if (e.status == CampaignStatus::kReady) shops.insert(e.tenant_id);
+  if (shops.empty()) return;
+  store::GuardLimits limits{config().feedback.max_complaint_rate, config().feedback.max_hard_bounce_rate,
+                            static_cast<uint64_t>(config().feedback.min_volume)};
+  std::string actor = options.instance;
+  auto paused = std::make_shared<std::vector<std::pair<uint64_t, store::GuardVerdict>>>();
+  db_read->Submit(
+      [shops, limits, actor, paused](store::Connection& db) -> Status {
+        paused->clear();
+        for (uint64_t t : shops) {
+          TAYORI_ASSIGN_OR_RETURN(store::GuardVerdict v, store::EnforceFeedbackGuards(db, t, limits, actor));
+          if (v.paused > 0) paused->emplace_back(t, v);
+        }
+        return Status::Ok();
+      },
+      [paused](Status st) {
+        if (!st.ok()) log::Warn("engine", "checking feedback rates failed", {{"reason", st.message()}});
+        for (const auto& [t, v] : *paused)
+          log::Error("engine", "ALERT shop over a feedback limit: its campaigns are paused",
+                     {{"tenant", std::to_string(t)}, {"campaigns", std::to_string(v.paused)}, {"reason", v.reason}});
+      });
+}
+
+std::vector<uint64_t> Engine::Impl::LeasesToRenew() {
+  SteadyTime now = clock.Steady();
+  auto due = std::chrono::seconds(std::max(1, lease_s() / 3));
+  std::vector<uint64_t> ids;
+  for (auto& [id, held] : leases_held) {
+    if (now - held.renewed_at < due) continue;
+    ids.push_back(id);
+    held.renewed_at = now;
+  }
+  return ids;
+}
+
+void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain) {
+  if (drain) {
+    if (r.was_away) {
+      connected_since = clock.Steady();
+      for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+    }
+    return;
+  }
+  for (const auto& s : r.suppressions) {
+    suppression_cursor = std::max(suppression_cursor, s.id);
+    if (s.tenant_id) suppressed.Add(s.tenant_id, s.list_id, s.email, r.submitted_at);
+  }
+  if (housekeeping) {
+    // Ready once the database answered a whole poll (heartbeat included).
+    if (heartbeats == 0) notifier->Ready("instance " + options.instance + " polling");
+    if (++heartbeats == 3 && poll_interval() > kWarmUpPollInterval)
+      poll_timer->Start(poll_interval(), [this] { Poll(); }, poll_interval());
+    if (r.was_away) {
+      connected_since = clock.Steady();
+      // Every held lease was renewed just now.
+      for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+      log::Warn("engine", "database was away: renewed every lease held, taking no one's leases for a while",
+                {{"leases", std::to_string(leases_held.size())},
+                 {"wait_s", std::to_string(alive_window_s())}});
+    }
+    live_instances = std::max(1, r.live_instances);
+    shaper.SetGlobalShare(config().rate_limits.global_per_second / r.live_instances,
+                          config().rate_limits.global_burst / r.live_instances, clock.Steady());
+    // Each destination's limits are the platform's promise to that
+    // receiver: shared between the instances the same way.
+    shaper.SetInstanceShare(r.live_instances, r.rank, clock.Steady());
+    if (r.taken_over.requeued > 0 || r.taken_over.cancelled > 0)
+      log::Warn("engine", "took over expired leases of dead instances",
+                {{"requeued", std::to_string(r.taken_over.requeued)},
+                 {"cancelled", std::to_string(r.taken_over.cancelled)}});
+    if (r.forgotten > 0)
+      log::Warn("engine", "released own leases it had lost track of",
+                {{"deliveries", std::to_string(r.forgotten)}});
+    ForgetWhatNoLeaseNeeds();
+    CheckFeedbackGuards();
+  }
+  for (uint64_t id : r.finished) {
+    log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
+    campaigns.erase(id);
+  }
+  for (uint64_t id : r.to_expand) Expand(id);
+  // A signing key switched (a rotation step anywhere, a revoked key) or
+  // the domain changed state: re-prepare with what the database says now.
+  for (auto& [id, e] : campaigns) {
+    if (e.status != CampaignStatus::kReady) continue;
+    auto v = r.key_versions.find(e.sender_domain_id);
+    if (v == r.key_versions.end() || v->second == e.key_version) continue;
+    log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
+              {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}});
+    e.key_version = v->second;
+    Load(id, true);
+  }
+  std::set<uint64_t> sending(r.sending.begin(), r.sending.end());
+  for (auto& [id, e] : campaigns) e.seen = sending.contains(id);
+  // Up to engine.max_campaigns held (templates, keys, queues); the
+  // others wait their turn, oldest first, and are loaded as room frees.
+  for (uint64_t id : sending) {
+    if (campaigns.size() >= static_cast<size_t>(config().engine.max_campaigns)) break;
+    if (!campaigns.contains(id)) {
+      Load(id);
+    }
+  }
+  // Campaigns no longer sending (paused, cancelled, sent elsewhere): drop what we hold.
+  std::set<uint64_t> cancelled;
+  for (const auto& cs : r.known_states)
+    if (cs.state == "cancelled" || cs.state == "failed") cancelled.insert(cs.id);
+  for (auto it = campaigns.begin(); it != campaigns.end();) {
+    if (!it->second.seen) {
+      Deactivate(it->first, it->second, cancelled.contains(it->first));
+      if (it->second.in_memory == 0) {
+        it = campaigns.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+  if (options.exit_when_idle) {
+    idle_polls = (!r.due_or_sending && in_memory() == 0 && outcomes.empty() && writes_pending == 0) ? idle_polls + 1 : 0;
+    if (idle_polls >= 2) {
+      log::Info("engine", "idle: nothing is sending or due, exiting");
+      BeginDrain("idle");
+    }
+  }
+  campaigns_asked_empty = 0;  // each poll asks every ready campaign at least once
+  LeaseMore();
+}
+
+void Engine::Impl::Expand(uint64_t id) {
+  if (expanding.contains(id)) return;
+  expanding.insert(id);
+  auto progress = std::make_shared<store::ExpandResult>();
+  auto total = std::make_shared<int>(0);
+  std::string instance = options.instance;
+  int lease = lease_s();
+  // The step refers to itself weakly; a pending job's callback holds it
+  // strongly, so it lives exactly as long as the expansion goes on.
+  auto step_ptr = std::make_shared<std::function<void()>>();
+  std::weak_ptr<std::function<void()>> weak_step = step_ptr;
+  *step_ptr = [this, id, progress, total, instance, lease, weak_step] {
+    auto step_ptr = weak_step.lock();
+    if (!step_ptr) return;
+    db_expand->Submit(
+        [=](store::Connection& db) -> Status {
+          TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, kExpandChunk));
+          return Status::Ok();
+        },
+        [this, id, progress, total, step_ptr](Status st) {
+          if (!st.ok()) {
+            log::Error("engine", "expanding campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+            expanding.erase(id);
+            if (draining) MaybeFinishDrain();
+            return;
+          }
+          *total += progress->inserted;
+          if (progress->stopped) {
+            // Paused, cancelled or taken by another instance meanwhile:
+            // expansion ends here (resumed by whoever sends it again).
+            log::Info("engine", "expansion stopped",
+                      {{"campaign", std::to_string(id)}, {"reason", progress->stop_reason},
+                       {"deliveries", std::to_string(*total)}});
+            expanding.erase(id);
+            if (draining) MaybeFinishDrain();
+            return;
+          }
+          if (progress->done || draining) {
+            log::Info("engine", progress->done ? "campaign expanded" : "expansion paused for drain",
+                      {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
+            expanding.erase(id);
+            if (draining) MaybeFinishDrain();
+            return;
+          }
+          if (*total % (kExpandChunk * 20) == 0)
+            log::Info("engine", "expanding campaign",
+                      {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
+          LeaseMore();
+          (*step_ptr)();
+        });
+  };
+  (*step_ptr)();
+}
+
+void Engine::Impl::Load(uint64_t id, bool reload) {
+  CampaignEntry& e = campaigns[id];
+  if (!reload) e.status = CampaignStatus::kLoading;
+  auto row = std::make_shared<store::CampaignRow>();
+  auto keys = std::make_shared<std::vector<store::DomainKeyRow>>();
+  auto version = std::make_shared<std::string>();
+  db_read->Submit(
+      [=](store::Connection& db) -> Status {
+        TAYORI_ASSIGN_OR_RETURN(*row, store::LoadCampaign(db, id));
+        // The version first: a switch right after it is seen at the next poll.
+        TAYORI_ASSIGN_OR_RETURN(auto versions, store::SigningKeyVersions(db, {row->sender_domain_id}));
+        *version = versions[row->sender_domain_id];
+        TAYORI_ASSIGN_OR_RETURN(*keys, store::ActiveDomainKeys(db, row->sender_domain_id));
+        return Status::Ok();
+      },
+      [this, id, row, keys, version](Status st) {
+        auto it = campaigns.find(id);
+        if (it == campaigns.end()) return;
+        if (!st.ok()) {
+          if (st.error_class() == ErrorClass::kPermanent) {
+            // E.g. the campaign points at another shop's list: never send
+            // it; pause it with the reason for the operator.
+            BlockCampaign(id, it->second, st.message());
+            return;
+          }
+          log::Warn("engine", "cannot load campaign", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+          if (it->second.status == CampaignStatus::kLoading && it->second.in_memory == 0)
+            campaigns.erase(it);  // tried again at the next poll
+          return;
+        }
+        it->second.key_version = *version;
+        it->second.tenant_id = row->tenant_id;
+        it->second.list_id = row->list_id;
+        it->second.sender_domain_id = row->sender_domain_id;
+        // Compiling templates and unsealing keys is CPU work: on a worker.
+        auto result = std::make_shared<Result<std::shared_ptr<const PreparedCampaign>>>(Internal("not run"));
+        // The worker reads the configuration and secrets in force now,
+        // whatever a reload meanwhile puts in their place.
+        workers->Submit([this, id, row, keys, result, cfg = cfg_now, sec = secrets]() -> std::function<void()> {
+          *result = PrepareCampaign(*row, *keys, *cfg, *sec, key_cache, clock);
+          return [this, id, result] { OnPrepared(id, *result); };
+        });
+      });
+}
+
+void Engine::Impl::OnPrepared(uint64_t id, const Result<std::shared_ptr<const PreparedCampaign>>& result) {
+  auto it = campaigns.find(id);
+  if (it == campaigns.end()) return;
+  if (!result.ok()) {
+    BlockCampaign(id, it->second, result.status().message());
+    return;
+  }
+  it->second.status = CampaignStatus::kReady;
+  it->second.prepared = *result;
+  log::Info("engine", "campaign ready", {{"campaign", std::to_string(id)}, {"domain", (*result)->row.domain}});
+  LeaseMore();
+}
+
+void Engine::Impl::BlockCampaign(uint64_t id, CampaignEntry& e, const std::string& reason) {
+  e.status = CampaignStatus::kBlocked;
+  log::Error("engine", "campaign cannot send, pausing it", {{"campaign", std::to_string(id)}, {"reason", reason}});
+  Deactivate(id, e);
+  db_read->Submit(
+      [id, reason](store::Connection& db) -> Status {
+        return store::MoveCampaign(db, id, {"sending"}, "paused", ScrubUtf8(reason, 500), "engine").status();
+      },
+      [id](Status st) {
+        if (!st.ok())
+          log::Warn("engine", "pausing a campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
+      });
+}
+
+void Engine::Impl::LeaseMore() {
+  // While outcome writes fail, new work would only add to what is waiting.
+  if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
+  size_t low_water = static_cast<size_t>(config().engine.batch_size);
+  if (queue.size() + parked.size() + slot_waiting + woken.size() >= low_water) return;
+  // Up to kLeaseCampaigns ready campaigns per lease, taken in turn from
+  // where the previous lease stopped, so that with thousands sending each
+  // gets its share and one statement stays a reasonable size.
+  std::vector<uint64_t> ready;
+  for (auto it = campaigns.upper_bound(lease_cursor); ready.size() < kLeaseCampaigns && it != campaigns.end(); ++it)
+    if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
+  for (auto it = campaigns.begin(); ready.size() < kLeaseCampaigns && it != campaigns.end() && it->first <= lease_cursor; ++it)
+    if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
+  if (ready.empty()) return;
+  lease_cursor = ready.back();
+  lease_busy = true;
+  SteadyTime asked = lease_asked_at = clock.Steady();
+  int per_campaign = std::max(10, config().engine.batch_size / static_cast<int>(ready.size()));
+  auto leased = std::make_shared<std::vector<store::LeasedDelivery>>();
+  std::string instance = options.instance;
+  int lease = lease_s();
+  db_read->Submit(
+      [=](store::Connection& db) -> Status {
+        // One transaction: a retried job (a deadlock, a lost connection)
+        // starts again from nothing leased.
+        TAYORI_ASSIGN_OR_RETURN(*leased, store::LeaseDeliveries(db, ready, instance, lease, per_campaign));
+        return Status::Ok();
+      },
+      [this, leased, asked, asked_for = ready.size()](Status st) {
+        lease_busy = false;
+        for (auto& d : *leased) Enqueue(std::move(d), asked);
+        Pump();
+        if (!st.ok()) {
+          log::Warn("engine", "leasing failed", {{"reason", st.message()}});
+          return;
+        }
+        // Keep the queue topped up while there is work: after an empty
+        // lease only until every ready campaign has been asked once.
+        campaigns_asked_empty = leased->empty() ? campaigns_asked_empty + asked_for : 0;
+        if (campaigns_asked_empty < campaigns.size()) LeaseMore();
+      });
+}
+
+void Engine::Impl::Enqueue(store::LeasedDelivery d, SteadyTime asked) {
+  auto it = campaigns.find(d.campaign_id);
+  auto item = std::make_shared<Item>();
+  item->tenant_id = it != campaigns.end() ? it->second.tenant_id : 0;
+  auto domain = mime::DomainToALabel(d.dest_domain);
+  item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
+  item->delivery = std::move(d);
+  leases_held[item->delivery.id] = Held{asked, clock.Steady()};
+  if (it != campaigns.end()) ++it->second.in_memory;
+  queue.Push(item->tenant_id, item->delivery.campaign_id, item);
+}
+
+void Engine::Impl::Deactivate(uint64_t id, CampaignEntry& e, bool cancelled) {
+  auto removed = queue.RemoveCampaign(e.tenant_id, id);
+  std::vector<Parked> keep;
+  while (!parked.empty()) {
+    Parked p = parked.top();
+    parked.pop();
+    if (p.item->delivery.campaign_id == id) removed.push_back(p.item);
+    else keep.push_back(p);
+  }
+  for (auto& p : keep) parked.push(p);
+  for (auto& item : TakeWaiting([id](const Item& i) { return i.delivery.campaign_id == id; }))
+    removed.push_back(std::move(item));
+  for (auto& item : removed) {
+    if (cancelled) {
+      store::DeliveryOutcome o;
+      o.delivery_id = item->delivery.id;
+      o.campaign_id = id;
+      o.state = "cancelled";
+      o.counts_attempt = false;
+      Record(*item, std::move(o));
+    } else {
+      Release(*item);
+    }
+  }
+  if (!removed.empty())
+    log::Info("engine", "campaign no longer sending, released its deliveries",
+              {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(removed.size())}});
+}
+
+void Engine::Impl::Release(const Item& item, SysTime when) {
+  store::DeliveryOutcome o;
+  o.delivery_id = item.delivery.id;
+  o.campaign_id = item.delivery.campaign_id;
+  o.state = when == SysTime{} ? "queued" : "deferred";
+  o.next_attempt_unix = UnixSeconds(when == SysTime{} ? clock.Now() : when);
+  o.counts_attempt = false;
+  Record(item, std::move(o));
+}
+
+void Engine::Impl::Record(const Item& item, store::DeliveryOutcome o) {
+  auto it = campaigns.find(item.delivery.campaign_id);
+  if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
+  if (o.state == "sent") ++sent_total;
+  ++outcomes_total;
+  ++outcomes_by_state[o.state];
+  if (config().admin.shop_series > 0 && it != campaigns.end() && it->second.prepared) {
+    ShopCounts& shop = shop_counts[it->second.tenant_id];
+    if (shop.slug.empty()) shop.slug = it->second.prepared->row.tenant_slug;
+    ++shop.total;
+    ++shop.by_outcome[o.state];
+  }
+  outcomes.push_back(std::move(o));
+  if (outcomes.size() >= kFlushBatch) Flush();
+}
+
+}  // namespace tayori::daemon

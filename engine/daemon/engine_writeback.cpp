@@ -1,0 +1,164 @@
+// The engine's outcome write-back and drain.
+#include "daemon/engine_impl.h"
+
+namespace tayori::daemon {
+
+void Engine::Impl::Flush() {
+  if (outcomes.empty() || writes_pending > 0 || write_retry_armed || finishing) return;
+  size_t n = std::min(outcomes.size(), kMaxWriteBatch);
+  auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(
+      std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.begin() + static_cast<std::ptrdiff_t>(n)));
+  outcomes.erase(outcomes.begin(), outcomes.begin() + static_cast<std::ptrdiff_t>(n));
+  ++writes_pending;
+  std::string instance = options.instance;
+  auto started = clock.Steady();
+  db_write->Submit([batch, instance](store::Connection& db) { return store::WriteOutcomes(db, instance, *batch).status(); },
+                   [this, batch, started](Status st) {
+                     --writes_pending;
+                     if (st.ok()) OnWritten(*batch, started);
+                     else OnWriteFailed(batch, st);
+                   });
+}
+
+void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started) {
+  SteadyTime now = clock.Steady();
+  for (const auto& o : batch) {
+    leases_held.erase(o.delivery_id);
+    if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
+  }
+  double took = std::chrono::duration<double>(clock.Steady() - started).count();
+  write_seconds_total += took;
+  write_hist.Observe(took);
+  if (write_failures > 0) {
+    log::Info("engine", "outcome writes recovered; leasing resumes",
+              {{"failed_attempts", std::to_string(write_failures)}});
+    write_failures = 0;
+  }
+  // A full batch goes at once; a partial one waits for the flush timer:
+  // flushing whatever arrived during the last write kept the write-back
+  // busy with batches of a few dozen, eight statements each.
+  if (outcomes.size() >= kFlushBatch || draining) Flush();
+  if (draining) MaybeFinishDrain();
+  else LeaseMore();
+}
+
+void Engine::Impl::OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st) {
+  // Back in front, in order: the next attempt writes them first.
+  outcomes.insert(outcomes.begin(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
+  ++write_failures;
+  ++write_failures_total;
+  write_error = st.message();
+  auto delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(500 << std::min(write_failures, 6)),
+                                                   kMaxWriteBackoff);
+  SteadyTime now = clock.Steady();
+  if (write_failures == 1 || now - write_alert_at >= std::chrono::seconds(60)) {
+    write_alert_at = now;
+    log::Error("engine", "ALERT writing outcomes failed; keeping them and their leases, leasing no new work until "
+                         "a write succeeds",
+               {{"outcomes_waiting", std::to_string(outcomes.size())}, {"attempt", std::to_string(write_failures)},
+                {"retry_in_ms", std::to_string(delay.count())}, {"reason", st.message()}});
+  }
+  write_retry_armed = true;
+  write_retry_timer->Start(delay, [this] {
+    write_retry_armed = false;
+    Flush();
+  });
+  if (draining) MaybeFinishDrain();
+}
+
+void Engine::Impl::BeginDrain(const char* why) {
+  if (draining) return;
+  draining = true;
+  log::Info("engine", "draining: no new work, finishing in-flight messages", {{"reason", why}});
+  notifier->Stopping(std::string("draining (") + why + ")");
+  if (inbound) inbound->Drain([] {});  // no new connections; open sessions finish
+  if (readiness) readiness->Stop();
+  // Polls go on, housekeeping only: the heartbeat says we are alive and
+  // the leases of what is still in flight stay renewed.
+  // Unstarted work goes back to the database at once.
+  while (!queue.empty()) Release(**queue.Pop());
+  while (!parked.empty()) {
+    Release(*parked.top().item);
+    parked.pop();
+  }
+  for (auto& item : TakeWaiting([](const Item&) { return true; })) Release(*item);
+  park_timer->Stop();
+  drain_timer->Start(std::chrono::seconds(config().engine.drain_timeout_s), [this] {
+    log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "
+                        "leases until they expire",
+              {{"in_flight", std::to_string(in_flight())}, {"outcomes_unwritten", std::to_string(outcomes.size())}});
+    Finish();
+  });
+  Flush();
+  MaybeFinishDrain();
+}
+
+void Engine::Impl::MaybeFinishDrain() {
+  if (finishing || in_flight() > 0) return;
+  if (!outcomes.empty()) {
+    Flush();
+    return;
+  }
+  if (writes_pending > 0 || !expanding.empty()) return;
+  Finish();
+}
+
+void Engine::Impl::Finish() {
+  if (finishing) return;
+  finishing = true;
+  drain_timer->Stop();
+  write_retry_timer->Stop();
+  poll_timer->Stop();
+  for (auto& r : ready) Release(*r.item);
+  ready.clear();
+  for (auto& [id, item] : building_items) Release(*item);
+  building_items.clear();
+  auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(std::make_move_iterator(outcomes.begin()),
+                                                                    std::make_move_iterator(outcomes.end()));
+  outcomes.clear();
+  // Held leases without an outcome here are with a relay.
+  std::unordered_set<uint64_t> in_batch;
+  for (const auto& o : *batch) in_batch.insert(o.delivery_id);
+  auto with_relay = std::make_shared<std::vector<uint64_t>>();
+  for (const auto& [id, h] : leases_held)
+    if (!in_batch.contains(id)) with_relay->push_back(id);
+  auto unwritten = std::make_shared<size_t>(0);
+  std::string instance = options.instance;
+  store::InstanceIdentity who = self;
+  ++writes_pending;
+  db_write->Submit(
+      [instance, who, batch, with_relay, unwritten](store::Connection& db) -> Status {
+        std::vector<uint64_t> keep = *with_relay;
+        if (!batch->empty()) {
+          auto written = store::WriteOutcomes(db, instance, *batch);
+          if (!written.ok()) {
+            // Their leases stay: a sent message's outcome must not become
+            // 'queued' by a blanket release.
+            *unwritten = batch->size();
+            for (const auto& o : *batch) keep.push_back(o.delivery_id);
+            log::Error("engine", "ALERT final outcome write failed; those deliveries keep their leases and are "
+                                 "taken over when they expire",
+                       {{"outcomes", std::to_string(batch->size())}, {"reason", written.status().message()}});
+          }
+        }
+        std::sort(keep.begin(), keep.end());
+        TAYORI_RETURN_IF_ERROR(store::ReleaseLeasesExcept(db, instance, keep).status());
+        return store::Heartbeat(db, who, "stopped", 1).status();
+      },
+      [this, with_relay](Status st) {
+        --writes_pending;
+        if (!st.ok()) log::Warn("engine", "final release failed", {{"reason", st.message()}});
+        log::Info("engine", "stopped",
+                  {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)},
+                   {"left_with_relays", std::to_string(with_relay->size())}});
+        Stop();
+      });
+  // A database that does not answer must not keep the process alive.
+  drain_timer->Start(kFinalWriteTimeout, [this] {
+    log::Error("engine", "final write did not finish; exiting without it (leases expire and are taken over)");
+    exit_code = 1;
+    Stop();
+  });
+}
+
+}  // namespace tayori::daemon
