@@ -26,15 +26,7 @@ int ReportFailure(const Status& status, const char* context) {
   }
 }
 
-void ApplyLogging(const config::Config& cfg) {
-  log::Level level = log::Level::kInfo;
-  log::Format format = log::Format::kText;
-  log::ParseLevel(cfg.logging.level, &level);
-  log::ParseFormat(cfg.logging.format, &format);
-  log::Prefix prefix = log::Prefix::kAuto;
-  log::ParsePrefix(cfg.logging.priority_prefix, &prefix);
-  log::Configure(level, format, prefix);
-}
+void ApplyLogging(const config::Config& cfg) { config::ApplyLogging(cfg.logging); }
 
 int WithDb(const std::string& config_path, const char* command,
            const std::function<Status(const config::Config&, store::Connection&)>& fn) {

@@ -272,6 +272,9 @@ Result<Config> LoadConfigFile(const std::string& path);
 // The effective configuration as TOML, for `tayori config check`. Secrets are
 // never in a Config; for each *_env key it says whether the variable is set.
 std::string Describe(const Config& config);
+// Applies [logging] (level, format, priority prefix) to the process: at
+// start (cli/) and again on a reload (daemon/).
+void ApplyLogging(const Logging& logging);
 
 // Reads the secret an `*_env` key names. `key` names the config key for the
 // error message. An empty env name yields an empty secret.

@@ -182,4 +182,15 @@ std::string Describe(const Config& c) {
   return "# effective configuration from " + c.source + "\n" + s;
 }
 
+void ApplyLogging(const Logging& logging) {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kText;
+  log::Prefix prefix = log::Prefix::kAuto;
+  // Values were checked when the file was read; a default stays otherwise.
+  log::ParseLevel(logging.level, &level);
+  log::ParseFormat(logging.format, &format);
+  log::ParsePrefix(logging.priority_prefix, &prefix);
+  log::Configure(level, format, prefix);
+}
+
 }  // namespace tayori::config

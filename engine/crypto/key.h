@@ -21,7 +21,7 @@ namespace tayori::crypto {
 
 enum class KeyType { kRsa, kEd25519 };
 
-// Key size limits (mail-rules.md, RFC 8301 §3.2): we generate and sign with
+// Key size limits (RFC 8301 §3.2): we generate and sign with
 // 2048 bits or more; a verifier must still accept 1024-bit keys; larger than
 // 8192 is refused everywhere (cost, and TXT records get unwieldy).
 constexpr int kMinRsaSigningBits = 2048;

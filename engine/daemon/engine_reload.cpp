@@ -62,15 +62,7 @@ Status Engine::Impl::TryReload() {
   // From here nothing fails.
   configs_in_force.push_back(next);
   cfg_now = next;
-  if (plan.Changed("logging")) {
-    log::Level level = log::Level::kInfo;
-    log::Format format = log::Format::kText;
-    log::Prefix prefix = log::Prefix::kAuto;
-    log::ParseLevel(next->logging.level, &level);
-    log::ParseFormat(next->logging.format, &format);
-    log::ParsePrefix(next->logging.priority_prefix, &prefix);
-    log::Configure(level, format, prefix);
-  }
+  if (plan.Changed("logging")) config::ApplyLogging(next->logging);
   if (plan.Changed("rate_limits")) {
     SteadyTime now = clock.Steady();
     shaper.Reconfigure(next->rate_limits, now);

@@ -12,7 +12,7 @@
 //   auto signed_message = signer->Sign(message);            // Result<std::string>
 //
 // An RSA signature is always made (receivers such as Gmail do not accept an
-// Ed25519 signature alone, mail-rules.md); an Ed25519 one (RFC 8463) may be
+// Ed25519 signature alone: RFC 8463 support is not universal); an Ed25519 one (RFC 8463) may be
 // added. Both cover the same headers with the same canonicalization.
 //
 // Input: a complete RFC 5322 message with CRLF line ends. A bare LF or CR is
@@ -41,7 +41,7 @@
 namespace tayori::dkim {
 
 // Signed when present (RFC 8058 §4 requires the List-Unsubscribe pair;
-// mail-rules.md lists the rest).
+// the rest are the headers receivers show and thread by).
 inline constexpr std::array<std::string_view, 11> kDefaultSignedHeaders = {
     "from",    "to",          "subject",          "date",                  "message-id", "mime-version",
     "content-type", "list-unsubscribe", "list-unsubscribe-post", "list-id", "feedback-id"};

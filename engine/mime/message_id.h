@@ -1,7 +1,7 @@
 // Message-ID values (RFC 5322 §3.6.4): "<random@author-domain>". Gmail
 // rejects mail without one (550 5.7.1) and throttles repeats, so the left
 // part is 128 random bits; the right part is the From domain in A-label form
-// (mail-rules.md), which also ties the id to the domain that signs.
+// (RFC 5322 §3.6.4), which also ties the id to the domain that signs.
 #pragma once
 
 #include <string>

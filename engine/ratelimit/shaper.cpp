@@ -46,11 +46,7 @@ std::string Shaper::KeyOf(std::string_view dest_domain) const {
 Destination& Shaper::Get(const std::string& key, SteadyTime now) {
   auto it = destinations_.find(key);
   if (it != destinations_.end()) return *it->second;
-  DestinationLimits limits = default_limits_;
-  if (key.rfind("group:", 0) == 0) {
-    auto g = group_limits_.find(key.substr(6));
-    if (g != group_limits_.end()) limits = g->second;
-  }
+  DestinationLimits limits = ConfiguredFor(key);
   auto [ins, _] = destinations_.emplace(key, std::make_unique<Destination>(key, ShareOf(limits, instances_, rank_),
                                                                           now));
   return *ins->second;
@@ -85,14 +81,7 @@ void Shaper::SetInstanceShare(int instances, int rank, SteadyTime now) {
   if (instances == instances_ && rank == rank_) return;
   instances_ = instances;
   rank_ = rank;
-  for (auto& [key, dest] : destinations_) {
-    DestinationLimits configured = default_limits_;
-    if (key.rfind("group:", 0) == 0) {
-      auto g = group_limits_.find(key.substr(6));
-      if (g != group_limits_.end()) configured = g->second;
-    }
-    dest->SetLimits(ShareOf(configured, instances_, rank_), now);
-  }
+  for (auto& [key, dest] : destinations_) dest->SetLimits(ShareOf(ConfiguredFor(key), instances_, rank_), now);
 }
 
 Decision Shaper::TryReserve(const std::string& key, SteadyTime now) {

@@ -1,7 +1,7 @@
 // What happens to a delivery after an attempt: the pure decision from the
 // relay's classified answer, the attempt count and the delivery's age to its
 // next state and time. Exponential backoff with jitter up to a maximum age,
-// then expired (mail-rules.md).
+// then expired (docs/engine.md, [retry] in config/tayori.example.toml).
 #pragma once
 
 #include <chrono>

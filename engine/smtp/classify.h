@@ -1,4 +1,4 @@
-// The one classification table (mail-rules.md): what a relay's answer, or the
+// The one classification table (docs/engine.md): what a relay's answer, or the
 // lack of one, means for a delivery, its shop, its sender domain and the
 // destination's shaping. Every outcome decision in Tayori comes from here.
 #pragma once
