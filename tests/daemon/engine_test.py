@@ -803,6 +803,13 @@ port = {admin_port}
         100 ms, capping a destination near 10 messages/s per connection)."""
         relay = self.relay()
         groups = {"g1": (1, 40.0), "g2": (2, 70.0), "g4": (4, 110.0)}
+        if os.environ.get("TAYORI_SANITIZED") == "1":
+            # Under ASan+UBSan the engine and the Python relay share two cores
+            # at several times the CPU per message, and 220 messages/s has
+            # measured g4 at 80% of its rate on a slow day. Half the rates
+            # still sit well above the old defect's cap (about 10 messages/s
+            # per connection), so the 90% bar keeps its meaning.
+            groups = {g: (conns, rate / 2) for g, (conns, rate) in groups.items()}
         extra = "".join(f'[[rate_limits.domain_groups]]\nname = "{g}"\ndomains = ["{g}.example"]\n'
                         f"per_second = {rate}\nburst = 5.0\nmax_connections = {conns}\n"
                         for g, (conns, rate) in groups.items())
