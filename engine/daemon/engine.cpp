@@ -111,7 +111,7 @@ void Engine::Impl::Progress() {
   if (delta == 0 && in_memory() == 0) return;
   log::Info("engine", "progress",
             {{"sent", std::to_string(sent_total)}, {"rate_per_s", std::to_string(delta / 5)},
-             {"queued", std::to_string(queue.size())}, {"parked", std::to_string(parked.size())},
+             {"queued", std::to_string(dispatch.queued())}, {"parked", std::to_string(dispatch.parked())},
              {"in_flight", std::to_string(in_flight())},
              {"campaigns", std::to_string(campaigns.size())}});
 }

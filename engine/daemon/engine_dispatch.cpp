@@ -12,106 +12,46 @@ void Engine::Impl::Pump() {
   // While outcomes cannot be written, sending more would only grow what a
   // crash could send twice: what is queued waits (its leases renewed).
   if (writes_failing() && !draining) {
-    ArmParkTimer(std::chrono::milliseconds(500));
+    ArmParkTimer(clock.Steady() + std::chrono::milliseconds(500));
     return;
   }
-  SteadyTime now = clock.Steady();
-  while (!parked.empty() && parked.top().ready_at <= now) {
-    auto item = parked.top().item;
-    parked.pop();
-    queue.Push(item->tenant_id, item->delivery.campaign_id, item);
-  }
-  const size_t park_limit = static_cast<size_t>(config().engine.batch_size) * 2;
-  while (building + ready.size() < build_window && (!woken.empty() || !queue.empty()) &&
-         parked.size() + slot_waiting < park_limit) {
-    // Waiting for the global budget keeps the work in the fair queue, so
-    // the order between shops stays exactly round robin.
-    ratelimit::Decision global = shaper.PeekGlobal(now);
-    if (!global.allowed) {
-      ++rate_waits;
-      ArmParkTimer(std::chrono::duration_cast<std::chrono::milliseconds>(global.retry_after) + 1ms);
-      return;
-    }
-    std::shared_ptr<Item> item;
-    if (!woken.empty()) {
-      item = std::move(woken.front());
-      woken.pop_front();
-    } else {
-      item = *queue.Pop();
-    }
-    auto cit = campaigns.find(item->delivery.campaign_id);
-    if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
-      Release(*item);
-      continue;
-    }
-    const CampaignEntry& c = cit->second;
-    if (Suppressed(*item, c.list_id)) {
-      store::DeliveryOutcome o;
-      o.delivery_id = item->delivery.id;
-      o.campaign_id = item->delivery.campaign_id;
-      o.state = "suppressed";
-      o.counts_attempt = false;
-      Record(*item, std::move(o));
-      continue;
-    }
-    ratelimit::Decision d = shaper.TryReserve(item->shaping_key, now);
-    if (!d.allowed) {
-      ++rate_waits;
-      if (d.until_slot_frees) {
-        slot_waiters[item->shaping_key].push_back(std::move(item));
-        ++slot_waiting;
-      } else if (d.retry_after > kParkLimit) {
-        // A paused destination: the database keeps it, not our memory.
-        Release(*item, clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(d.retry_after));
-      } else {
-        parked.push(Parked{now + d.retry_after, item});
-      }
-      continue;
-    }
-    Build(item, c.prepared);
-  }
-  ArmParkTimer();
-}
-
-void Engine::Impl::WakeSlotWaiters(const std::string& key) {
-  auto it = slot_waiters.find(key);
-  if (it == slot_waiters.end()) return;
-  for (int n = shaper.FreeSlots(key); n > 0 && !it->second.empty(); --n) {
-    woken.push_back(std::move(it->second.front()));
-    it->second.pop_front();
-    --slot_waiting;
-  }
-  if (it->second.empty()) slot_waiters.erase(it);
-}
-
-std::vector<std::shared_ptr<Item>> Engine::Impl::TakeWaiting(const std::function<bool(const Item&)>& which) {
-  std::vector<std::shared_ptr<Item>> out;
-  auto take = [&](std::deque<std::shared_ptr<Item>>& d) {
-    std::deque<std::shared_ptr<Item>> keep;
-    for (auto& item : d) {
-      if (which(*item)) out.push_back(std::move(item));
-      else keep.push_back(std::move(item));
-    }
-    d = std::move(keep);
+  scheduler::Dispatcher<std::shared_ptr<Item>>::Hooks hooks{
+      .room = [this] { return building + ready.size() < build_window; },
+      .vet = [this](const scheduler::Ticket&, std::shared_ptr<Item>& item) {
+        auto cit = campaigns.find(item->delivery.campaign_id);
+        if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
+          Release(*item);
+          return scheduler::Vet::kTaken;
+        }
+        if (Suppressed(*item, cit->second.list_id)) {
+          store::DeliveryOutcome o;
+          o.delivery_id = item->delivery.id;
+          o.campaign_id = item->delivery.campaign_id;
+          o.state = "suppressed";
+          o.counts_attempt = false;
+          Record(*item, std::move(o));
+          return scheduler::Vet::kTaken;
+        }
+        return scheduler::Vet::kDispatch;
+      },
+      .start = [this](const scheduler::Ticket&, std::shared_ptr<Item> item) {
+        Build(item, campaigns.at(item->delivery.campaign_id).prepared);
+      },
+      // A paused destination: the database keeps it, not our memory.
+      .release = [this](const scheduler::Ticket&, std::shared_ptr<Item> item, ratelimit::Duration retry_after) {
+        Release(*item, clock.Now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(retry_after));
+      },
   };
-  take(woken);
-  for (auto it = slot_waiters.begin(); it != slot_waiters.end();) {
-    size_t before = it->second.size();
-    take(it->second);
-    slot_waiting -= before - it->second.size();
-    it = it->second.empty() ? slot_waiters.erase(it) : std::next(it);
-  }
-  return out;
+  const size_t park_limit = static_cast<size_t>(config().engine.batch_size) * 2;
+  ArmParkTimer(dispatch.Run(clock.Steady(), park_limit, hooks));
 }
 
-void Engine::Impl::ArmParkTimer(std::chrono::milliseconds at_most) {
-  std::chrono::milliseconds wait = at_most;
-  if (!parked.empty())
-    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(parked.top().ready_at - clock.Steady()));
-  if (wait == std::chrono::milliseconds::max()) {
+void Engine::Impl::ArmParkTimer(std::optional<SteadyTime> at) {
+  if (!at) {
     park_timer->Stop();
     return;
   }
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*at - clock.Steady());
   park_timer->Start(std::max(wait, 1ms), [this] { Pump(); });
 }
 

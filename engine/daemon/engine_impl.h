@@ -35,9 +35,10 @@
 #include "dns/resolver.h"
 #include "mime/idn.h"
 #include "net/transfers.h"
-#include "ratelimit/fair_queue.h"
 #include "ratelimit/shaper.h"
 #include "render/random_source.h"
+#include "scheduler/dispatcher.h"
+#include "scheduler/lease_book.h"
 #include "scheduler/retry_policy.h"
 #include "scheduler/suppression_cache.h"
 #include "smtp/submitter.h"
@@ -85,12 +86,6 @@ struct Ready {
   std::shared_ptr<Item> item;
   std::shared_ptr<const PreparedCampaign> campaign;
   BuiltMessage built;
-};
-
-struct Parked {
-  SteadyTime ready_at;
-  std::shared_ptr<Item> item;
-  bool operator>(const Parked& o) const { return ready_at > o.ready_at; }
 };
 
 enum class CampaignStatus { kLoading, kReady, kBlocked };
@@ -164,14 +159,9 @@ struct Engine::Impl {
   ratelimit::Shaper shaper;
   scheduler::RetryPolicy retry;
   crypto::KeyCache key_cache;
-  ratelimit::FairQueue<std::shared_ptr<Item>> queue;
-  std::priority_queue<Parked, std::vector<Parked>, std::greater<>> parked;
-  // Items whose destination had every connection slot taken, by shaping
-  // key, in arrival order: woken (moved to `woken`) as that destination's
-  // messages finish, never by a timer.
-  std::unordered_map<std::string, std::deque<std::shared_ptr<Item>>> slot_waiters;
-  size_t slot_waiting = 0;
-  std::deque<std::shared_ptr<Item>> woken;  // tried again before the fair queue
+  // Leased work not started yet: fair queue, parked, waiting for a slot
+  // (scheduler/dispatcher.h decides; Pump() applies its decisions).
+  scheduler::Dispatcher<std::shared_ptr<Item>> dispatch{shaper, kParkLimit};
   std::map<uint64_t, CampaignEntry> campaigns;
   scheduler::SuppressionCache suppressed;
   // When the lease job in progress was asked for (suppressions visible
@@ -186,13 +176,9 @@ struct Engine::Impl {
   // dropped, since a dropped one would let its delivery be sent again.
   std::deque<store::DeliveryOutcome> outcomes;
   // Every lease this engine holds, from the lease until its outcome is
-  // committed, with when it was taken or last renewed: only these are
-  // renewed (a lease it lost track of is released, see the poll).
-  struct Held {
-    SteadyTime leased_at;
-    SteadyTime renewed_at;
-  };
-  std::unordered_map<uint64_t, Held> leases_held;
+  // committed: only these are renewed (a lease it lost track of is
+  // released, see the poll).
+  scheduler::LeaseBook leases;
   // Items being rendered and signed: a drain deadline gives them back.
   std::unordered_map<uint64_t, std::shared_ptr<Item>> building_items;
   std::mt19937_64 rng{std::random_device{}()};
@@ -240,7 +226,6 @@ struct Engine::Impl {
     std::map<std::string, uint64_t> by_outcome;
   };
   std::unordered_map<uint64_t, ShopCounts> shop_counts;  // by tenant id; only when admin.shop_series > 0
-  uint64_t rate_waits = 0;
   std::set<uint64_t> paused_domains;
   std::atomic<uint64_t> build_ns{0}, built_messages{0};
   uint64_t sent_at_last_progress = 0;
@@ -261,7 +246,7 @@ struct Engine::Impl {
   size_t submit_window = 0;
   size_t build_window = 0;
   size_t in_flight() const { return building + ready.size() + submitting; }
-  size_t in_memory() const { return queue.size() + parked.size() + slot_waiting + woken.size() + in_flight(); }
+  size_t in_memory() const { return dispatch.size() + in_flight(); }
   int lease_s() const { return config().engine.lease_s; }
   // Housekeeping (heartbeat, renewal, takeover) runs every kHousekeepingPolls
   // polls; an instance is alive while it beat within three of those (and
@@ -311,10 +296,6 @@ struct Engine::Impl {
   // its campaigns are paused with the reason; the next poll drops them.
   void CheckFeedbackGuards();
 
-  // Leases held for a third of their term get renewed (a throttled
-  // destination, a long queue, an outcome waiting to be written); the rest
-  // are fresh.
-  std::vector<uint64_t> LeasesToRenew();
   void ApplyPoll(const PollResult& r, bool housekeeping, bool drain);
   void Expand(uint64_t id);
 
@@ -345,15 +326,8 @@ struct Engine::Impl {
   bool Suppressed(const Item& item, uint64_t list_id) const;
   void Pump();
 
-  // A message of `key` finished or was given up: as many of the items
-  // waiting for one of its slots as there are free slots go to the front.
-  void WakeSlotWaiters(const std::string& key);
-
-  // Every item waiting for a slot or woken, taken out (drain, deactivation).
-  std::vector<std::shared_ptr<Item>> TakeWaiting(const std::function<bool(const Item&)>& which);
-
-  // Wakes Pump() when the next parked item is due, or after `at_most`.
-  void ArmParkTimer(std::chrono::milliseconds at_most = std::chrono::milliseconds::max());
+  // Wakes Pump() at `at` (nullopt: only an event will).
+  void ArmParkTimer(std::optional<SteadyTime> at);
   void Build(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign);
 
   void OnBuilt(std::shared_ptr<Item> item, std::shared_ptr<const PreparedCampaign> campaign,
@@ -361,16 +335,14 @@ struct Engine::Impl {
     --building;
     if (building_items.erase(item->delivery.id) == 0) {
       // Given back at the drain deadline while it was being built.
-      shaper.Abandon(item->shaping_key);
-      WakeSlotWaiters(item->shaping_key);
+      dispatch.Abandon(item->shaping_key);
       if (draining) MaybeFinishDrain();
       return;
     }
     if (!built.ok()) {
       // This recipient's data cannot make a valid message (bad address,
       // header injection attempt): fail it with the reason, never send it.
-      shaper.Abandon(item->shaping_key);
-      WakeSlotWaiters(item->shaping_key);
+      dispatch.Abandon(item->shaping_key);
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;
       o.campaign_id = item->delivery.campaign_id;
@@ -392,8 +364,7 @@ struct Engine::Impl {
   void OnSubmitted(const Item& item, const PreparedCampaign& campaign, const std::string& message_id,
                    const smtp::SubmitResult& r) {
     --submitting;
-    shaper.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
-    WakeSlotWaiters(item.shaping_key);
+    dispatch.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
     ++replies_by_code[{r.relay, r.reply.code}];
     DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
     double u = std::uniform_real_distribution<double>(0, 1)(rng);

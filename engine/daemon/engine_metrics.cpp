@@ -13,21 +13,21 @@ std::string Engine::Impl::MetricsText() const {
     w.Sample("tayori_relay_replies_total", {{"relay", key.first}, {"code", std::to_string(key.second)}},
              static_cast<double>(n));
   w.Family("tayori_queue_depth", "gauge", "Leased deliveries waiting in the fair queue.");
-  w.Sample("tayori_queue_depth", static_cast<double>(queue.size()));
+  w.Sample("tayori_queue_depth", static_cast<double>(dispatch.queued()));
   w.Family("tayori_parked", "gauge", "Deliveries waiting for a destination's rate.");
-  w.Sample("tayori_parked", static_cast<double>(parked.size()));
+  w.Sample("tayori_parked", static_cast<double>(dispatch.parked()));
   w.Family("tayori_in_flight", "gauge", "Messages being rendered and signed, or with a relay.");
   w.Sample("tayori_in_flight", {{"stage", "build"}}, static_cast<double>(building));
   w.Sample("tayori_in_flight", {{"stage", "ready"}}, static_cast<double>(ready.size()));
   w.Sample("tayori_in_flight", {{"stage", "submit"}}, static_cast<double>(submitting));
   w.Family("tayori_leases_held", "gauge", "Deliveries this engine holds a lease on.");
-  w.Sample("tayori_leases_held", static_cast<double>(leases_held.size()));
+  w.Sample("tayori_leases_held", static_cast<double>(leases.size()));
   w.Family("tayori_build_seconds_total", "counter", "Time spent rendering and signing.");
   w.Sample("tayori_build_seconds_total", static_cast<double>(build_ns.load()) / 1e9);
   w.Family("tayori_built_messages_total", "counter", "Messages rendered and signed.");
   w.Sample("tayori_built_messages_total", static_cast<double>(built_messages.load()));
   w.Family("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
-  w.Sample("tayori_rate_limit_waits_total", static_cast<double>(rate_waits));
+  w.Sample("tayori_rate_limit_waits_total", static_cast<double>(dispatch.rate_waits()));
   w.Family("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");
   w.Sample("tayori_paused_sender_domains", static_cast<double>(paused_domains.size()));
   w.Family("tayori_suppressions_cached", "gauge", "Suppressions held in memory for deliveries leased before them.");

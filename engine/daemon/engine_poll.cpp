@@ -29,10 +29,8 @@ void Engine::Impl::Poll() {
   std::vector<uint64_t> renew;
   auto held = std::make_shared<std::vector<uint64_t>>();
   if (housekeeping) {
-    renew = LeasesToRenew();
-    held->reserve(leases_held.size());
-    for (const auto& [id, h] : leases_held) held->push_back(id);
-    std::sort(held->begin(), held->end());
+    renew = leases.DueForRenewal(clock.Steady(), lease_s());
+    *held = leases.Ids();
   }
   SteadyTime now = clock.Steady();
   bool may_take_over = now - connected_since >= std::chrono::seconds(alive_window);
@@ -120,8 +118,7 @@ void Engine::Impl::Poll() {
             log::Warn("engine", "poll failed", {{"reason", st.message()}, {"failures", std::to_string(poll_failures)}});
           }
           // Those renewals may not have happened: due again next time.
-          for (uint64_t id : renew)
-            if (auto it = leases_held.find(id); it != leases_held.end()) it->second.renewed_at = SteadyTime{};
+          leases.RenewalFailed(renew);
           return;
         }
         if (poll_failures > 0) {
@@ -135,7 +132,7 @@ void Engine::Impl::Poll() {
 void Engine::Impl::ForgetWhatNoLeaseNeeds() {
   SteadyTime now = clock.Steady();
   SteadyTime oldest = lease_busy ? lease_asked_at : now;
-  for (const auto& [id, held] : leases_held) oldest = std::min(oldest, held.leased_at);
+  if (auto asked = leases.OldestAsked()) oldest = std::min(oldest, *asked);
   size_t forgotten = suppressed.ForgetOlderThan(oldest);
   if (now - idle_destinations_checked_at >= std::chrono::seconds(std::min(60, config().rate_limits.destination_idle_s / 2))) {
     idle_destinations_checked_at = now;
@@ -175,23 +172,11 @@ void Engine::Impl::CheckFeedbackGuards() {
       });
 }
 
-std::vector<uint64_t> Engine::Impl::LeasesToRenew() {
-  SteadyTime now = clock.Steady();
-  auto due = std::chrono::seconds(std::max(1, lease_s() / 3));
-  std::vector<uint64_t> ids;
-  for (auto& [id, held] : leases_held) {
-    if (now - held.renewed_at < due) continue;
-    ids.push_back(id);
-    held.renewed_at = now;
-  }
-  return ids;
-}
-
 void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain) {
   if (drain) {
     if (r.was_away) {
       connected_since = clock.Steady();
-      for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+      leases.RenewedAll(connected_since);
     }
     return;
   }
@@ -207,9 +192,9 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
     if (r.was_away) {
       connected_since = clock.Steady();
       // Every held lease was renewed just now.
-      for (auto& [id, held] : leases_held) held.renewed_at = connected_since;
+      leases.RenewedAll(connected_since);
       log::Warn("engine", "database was away: renewed every lease held, taking no one's leases for a while",
-                {{"leases", std::to_string(leases_held.size())},
+                {{"leases", std::to_string(leases.size())},
                  {"wait_s", std::to_string(alive_window_s())}});
     }
     live_instances = std::max(1, r.live_instances);
@@ -409,7 +394,7 @@ void Engine::Impl::LeaseMore() {
   // While outcome writes fail, new work would only add to what is waiting.
   if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
   size_t low_water = static_cast<size_t>(config().engine.batch_size);
-  if (queue.size() + parked.size() + slot_waiting + woken.size() >= low_water) return;
+  if (dispatch.size() >= low_water) return;
   // Up to kLeaseCampaigns ready campaigns per lease, taken in turn from
   // where the previous lease stopped, so that with thousands sending each
   // gets its share and one statement stays a reasonable size.
@@ -455,24 +440,14 @@ void Engine::Impl::Enqueue(store::LeasedDelivery d, SteadyTime asked) {
   auto domain = mime::DomainToALabel(d.dest_domain);
   item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
   item->delivery = std::move(d);
-  leases_held[item->delivery.id] = Held{asked, clock.Steady()};
+  leases.Hold(item->delivery.id, asked, clock.Steady());
   if (it != campaigns.end()) ++it->second.in_memory;
-  queue.Push(item->tenant_id, item->delivery.campaign_id, item);
+  dispatch.Push(scheduler::Ticket{item->tenant_id, item->delivery.campaign_id, item->shaping_key}, item);
 }
 
 void Engine::Impl::Deactivate(uint64_t id, CampaignEntry& e, bool cancelled) {
-  auto removed = queue.RemoveCampaign(e.tenant_id, id);
-  std::vector<Parked> keep;
-  while (!parked.empty()) {
-    Parked p = parked.top();
-    parked.pop();
-    if (p.item->delivery.campaign_id == id) removed.push_back(p.item);
-    else keep.push_back(p);
-  }
-  for (auto& p : keep) parked.push(p);
-  for (auto& item : TakeWaiting([id](const Item& i) { return i.delivery.campaign_id == id; }))
-    removed.push_back(std::move(item));
-  for (auto& item : removed) {
+  auto removed = dispatch.TakeCampaign(e.tenant_id, id);
+  for (auto& [ticket, item] : removed) {
     if (cancelled) {
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;

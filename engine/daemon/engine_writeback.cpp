@@ -23,7 +23,7 @@ void Engine::Impl::Flush() {
 void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started) {
   SteadyTime now = clock.Steady();
   for (const auto& o : batch) {
-    leases_held.erase(o.delivery_id);
+    leases.Drop(o.delivery_id);
     if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
   }
   double took = std::chrono::duration<double>(clock.Steady() - started).count();
@@ -76,12 +76,7 @@ void Engine::Impl::BeginDrain(const char* why) {
   // Polls go on, housekeeping only: the heartbeat says we are alive and
   // the leases of what is still in flight stay renewed.
   // Unstarted work goes back to the database at once.
-  while (!queue.empty()) Release(**queue.Pop());
-  while (!parked.empty()) {
-    Release(*parked.top().item);
-    parked.pop();
-  }
-  for (auto& item : TakeWaiting([](const Item&) { return true; })) Release(*item);
+  for (auto& [ticket, item] : dispatch.TakeAll()) Release(*item);
   park_timer->Stop();
   drain_timer->Start(std::chrono::seconds(config().engine.drain_timeout_s), [this] {
     log::Warn("engine", "drain deadline reached; unstarted messages go back, those still with a relay keep their "
@@ -120,7 +115,7 @@ void Engine::Impl::Finish() {
   std::unordered_set<uint64_t> in_batch;
   for (const auto& o : *batch) in_batch.insert(o.delivery_id);
   auto with_relay = std::make_shared<std::vector<uint64_t>>();
-  for (const auto& [id, h] : leases_held)
+  for (uint64_t id : leases.Ids())
     if (!in_batch.contains(id)) with_relay->push_back(id);
   auto unwritten = std::make_shared<size_t>(0);
   std::string instance = options.instance;

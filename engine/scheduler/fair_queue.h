@@ -12,7 +12,7 @@
 #include <optional>
 #include <utility>
 
-namespace tayori::ratelimit {
+namespace tayori::scheduler {
 
 template <typename T>
 class FairQueue {
@@ -76,4 +76,4 @@ class FairQueue {
   size_t size_ = 0;
 };
 
-}  // namespace tayori::ratelimit
+}  // namespace tayori::scheduler

@@ -1,8 +1,8 @@
-#include "ratelimit/fair_queue.h"
+#include "scheduler/fair_queue.h"
 
 #include <gtest/gtest.h>
 
-namespace tayori::ratelimit {
+namespace tayori::scheduler {
 namespace {
 
 TEST(FairQueueTest, SmallShopIsNotStarvedByAHugeCampaign) {
@@ -42,4 +42,4 @@ TEST(FairQueueTest, RemoveCampaignReturnsItsItems) {
 }
 
 }  // namespace
-}  // namespace tayori::ratelimit
+}  // namespace tayori::scheduler
