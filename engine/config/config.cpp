@@ -127,6 +127,7 @@ void ReadDatabase(TableReader& t, Database& d) {
   t.String("password_env", &d.password_env, CheckEnvName);
   t.String("name", &d.name, CheckNonEmpty);
   t.Int("connect_timeout_s", &d.connect_timeout_s, 1, 600);
+  t.Int("io_timeout_s", &d.io_timeout_s, 1, 3600);
   t.RejectUnknownKeys();
 }
 
@@ -218,7 +219,15 @@ void ReadEngine(TableReader& t, Engine& e) {
   t.Int("worker_threads", &e.worker_threads, 0, 256);
   t.Int("drain_timeout_s", &e.drain_timeout_s, 1, 3600);
   t.Int("max_campaigns", &e.max_campaigns, 1, 1000000);
+  t.Int("expansion_chunk", &e.expansion_chunk, 100, 100000);
+  t.Int("claims_per_poll", &e.claims_per_poll, 1, 10000);
+  t.Int("lease_campaigns", &e.lease_campaigns, 1, 10000);
+  t.Int("flush_batch", &e.flush_batch, 1, 100000);
+  t.Int("write_batch_max", &e.write_batch_max, 1, 100000);
+  t.Int("park_horizon_s", &e.park_horizon_s, 1, 3600);
   t.RejectUnknownKeys();
+  if (e.write_batch_max < e.flush_batch)
+    t.problems().Add(t.where(), t.KeyPath("write_batch_max"), "must not be smaller than flush_batch");
   // Leases are renewed by the housekeeping poll (every 5 polls) once held a
   // third of lease_s; a renewal that cannot come round within that third
   // lets a live engine's leases expire (docs/engine.md, "Leases").

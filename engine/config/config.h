@@ -23,6 +23,9 @@ struct Database {
   std::string password_env;       // empty: no password
   std::string name = "tayori";
   int connect_timeout_s = 5;
+  // A read or write on an open connection that takes longer fails as
+  // transient (the server or the network went away mid-statement).
+  int io_timeout_s = 60;
 };
 
 
@@ -102,6 +105,14 @@ struct Engine {
   int worker_threads = 0;             // 0: one per core
   int drain_timeout_s = 30;
   int max_campaigns = 1000;           // sending campaigns one instance holds in memory at once
+  // Sizes of the engine's database work (docs/engine.md "Tuning"); the
+  // defaults suit one MySQL primary shared by a few instances.
+  int expansion_chunk = 5000;         // list members expanded into deliveries per transaction
+  int claims_per_poll = 200;          // due campaigns claimed per poll
+  int lease_campaigns = 200;          // campaigns asked in one lease statement
+  int flush_batch = 500;              // recorded outcomes that start a write at once (else within 100 ms)
+  int write_batch_max = 2000;         // outcomes written in one transaction at most
+  int park_horizon_s = 30;            // a destination's wait longer than this goes back to the database
 };
 
 // A key-encryption key: its id (stored beside every key it seals) and the

@@ -46,6 +46,7 @@ std::string Describe(const Config& c) {
   e.Env("password_env", c.database.password_env);
   e.Str("name", c.database.name);
   e.Int("connect_timeout_s", c.database.connect_timeout_s);
+  e.Int("io_timeout_s", c.database.io_timeout_s);
   for (const auto& r : c.relays) {
     e.ArraySection("relays");
     e.Str("name", r.name);
@@ -100,6 +101,13 @@ std::string Describe(const Config& c) {
   e.Int("lease_s", c.engine.lease_s);
   e.Int("worker_threads", c.engine.worker_threads);
   e.Int("drain_timeout_s", c.engine.drain_timeout_s);
+  e.Int("max_campaigns", c.engine.max_campaigns);
+  e.Int("expansion_chunk", c.engine.expansion_chunk);
+  e.Int("claims_per_poll", c.engine.claims_per_poll);
+  e.Int("lease_campaigns", c.engine.lease_campaigns);
+  e.Int("flush_batch", c.engine.flush_batch);
+  e.Int("write_batch_max", c.engine.write_batch_max);
+  e.Int("park_horizon_s", c.engine.park_horizon_s);
   e.Section("dkim");
   e.Str("active_kek_id", c.dkim.active_kek_id);
   e.Int("rsa_bits", c.dkim.rsa_bits);

@@ -57,21 +57,29 @@ namespace tayori::daemon {
 
 using namespace std::chrono_literals;
 
-constexpr int kExpandChunk = 5000;
-constexpr size_t kFlushBatch = 500;
+// The sizes of the engine's database work are [engine] settings
+// (expansion_chunk, claims_per_poll, lease_campaigns, flush_batch,
+// write_batch_max, park_horizon_s). The constants below are not, each for
+// the reason given.
+//
+// Recorded outcomes are written at the latest this long after the first of
+// a batch: it bounds how long a committed send waits to be recorded, and
+// any value an operator would choose is dominated by flush_batch under load.
 constexpr auto kFlushInterval = 100ms;
-constexpr auto kParkLimit = std::chrono::seconds(30);  // longer waits go back to the database
-// Rows per write-back transaction: larger batches catch up faster after a
-// slow write; the MEMORY batch table and one multi-row INSERT stay small.
-constexpr size_t kMaxWriteBatch = 2000;
-constexpr size_t kLeaseCampaigns = 200;  // campaigns asked in one lease statement
+// The three warm-up polls at start (each a heartbeat) come this quickly, so
+// that instances started together see each other before any leases work;
+// after them polls follow engine.poll_interval_ms. Only start-up latency
+// depends on it.
 constexpr auto kWarmUpPollInterval = std::chrono::milliseconds(100);
-constexpr size_t kClaimsPerPoll = 200;   // due campaigns claimed (and expansions taken) per poll
-// A failed outcome write is tried again after 1 s, doubling to this cap.
+constexpr int kWarmUpHeartbeats = 3;
+// A failed outcome write is tried again after 1 s, doubling to this cap:
+// the cap only bounds how soon a recovered database is noticed.
 constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
-// How often the engine checks its sending shops' feedback rates.
+// How often the engine checks its sending shops' feedback rates; the rates
+// themselves ([feedback]) are the operator's lever.
 constexpr auto kGuardInterval = std::chrono::seconds(30);
-// How long the last write at shutdown may take before the process exits anyway.
+// How long the last write at shutdown may take before the process exits
+// anyway: it must fit systemd's TimeoutStopSec beside drain_timeout_s.
 constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
 
 // A leased delivery on its way through the pipeline.
@@ -161,7 +169,7 @@ struct Engine::Impl {
   crypto::KeyCache key_cache;
   // Leased work not started yet: fair queue, parked, waiting for a slot
   // (scheduler/dispatcher.h decides; Pump() applies its decisions).
-  scheduler::Dispatcher<std::shared_ptr<Item>> dispatch{shaper, kParkLimit};
+  scheduler::Dispatcher<std::shared_ptr<Item>> dispatch{shaper, std::chrono::seconds(30)};  // horizon set at start
   std::map<uint64_t, CampaignEntry> campaigns;
   scheduler::SuppressionCache suppressed;
   // When the lease job in progress was asked for (suppressions visible
@@ -208,7 +216,7 @@ struct Engine::Impl {
   bool poll_busy = false, lease_busy = false, draining = false, stopped = false;
   int exit_code = 0;
   int polls = 0;
-  int heartbeats = 0;  // completed housekeeping polls; leasing starts after three
+  int heartbeats = 0;  // completed housekeeping polls; leasing starts after kWarmUpHeartbeats
   int idle_polls = 0;
   uint64_t sent_total = 0, outcomes_total = 0;
   SteadyTime started_at{};

@@ -38,9 +38,10 @@ void Engine::Impl::Poll() {
   double away_after_s = 3.0 * kHousekeepingPolls * config().engine.poll_interval_ms / 1000.0 + 1.0;
   const Clock* steady = &clock;
   uint64_t cursor = suppression_cursor;
+  const size_t max_campaigns = static_cast<size_t>(config().engine.max_campaigns);
+  const int claims = config().engine.claims_per_poll;
   int room = static_cast<int>(std::min<size_t>(
-      kClaimsPerPoll, campaigns.size() >= static_cast<size_t>(config().engine.max_campaigns)
-                          ? 0 : static_cast<size_t>(config().engine.max_campaigns) - campaigns.size()));
+      static_cast<size_t>(claims), campaigns.size() >= max_campaigns ? 0 : max_campaigns - campaigns.size()));
   db_read->Submit(
       [=](store::Connection& db) -> Status {
         // Housekeeping first, so a campaign finished here is not also listed
@@ -81,7 +82,7 @@ void Engine::Impl::Poll() {
           TAYORI_ASSIGN_OR_RETURN(auto claimed, store::ClaimDueCampaigns(db, instance, lease, room));
           for (uint64_t id : claimed) log::Info("engine", "claimed campaign", {{"campaign", std::to_string(id)}});
         }
-        TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, kClaimsPerPoll));
+        TAYORI_ASSIGN_OR_RETURN(r->to_expand, store::ClaimUnexpandedCampaigns(db, instance, lease, claims));
         TAYORI_ASSIGN_OR_RETURN(store::SendingSet set, store::SendingCampaigns(db));
         r->sending = std::move(set.sending);
         r->due_or_sending = !r->sending.empty() || set.any_due;
@@ -187,7 +188,7 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
   if (housekeeping) {
     // Ready once the database answered a whole poll (heartbeat included).
     if (heartbeats == 0) notifier->Ready("instance " + options.instance + " polling");
-    if (++heartbeats == 3 && poll_interval() > kWarmUpPollInterval)
+    if (++heartbeats == kWarmUpHeartbeats && poll_interval() > kWarmUpPollInterval)
       poll_timer->Start(poll_interval(), [this] { Poll(); }, poll_interval());
     if (r.was_away) {
       connected_since = clock.Steady();
@@ -271,19 +272,20 @@ void Engine::Impl::Expand(uint64_t id) {
   auto total = std::make_shared<int>(0);
   std::string instance = options.instance;
   int lease = lease_s();
+  int chunk = config().engine.expansion_chunk;
   // The step refers to itself weakly; a pending job's callback holds it
   // strongly, so it lives exactly as long as the expansion goes on.
   auto step_ptr = std::make_shared<std::function<void()>>();
   std::weak_ptr<std::function<void()>> weak_step = step_ptr;
-  *step_ptr = [this, id, progress, total, instance, lease, weak_step] {
+  *step_ptr = [this, id, progress, total, instance, lease, chunk, weak_step] {
     auto step_ptr = weak_step.lock();
     if (!step_ptr) return;
     db_expand->Submit(
         [=](store::Connection& db) -> Status {
-          TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, kExpandChunk));
+          TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, chunk));
           return Status::Ok();
         },
-        [this, id, progress, total, step_ptr](Status st) {
+        [this, id, progress, total, chunk, step_ptr](Status st) {
           if (!st.ok()) {
             log::Error("engine", "expanding campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
             expanding.erase(id);
@@ -308,7 +310,7 @@ void Engine::Impl::Expand(uint64_t id) {
             if (draining) MaybeFinishDrain();
             return;
           }
-          if (*total % (kExpandChunk * 20) == 0)
+          if (*total % (chunk * 20) == 0)
             log::Info("engine", "expanding campaign",
                       {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
           LeaseMore();
@@ -392,16 +394,17 @@ void Engine::Impl::BlockCampaign(uint64_t id, CampaignEntry& e, const std::strin
 
 void Engine::Impl::LeaseMore() {
   // While outcome writes fail, new work would only add to what is waiting.
-  if (lease_busy || draining || stopped || heartbeats < 3 || writes_failing()) return;
+  if (lease_busy || draining || stopped || heartbeats < kWarmUpHeartbeats || writes_failing()) return;
   size_t low_water = static_cast<size_t>(config().engine.batch_size);
   if (dispatch.size() >= low_water) return;
-  // Up to kLeaseCampaigns ready campaigns per lease, taken in turn from
+  // Up to engine.lease_campaigns ready campaigns per lease, taken in turn from
   // where the previous lease stopped, so that with thousands sending each
   // gets its share and one statement stays a reasonable size.
   std::vector<uint64_t> ready;
-  for (auto it = campaigns.upper_bound(lease_cursor); ready.size() < kLeaseCampaigns && it != campaigns.end(); ++it)
+  const size_t lease_campaigns = static_cast<size_t>(config().engine.lease_campaigns);
+  for (auto it = campaigns.upper_bound(lease_cursor); ready.size() < lease_campaigns && it != campaigns.end(); ++it)
     if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
-  for (auto it = campaigns.begin(); ready.size() < kLeaseCampaigns && it != campaigns.end() && it->first <= lease_cursor; ++it)
+  for (auto it = campaigns.begin(); ready.size() < lease_campaigns && it != campaigns.end() && it->first <= lease_cursor; ++it)
     if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
   if (ready.empty()) return;
   lease_cursor = ready.back();
@@ -487,7 +490,7 @@ void Engine::Impl::Record(const Item& item, store::DeliveryOutcome o) {
     ++shop.by_outcome[o.state];
   }
   outcomes.push_back(std::move(o));
-  if (outcomes.size() >= kFlushBatch) Flush();
+  if (outcomes.size() >= static_cast<size_t>(config().engine.flush_batch)) Flush();
 }
 
 }  // namespace tayori::daemon

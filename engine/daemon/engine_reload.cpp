@@ -72,6 +72,7 @@ Status Engine::Impl::TryReload() {
     Pump();
   }
   if (plan.Changed("retry")) retry = scheduler::RetryPolicy(next->retry);
+  if (plan.Changed("engine")) dispatch.SetParkHorizon(std::chrono::seconds(next->engine.park_horizon_s));
   if (new_submitter) {
     // What the old relays hold finishes there; new messages go to the new.
     retired_submitters.push_back(std::move(submitter));

@@ -5,7 +5,7 @@ namespace tayori::daemon {
 
 void Engine::Impl::Flush() {
   if (outcomes.empty() || writes_pending > 0 || write_retry_armed || finishing) return;
-  size_t n = std::min(outcomes.size(), kMaxWriteBatch);
+  size_t n = std::min(outcomes.size(), static_cast<size_t>(config().engine.write_batch_max));
   auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(
       std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.begin() + static_cast<std::ptrdiff_t>(n)));
   outcomes.erase(outcomes.begin(), outcomes.begin() + static_cast<std::ptrdiff_t>(n));
@@ -37,7 +37,7 @@ void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, S
   // A full batch goes at once; a partial one waits for the flush timer:
   // flushing whatever arrived during the last write kept the write-back
   // busy with batches of a few dozen, eight statements each.
-  if (outcomes.size() >= kFlushBatch || draining) Flush();
+  if (outcomes.size() >= static_cast<size_t>(config().engine.flush_batch) || draining) Flush();
   if (draining) MaybeFinishDrain();
   else LeaseMore();
 }

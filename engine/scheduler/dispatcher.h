@@ -70,6 +70,9 @@ class Dispatcher {
   // `park_horizon`: the longest wait held in memory.
   Dispatcher(ratelimit::Shaper& shaper, Duration park_horizon) : shaper_(shaper), park_horizon_(park_horizon) {}
 
+  // A new horizon (a reload): units parked already keep their time.
+  void SetParkHorizon(Duration park_horizon) { park_horizon_ = park_horizon; }
+
   void Push(Ticket ticket, T work) {
     uint64_t tenant = ticket.tenant_id, campaign = ticket.campaign_id;
     queue_.Push(tenant, campaign, Entry{std::move(ticket), std::move(work)});

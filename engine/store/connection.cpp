@@ -24,7 +24,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const config::Database& db,
   if (!impl->mysql) return Internal("mysql_init failed: out of memory");
   unsigned int timeout = static_cast<unsigned int>(db.connect_timeout_s);
   mysql_optionsv(impl->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  unsigned int rw_timeout = 60;
+  unsigned int rw_timeout = static_cast<unsigned int>(db.io_timeout_s);
   mysql_optionsv(impl->mysql, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
   mysql_optionsv(impl->mysql, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
   mysql_optionsv(impl->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");

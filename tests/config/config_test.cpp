@@ -76,6 +76,20 @@ TEST(ConfigTest, OutOfRangeIsAnError) {
   EXPECT_EQ(ErrorOf("[dkim]\nrsa_bits = 1024\n"), "t.toml:2:12: dkim.rsa_bits: 1024 is out of range 2048..8192");
 }
 
+TEST(ConfigTest, TheEnginesWorkSizesHaveDefaultsRangesAndOneRule) {
+  auto c = ParseConfig("", "t.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->engine.expansion_chunk, 5000);
+  EXPECT_EQ(c->engine.flush_batch, 500);
+  EXPECT_EQ(c->engine.write_batch_max, 2000);
+  EXPECT_EQ(c->engine.park_horizon_s, 30);
+  EXPECT_EQ(c->database.io_timeout_s, 60);
+  EXPECT_EQ(ErrorOf("[engine]\nexpansion_chunk = 10\n"),
+            "t.toml:2:19: engine.expansion_chunk: 10 is out of range 100..100000");
+  EXPECT_EQ(ErrorOf("[engine]\nflush_batch = 900\nwrite_batch_max = 800\n"),
+            "t.toml:1:1: engine.write_batch_max: must not be smaller than flush_batch");
+}
+
 TEST(ConfigTest, BadEnumValueListsChoices) {
   std::string msg = ErrorOf("[[relays]]\nname = \"a\"\nhost = \"h\"\ntls = \"ssl\"\n");
   EXPECT_EQ(msg, "t.toml:4:7: relays[0].tls: 'ssl' is not one of: none, starttls, implicit");

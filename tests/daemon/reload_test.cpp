@@ -67,6 +67,22 @@ TEST(ReloadTest, RatesRelaysLoggingAndBatchSizeChangeNow) {
   EXPECT_EQ(p.next.relays[0].host, "relay2.internal");
 }
 
+TEST(ReloadTest, TheEnginesWorkSizesChangeNow) {
+  // Each of these used to be either a constant in the engine or missing
+  // from what the plan compares (max_campaigns), so a reload missed it.
+  const char* keys[][2] = {{"max_campaigns", "50"},   {"expansion_chunk", "1000"}, {"claims_per_poll", "20"},
+                           {"lease_campaigns", "20"}, {"flush_batch", "100"},      {"write_batch_max", "4000"},
+                           {"park_horizon_s", "5"},   {"drain_timeout_s", "10"}};
+  for (const auto& [key, value] : keys) {
+    std::string text = With(kBase, "batch_size = 200", std::string("batch_size = 200\n") + key + " = " + value);
+    ReloadPlan p = PlanReload(Parse(kBase), Parse(text));
+    EXPECT_EQ(p.applied, std::vector<std::string>{std::string("engine.") + key}) << key;
+    EXPECT_TRUE(p.need_restart.empty()) << key;
+  }
+  std::string text = With(kBase, "host = \"db1.internal\"", "host = \"db1.internal\"\nio_timeout_s = 5");
+  EXPECT_EQ(PlanReload(Parse(kBase), Parse(text)).need_restart, std::vector<std::string>{"database.io_timeout_s"});
+}
+
 TEST(ReloadTest, DatabaseListenersAndEngineCadenceWaitForARestart) {
   std::string text = With(kBase, "host = \"db1.internal\"", "host = \"db2.internal\"");
   text = With(text, "port = 8025", "port = 9025");
