@@ -1,0 +1,114 @@
+#include "config/value_checks.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+namespace tayori::config {
+
+std::string CheckEnvName(const std::string& v) {
+  if (v.empty()) return "";
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    bool ok = (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return "'" + v + "' is not an environment variable name (A-Z, 0-9, _)";
+  }
+  return "";
+}
+
+std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
+
+std::string CheckHostname(const std::string& v) {
+  if (v.empty()) return "must not be empty";
+  if (v.size() > 253) return "is longer than 253 characters";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c == 0x7f || c == '/' || c == '@') return "'" + v + "' is not a host name";
+  }
+  return "";
+}
+
+std::string CheckSelector(const std::string& v) {
+  if (v.empty() || v.size() > 63) return "a selector is 1 to 63 characters";
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return "'" + v + "' is not a DNS label (letters, digits, '-')";
+  }
+  return "";
+}
+
+bool IsLoopbackHttp(const std::string& url) {
+  for (const char* p : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    std::string prefix = p;
+    if (url.rfind(prefix, 0) == 0 && (url.size() == prefix.size() || url[prefix.size()] == ':' ||
+                                      url[prefix.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
+// RFC 8058 §3.1: the List-Unsubscribe URI must be HTTPS. Plain HTTP is allowed
+// only on loopback, for tests and the demo.
+std::string CheckUnsubscribeUrl(const std::string& v) {
+  if (v.rfind("https://", 0) != 0 && !IsLoopbackHttp(v))
+    return "'" + v + "' must start with https:// (http:// only on a loopback host)";
+  if (v.back() != '/') return "'" + v + "' must end with '/' (the token is appended)";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"') return "contains a character not allowed in a URL";
+  }
+  return "";
+}
+
+std::string CheckHttpUrl(const std::string& v) {
+  if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) return "'" + v + "' is not an http(s) URL";
+  return "";
+}
+
+// A value stored in a VARCHAR(n) column (engine_instances.name, relay in
+// deliveries): printable, and not longer than the column, so a write never
+// fails on it after messages were sent.
+std::function<std::string(const std::string&)> CheckColumnText(size_t max_chars) {
+  return [max_chars](const std::string& v) -> std::string {
+    if (v.size() > max_chars) return "is longer than " + std::to_string(max_chars) + " characters";
+    for (unsigned char c : v)
+      if (c < ' ' || c >= 0x7f) return "'" + v + "' must be printable ASCII";
+    return "";
+  };
+}
+
+std::string CheckReturnPath(const std::string& v) {
+  auto at = v.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == v.size()) return "'" + v + "' is not local@domain";
+  for (unsigned char c : v) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>') return "contains a character not allowed in an address";
+  }
+  // Only the documented placeholders may appear.
+  std::string rest = v;
+  for (const char* ph : {"{delivery_id}", "{mac}"}) {
+    for (size_t p; (p = rest.find(ph)) != std::string::npos;) rest.erase(p, std::string(ph).size());
+  }
+  if (rest.find('{') != std::string::npos || rest.find('}') != std::string::npos)
+    return "unknown placeholder (allowed: {delivery_id}, {mac})";
+  return "";
+}
+
+// A KEK id is stored in dkim_keys.kek_id (VARCHAR(32) ascii) and bound into
+// every sealed key.
+std::string CheckKekId(const std::string& v) {
+  if (v.empty() || v.size() > 32) return "a KEK id is 1 to 32 characters";
+  for (char c : v)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return "'" + v + "' must be letters, digits, '-' and '_' only";
+  return "";
+}
+
+// An address given whole (a complaint address): local@domain, printable
+// ASCII without the characters an SMTP path cannot carry bare.
+std::string CheckMailbox(const std::string& v) {
+  auto at = v.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == v.size()) return "'" + v + "' is not local@domain";
+  for (unsigned char c : v)
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == ',') return "'" + v + "' is not an address";
+  return "";
+}
+
+}  // namespace tayori::config
