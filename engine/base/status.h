@@ -1,3 +1,8 @@
+// Module base/: Status/Result (errors as values), Clock, logging, the metrics text writer, TLS
+// mode, UTF-8 text helpers and the version; no third-party library. May include: nothing of the
+// project (its links in CMakeLists.txt, and what they link publicly; scripts/check-layering checks
+// both).
+//
 // Status and Result<T>: errors as values at every module edge.
 //
 // A Status carries an ErrorClass that tells the caller what to do about it:

@@ -1,3 +1,9 @@
+// Module cli/: the `tayori` command line: one file per noun parses flags into options, calls
+// daemon/ or the modules, and prints; CLI11 and nlohmann JSON printing are used only here. May
+// include: base/, config/, csv/, daemon/, dkim/, dns/, feedback/, keys/, loop/, mime/, net/,
+// readiness/, render/, scheduler/, smtp/, store/, unsubscribe/ (its links in CMakeLists.txt, and
+// what they link publicly; scripts/check-layering checks both).
+//
 // cli: the `tayori` command line. main.cpp builds the CLI11 application and
 // every noun registers its subcommands from its own file (tenant.cpp,
 // list.cpp, campaign.cpp, subscribers.cpp, suppress.cpp, domain.cpp,

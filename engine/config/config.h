@@ -1,3 +1,8 @@
+// Module config/: the configuration file: parsing (the only includer of toml++), validation with
+// file:line:column errors, defaults, Describe and secrets resolved from the environment. May
+// include: base/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-layering
+// checks both).
+//
 // The engine's configuration: one validated, immutable structure, loaded once.
 //
 // Only this module includes toml++. Every limit the engine obeys lives here with

@@ -1,3 +1,8 @@
+// Module crypto/: the cryptographic primitives: hashes, HMAC, random bytes, base64/hex, AES-GCM
+// key sealing, RSA/Ed25519 keys and their cache, digest signatures; the only includer of OpenSSL.
+// May include: base/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-
+// layering checks both).
+//
 // The primitives other modules need: SHA-256, HMAC, randomness, base64 and
 // hex. crypto/ is the only module that includes OpenSSL (the rest of it:
 // sealing, keys, digest signatures); everything here is thread-safe and

@@ -1,3 +1,7 @@
+// Module csv/: the one CSV reader of the subscriber and suppression imports (BOM, quotes, line
+// numbers); pure, the standard library only. May include: nothing of the project (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // A streaming reader of CSV files that operators bring from spreadsheets
 // (subscriber lists, suppression lists): RFC 4180 records, read one at a time
 // with the line numbers an operator needs to find a bad row, in bounded

@@ -1,3 +1,10 @@
+// Module daemon/: what `tayori run`, `serve-unsubscribe` and `inbound` run: the engine's wiring,
+// polling, dispatch through render → sign → submit, write-back, drain, reload and metrics; the
+// HTTP, inbound and readiness services; the only includer of libsystemd. May include: base/,
+// config/, dkim/, dns/, feedback/, http/, inbound/, keys/, loop/, mime/, net/, ratelimit/,
+// readiness/, render/, scheduler/, smtp/, store/, unsubscribe/ (its links in CMakeLists.txt, and
+// what they link publicly; scripts/check-layering checks both).
+//
 // The campaign engine behind `tayori run`: one libuv loop that claims due
 // campaigns, expands them, leases deliveries, shapes traffic, renders and
 // signs on worker threads, submits through the relays and writes every

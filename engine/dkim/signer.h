@@ -1,3 +1,7 @@
+// Module dkim/: the DKIM protocol on top of crypto/: canonicalization, tag lists, key records, the
+// signer and the verifier; no OpenSSL header. May include: base/, crypto/, mime/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // Signer: adds DKIM-Signature fields to outgoing messages (RFC 6376 §5).
 //
 // Built once per sending domain with SignerBuilder, which checks everything

@@ -1,3 +1,8 @@
+// Module dns/: publishing DKIM records through DNS provider APIs (PowerDNS, Route 53) and TXT
+// lookups with c-ares on the loop; the loop-driven includer of c-ares. May include: base/,
+// config/, loop/, net/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-
+// layering checks both).
+//
 // DNS providers: where the platform publishes DKIM key records. One
 // interface, two backends (PowerDNS Authoritative's HTTP API, Amazon Route 53)
 // chosen by [dns] provider; "none" means the operator publishes by hand.

@@ -1,3 +1,7 @@
+// Module feedback/: reading inbound bounce reports, complaints and auto-replies from raw messages;
+// the only includer of GMime; pure otherwise. May include: base/, smtp/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // The inbound feedback parser (issue 13): one received message in, one
 // Report out (report.h). A message is, in this order, an RFC 5965 complaint
 // (a message/feedback-report part), an RFC 3464 / RFC 6533 delivery report

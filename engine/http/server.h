@@ -1,3 +1,7 @@
+// Module http/: an HTTP/1.1 listener (libmicrohttpd, its only includer) on the engine's loop, and
+// the pure request parsers it uses. May include: base/, loop/ (its links in CMakeLists.txt, and
+// what they link publicly; scripts/check-layering checks both).
+//
 // An HTTP/1.1 listener on the engine's loop: libmicrohttpd in its external
 // event-loop mode (MHD_USE_EPOLL, no threads of its own), its epoll fd
 // watched by a loop::FdWatcher and its timeouts by a loop::Timer. Every

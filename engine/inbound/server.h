@@ -1,3 +1,7 @@
+// Module inbound/: the SMTP/LMTP listener that takes bounces and complaints: a pure session state
+// machine under a server on the loop. May include: base/, config/, loop/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // The inbound listener on the engine's loop: SMTP or LMTP over TCP, each
 // connection a Session (session.h) fed from a loop::TcpStream. It takes the
 // bounces and complaints addressed to Tayori (the RecipientCheck decides,

@@ -1,3 +1,8 @@
+// Module keys/: per-domain DKIM key management: onboarding, the two-selector rotation state
+// machine and its driver, sealed keys, resealing, the OpenDKIM export; prints nothing, parses no
+// flags. May include: base/, config/, dkim/, dns/, loop/, net/, store/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // KeyLifecycle: performs the DKIM key lifecycle decisions of keys/rotation.h
 // against the database (through a store::DbWorker), the DNS provider and
 // DNS (dns::Resolver), on the loop thread, never blocking it: key generation

@@ -1,3 +1,7 @@
+// Module loop/: the event loop: uv_loop_t and RAII handle wrappers; the only includer of libuv.
+// May include: base/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-
+// layering checks both).
+//
 // The event loop: one uv_loop_t per Loop, used from one thread (the loop
 // thread). Handles are RAII objects whose memory is freed only in the libuv
 // close callback, so destroying a wrapper inside its own callback is safe.

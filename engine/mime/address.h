@@ -1,3 +1,7 @@
+// Module mime/: RFC 5322/2045 message pieces: addresses, header encoding and folding, transfer
+// encodings, IDN (the only includer of libidn2); pure, no I/O. May include: base/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // RFC 5322 §3.4 mailboxes: parsing what a shop or a subscriber typed, with a
 // clear reason for each rejected address, and formatting for the header.
 //

@@ -1,3 +1,7 @@
+// Module net/: libcurl's multi interface bound to the loop, for SMTP submission and HTTP APIs; the
+// loop-driven includer of libcurl. May include: base/, loop/ (its links in CMakeLists.txt, and
+// what they link publicly; scripts/check-layering checks both).
+//
 // libcurl's multi interface driven by the Loop (curl_multi_socket_action with
 // one FdWatcher per socket and one Timer), as in curl's docs/examples/multi-uv.c.
 // Only this module includes <curl/curl.h>. A Transfers object is one

@@ -1,3 +1,7 @@
+// Module ratelimit/: token buckets and adaptive per-destination shaping (throttling, rate
+// recovery, connection caps); pure, time passed in. May include: base/, config/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // The engine's outbound traffic shaping: a global token bucket in front of
 // per-destination-group shapers (Destination). A message is reserved here
 // BEFORE it is rendered and signed, so a throttled message costs no signature.

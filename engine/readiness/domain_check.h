@@ -1,3 +1,9 @@
+// Module readiness/: `tayori domain check`: DKIM, DMARC, SPF, reverse DNS, bounce MX, relay TLS
+// and the one-click endpoint of an author domain as receivers see them; the only includer of
+// libspf2 and libpsl (and a blocking user of c-ares and libcurl on a worker thread). May include:
+// base/, dkim/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-layering
+// checks both).
+//
 // `tayori domain check`: everything receivers look at before they accept a
 // shop's newsletter, checked for one author domain. The caller gathers the
 // facts (database rows, configuration) into DomainFacts; CheckDomain asks DNS

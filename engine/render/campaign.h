@@ -1,3 +1,7 @@
+// Module render/: campaigns compiled once and one RFC 5322 message rendered per recipient; the
+// only includer of kainjow mustache. May include: base/, crypto/, mime/, unsubscribe/ (its links
+// in CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // A campaign compiled once, rendered once per recipient into the exact
 // RFC 5322 message (headers and MIME body, CRLF) that goes to the DKIM
 // signer; the signer prepends DKIM-Signature and nothing else changes.

@@ -1,3 +1,7 @@
+// Module smtp/: SMTP replies, the outcome classification table, return paths, and submission to
+// the relays through net/. May include: base/, config/, crypto/, loop/, net/ (its links in
+// CMakeLists.txt, and what they link publicly; scripts/check-layering checks both).
+//
 // Submission of signed messages to the configured relays: one SMTP
 // transaction per message (one RCPT), relays chosen by weight, a relay that
 // fails at the connection level backs off and its traffic fails over to the

@@ -1,3 +1,7 @@
+// Module unsubscribe/: the one-click unsubscribe token: its one format, issuing and verifying. May
+// include: base/, crypto/ (its links in CMakeLists.txt, and what they link publicly;
+// scripts/check-layering checks both).
+//
 // The unsubscribe token: the one definition of its format. The renderer puts
 // it in List-Unsubscribe and the body link; the HTTP endpoint verifies it.
 // A token names who unsubscribes from what, and proves Tayori issued it, so a
