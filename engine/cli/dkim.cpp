@@ -127,7 +127,7 @@ int RunKeygen(const KeygenOptions& o) {
   bool ok = ::fchmod(fd, 0600) == 0 && WriteAll(fd, *pem) && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
   if (!ok) return ReportFailure(Permanent("cannot write " + o.out + ": " + std::strerror(errno)), kCmd);
-  std::printf("%s\n", (*key)->DnsTxtValue().c_str());
+  std::printf("%s\n", dkim::KeyRecordText(*(*key)).c_str());
   return kExitOk;
 }
 

@@ -34,6 +34,7 @@
 #include "store/keys.h"
 #include "readiness/report.h"
 #include "readiness/text.h"
+#include "dkim/key_record.h"
 
 namespace tayori::cli {
 namespace {
@@ -192,7 +193,7 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
       nk.kek_id = kek.id;
       TAYORI_ASSIGN_OR_RETURN(uint64_t dk, store::InsertDomainKey(db, nk));
       changes.push_back(dns::RecordChange{dns::ChangeAction::kUpsert, keys::SelectorName(selector, key_host), "TXT",
-                                          key->DnsTxtValue(), cfg.dkim.record_ttl_s});
+                                          dkim::KeyRecordText(*key), cfg.dkim.record_ttl_s});
       published.push_back(store::KeyTransition{dk, "pending", "published", SystemClock::Instance().Now(), {}, false,
                                                "published via " + std::string(config::DnsProviderName(cfg.dns.provider))});
     }

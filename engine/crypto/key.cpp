@@ -132,10 +132,6 @@ std::string PrivateKey::PublicKeyBase64() const {
   return out;
 }
 
-std::string PrivateKey::DnsTxtValue() const {
-  return "v=DKIM1; k=" + std::string(KeyTypeName(type_)) + "; p=" + PublicKeyBase64();
-}
-
 Result<std::shared_ptr<const PublicKey>> PublicKey::FromDkimBytes(KeyType type, std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   if (type == KeyType::kEd25519) {

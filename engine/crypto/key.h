@@ -58,8 +58,7 @@ class PrivateKey {
   // The p= value: base64 of the DER SubjectPublicKeyInfo for RSA, of the raw
   // 32-byte public key for Ed25519 (RFC 8463 §4.2).
   std::string PublicKeyBase64() const;
-  // "v=DKIM1; k=rsa; p=<base64>" or "v=DKIM1; k=ed25519; p=<base64>".
-  std::string DnsTxtValue() const;
+  // (The DKIM key record built from it is dkim::KeyRecordText.)
 
   // For crypto/'s digest signatures; never null.
   evp_pkey_st* pkey() const { return pkey_; }

@@ -22,6 +22,10 @@ bool ListContains(std::string_view list, std::string_view item) {
 
 }  // namespace
 
+std::string KeyRecordText(const crypto::PrivateKey& key) {
+  return "v=DKIM1; k=" + std::string(crypto::KeyTypeName(key.type())) + "; p=" + key.PublicKeyBase64();
+}
+
 Result<KeyRecord> ParseKeyRecord(std::string_view txt) {
   auto tags = ParseTagList(txt);
   if (!tags.ok()) return tags.status().WithContext("key record");

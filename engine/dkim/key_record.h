@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -23,5 +24,9 @@ struct KeyRecord {
 // not first, unknown k=, h= without sha256, s= not covering email, missing
 // p=, bad base64 in p=, a key that does not parse or is too small.
 Result<KeyRecord> ParseKeyRecord(std::string_view txt);
+
+// The record to publish for a signing key: "v=DKIM1; k=rsa|ed25519; p=…"
+// (no t=, h= or s=: every receiver then accepts it for sha256 email signing).
+std::string KeyRecordText(const crypto::PrivateKey& key);
 
 }  // namespace tayori::dkim

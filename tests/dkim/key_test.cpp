@@ -22,7 +22,7 @@ TEST(KeyTest, GeneratesRsa2048AndItsRecord) {
   ASSERT_TRUE(key.ok()) << key.status().ToString();
   EXPECT_EQ((*key)->type(), crypto::KeyType::kRsa);
   EXPECT_EQ((*key)->bits(), 2048);
-  std::string txt = (*key)->DnsTxtValue();
+  std::string txt = dkim::KeyRecordText(*(*key));
   EXPECT_EQ(txt.rfind("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 0), 0u);
   // The record parses back into the same public key.
   auto record = ParseKeyRecord(txt);
@@ -35,7 +35,7 @@ TEST(KeyTest, GeneratesEd25519WithRawPublicKeyRecord) {
   ASSERT_TRUE(key.ok());
   EXPECT_EQ((*key)->type(), crypto::KeyType::kEd25519);
   EXPECT_EQ((*key)->PublicKeyBase64().size(), 44u);  // 32 bytes, RFC 8463 §4.2
-  EXPECT_EQ((*key)->DnsTxtValue().rfind("v=DKIM1; k=ed25519; p=", 0), 0u);
+  EXPECT_EQ(dkim::KeyRecordText(*(*key)).rfind("v=DKIM1; k=ed25519; p=", 0), 0u);
 }
 
 TEST(KeyTest, PemRoundTripIsPkcs8AndKeepsTheKey) {
@@ -69,7 +69,7 @@ TEST(KeyTest, RejectsGarbagePem) {
 TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
   auto key = crypto::PrivateKey::GenerateRsa();
   ASSERT_TRUE(key.ok());
-  std::string txt = (*key)->DnsTxtValue();
+  std::string txt = dkim::KeyRecordText(*(*key));
   EXPECT_EQ(txt.size(), 410u);  // 2048-bit key: 2 strings (stack.md §4)
   auto parts = crypto::SplitTxtValue(txt);
   ASSERT_EQ(parts.size(), 2u);
@@ -85,7 +85,7 @@ TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
 TEST(KeyTest, PublicKeyAccepts1024ButNotSmaller) {
   auto k1024 = crypto::PrivateKey::FromPem(testing::ReadTestFile("rsa1024.pem"));
   ASSERT_TRUE(k1024.ok());
-  auto record = ParseKeyRecord((*k1024)->DnsTxtValue());
+  auto record = ParseKeyRecord(dkim::KeyRecordText(*(*k1024)));
   ASSERT_TRUE(record.ok()) << record.status().ToString();
   EXPECT_EQ(record->key->bits(), 1024);
   // A 512-bit key (SubjectPublicKeyInfo) is refused.

@@ -13,6 +13,7 @@
 #include "dkim/tag_list.h"
 #include "dkim/verifier.h"
 #include "test_util.h"
+#include "dkim/key_record.h"
 
 namespace tayori::dkim {
 namespace {
@@ -79,7 +80,7 @@ TEST(Rfc8463Test, PrivateKeyDerivesThePublishedPublicKeyAndRecord) {
   auto key = RfcEdKey();
   EXPECT_EQ(key->type(), crypto::KeyType::kEd25519);
   EXPECT_EQ(key->PublicKeyBase64(), kEdPublicBase64);
-  EXPECT_EQ(key->DnsTxtValue(), kEdRecord);
+  EXPECT_EQ(dkim::KeyRecordText(*key), kEdRecord);
 }
 
 TEST(Rfc8463Test, BodyHashMatchesPublishedBh) {

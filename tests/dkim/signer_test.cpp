@@ -9,6 +9,7 @@
 #include "dkim/signature.h"
 #include "dkim/verifier.h"
 #include "test_util.h"
+#include "dkim/key_record.h"
 
 namespace tayori::dkim {
 namespace {
@@ -35,8 +36,8 @@ class SignerTest : public ::testing::Test {
   void SetUp() override {
     rsa_ = testing::LoadKey("rsa2048.pem");
     ed_ = testing::LoadKey("ed25519.pem");
-    records_ = {{"s1._domainkey.shop.example", rsa_->DnsTxtValue()},
-                {"e1._domainkey.shop.example", ed_->DnsTxtValue()}};
+    records_ = {{"s1._domainkey.shop.example", dkim::KeyRecordText(*rsa_)},
+                {"e1._domainkey.shop.example", dkim::KeyRecordText(*ed_)}};
   }
   SignerBuilder Builder() { return std::move(SignerBuilder().Domain("shop.example").Selector("s1").Key(rsa_).UseClock(clock_)); }
   Verifier MakeVerifier() { return Verifier(testing::MapLookup(records_), clock_); }

@@ -8,6 +8,7 @@
 #include "dkim/signed_data.h"
 #include "dkim/signer.h"
 #include "test_util.h"
+#include "dkim/key_record.h"
 
 namespace tayori::dkim {
 namespace {
@@ -24,7 +25,7 @@ class VerifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     rsa_ = testing::LoadKey("rsa2048.pem");
-    records_ = {{"s1._domainkey.shop.example", rsa_->DnsTxtValue()}};
+    records_ = {{"s1._domainkey.shop.example", dkim::KeyRecordText(*rsa_)}};
   }
   std::string SignedMessage() {
     auto signer = SignerBuilder().Domain("shop.example").Selector("s1").Key(rsa_).UseClock(clock_).Build();
@@ -88,7 +89,7 @@ TEST_F(VerifierTest, MissingKeyAndFailedLookupAreTold) {
 
 TEST_F(VerifierTest, KeyRecordProblems) {
   std::string m = SignedMessage();
-  records_["s1._domainkey.shop.example"] = testing::LoadKey("ed25519.pem")->DnsTxtValue();
+  records_["s1._domainkey.shop.example"] = dkim::KeyRecordText(*testing::LoadKey("ed25519.pem"));
   EXPECT_EQ(Verify(m).reason, FailureReason::kKeyTypeMismatch);
   records_["s1._domainkey.shop.example"] = "v=DKIM1; k=dsa; p=AAAA";
   Verdict unknown = Verify(m);
@@ -101,7 +102,7 @@ TEST_F(VerifierTest, KeyRecordProblems) {
   records_["s1._domainkey.shop.example"] = "v=DKIM1; h=sha1; p=AAAA";
   EXPECT_NE(Verify(m).detail.find("does not allow sha256"), std::string::npos);
   // A different valid key: the signature does not verify.
-  records_["s1._domainkey.shop.example"] = crypto::PrivateKey::GenerateRsa().value()->DnsTxtValue();
+  records_["s1._domainkey.shop.example"] = dkim::KeyRecordText(*crypto::PrivateKey::GenerateRsa().value());
   EXPECT_EQ(Verify(m).reason, FailureReason::kSignatureMismatch);
 }
 
@@ -139,7 +140,7 @@ TEST_F(VerifierTest, StrictKeyRefusesSubdomainIdentity) {
                      BodyHashTag(kMessage, std::nullopt) + "; b=";
   std::string m = SignWithTags(tags, kMessage);
   EXPECT_TRUE(Verify(m).pass()) << Verify(m).ToString();
-  records_["s1._domainkey.shop.example"] = rsa_->DnsTxtValue() + "; t=s";
+  records_["s1._domainkey.shop.example"] = dkim::KeyRecordText(*rsa_) + "; t=s";
   EXPECT_EQ(Verify(m).reason, FailureReason::kIdentityMismatch);
 }
 

@@ -15,6 +15,7 @@
 #include "readiness_testing.h"
 #include "testing/child_process.h"
 #include "testing/test_env.h"
+#include "dkim/key_record.h"
 
 namespace tayori::readiness {
 namespace {
@@ -45,7 +46,7 @@ class DomainCheckPdnsTest : public ::testing::Test {
     tayori::testing::CreateZone(pdns_, kPlatform);
     key_ = LoadKey("rsa2048.pem");
     ip0_ = TestIp(0);
-    SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "TXT", {TxtContent(key_->DnsTxtValue())});
+    SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "TXT", {TxtContent(dkim::KeyRecordText(*key_))});
     SetRecords(pdns_, kShop, "_dmarc." + kShop, "TXT", {TxtContent("v=DMARC1; p=reject; rua=mailto:dmarc@" + kShop)});
     SetRecords(pdns_, kPlatform, kBounce, "TXT", {TxtContent("v=spf1 ip4:" + ip0_ + " -all")});
     SetRecords(pdns_, kPlatform, kBounce, "MX", {"10 mx." + kPlatform + "."});
@@ -133,7 +134,7 @@ TEST_F(DomainCheckPdnsTest, NoDmarc) {
 
 TEST_F(DomainCheckPdnsTest, DmarcOnTheOrganizationalDomainOnly) {
   facts_.from_domain = "news." + kShop;
-  SetRecords(pdns_, kShop, "s1._domainkey.news." + kShop, "TXT", {TxtContent(key_->DnsTxtValue())});
+  SetRecords(pdns_, kShop, "s1._domainkey.news." + kShop, "TXT", {TxtContent(dkim::KeyRecordText(*key_))});
   SetRecords(pdns_, kShop, "_dmarc." + kShop, "TXT",
              {TxtContent("v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@" + kShop)});
   Report r = Run(CheckScope::kDomainOnly);
@@ -227,7 +228,7 @@ TEST_F(DomainCheckPdnsTest, FreemailFromIsRefused) {
 }
 
 TEST_F(DomainCheckPdnsTest, DkimKeyDiffersAndDelegatedCnamesMissingOrWrong) {
-  SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "TXT", {TxtContent(LoadKey("rsa1024.pem")->DnsTxtValue())});
+  SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "TXT", {TxtContent(dkim::KeyRecordText(*LoadKey("rsa1024.pem")))});
   Check differs = One(Run(CheckScope::kDomainOnly), CheckId::kDkimKey);
   EXPECT_EQ(differs.state, State::kFail);
   EXPECT_NE(differs.found.Render(Lang::kEn).find("different key"), std::string::npos);
@@ -236,8 +237,8 @@ TEST_F(DomainCheckPdnsTest, DkimKeyDiffersAndDelegatedCnamesMissingOrWrong) {
   facts_.selectors = {{"s1", SelectorRole::kActive, key_->PublicKeyBase64(), "s1._domainkey.d." + kPlatform},
                       {"s2", SelectorRole::kNext, key_->PublicKeyBase64(), "s2._domainkey.d." + kPlatform}};
   SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "TXT", {});
-  SetRecords(pdns_, kPlatform, "s1._domainkey.d." + kPlatform, "TXT", {TxtContent(key_->DnsTxtValue())});
-  SetRecords(pdns_, kPlatform, "s2._domainkey.d." + kPlatform, "TXT", {TxtContent(key_->DnsTxtValue())});
+  SetRecords(pdns_, kPlatform, "s1._domainkey.d." + kPlatform, "TXT", {TxtContent(dkim::KeyRecordText(*key_))});
+  SetRecords(pdns_, kPlatform, "s2._domainkey.d." + kPlatform, "TXT", {TxtContent(dkim::KeyRecordText(*key_))});
   SetRecords(pdns_, kShop, "s1._domainkey." + kShop, "CNAME", {"s1._domainkey.d." + kPlatform + "."});
   SetRecords(pdns_, kShop, "s2._domainkey." + kShop, "CNAME", {"s1._domainkey.d." + kPlatform + "."});
   Report r = Run(CheckScope::kDomainOnly);

@@ -9,6 +9,7 @@
 
 #include "crypto/key.h"
 #include "fake_lookups.h"
+#include "dkim/key_record.h"
 
 namespace tayori::readiness {
 namespace {
@@ -35,7 +36,7 @@ class DomainCheckTest : public ::testing::Test {
     facts_.unsubscribe_base_url = "https://u.platform.example/u/";
     facts_.unsubscribe_test_token = "k1.TEST";
     facts_.inbound_mx_hosts = {"mx.platform.example"};
-    dns_.Txt("s1._domainkey.shop.example", key_->DnsTxtValue())
+    dns_.Txt("s1._domainkey.shop.example", dkim::KeyRecordText(*key_))
         .Txt("_dmarc.shop.example", "v=DMARC1; p=reject; rua=mailto:dmarc@shop.example")
         .Txt("bounce.platform.example", "v=spf1 ip4:192.0.2.10 -all")
         .Add("bounce.platform.example", RrType::kMx, "mx.platform.example", 10)
@@ -103,7 +104,7 @@ TEST_F(DomainCheckTest, DkimKeyMissingDifferentShortTestingOrNone) {
   EXPECT_EQ(keys[1]->found.Render(Lang::kEn), "No DKIM key record is published at s2._domainkey.shop.example, so receivers cannot verify the signature.");
   EXPECT_NE(keys[1]->what_to_do.Render(Lang::kEn).find("tayori domain show shop.example"), std::string::npos);
 
-  dns_.Txt("s2._domainkey.shop.example", LoadKey("rsa1024.pem")->DnsTxtValue());
+  dns_.Txt("s2._domainkey.shop.example", dkim::KeyRecordText(*LoadKey("rsa1024.pem")));
   r = Run();
   keys = r.Find(CheckId::kDkimKey);
   EXPECT_EQ(keys[1]->state, State::kWarn);
@@ -117,7 +118,7 @@ TEST_F(DomainCheckTest, DkimKeyMissingDifferentShortTestingOrNone) {
   EXPECT_NE(keys[1]->found.Render(Lang::kEn).find("different key"), std::string::npos);
 
   FakeLookups testing_dns;
-  testing_dns.Txt("s1._domainkey.shop.example", key_->DnsTxtValue() + "; t=y");
+  testing_dns.Txt("s1._domainkey.shop.example", dkim::KeyRecordText(*key_) + "; t=y");
   facts_.selectors.resize(1);
   EXPECT_EQ(One(CheckDomain(facts_, testing_dns, CheckScope::kDomainOnly), CheckId::kDkimKey).state, State::kWarn);
 
@@ -147,21 +148,21 @@ TEST_F(DomainCheckTest, DelegatedSelectorsNeedTheShopsCname) {
 
   // In place: both pass.
   dns.Add("s1._domainkey.shop.example", RrType::kCname, "s1._domainkey.shop-example.keys.platform.example")
-      .Txt("s1._domainkey.shop-example.keys.platform.example", key_->DnsTxtValue());
+      .Txt("s1._domainkey.shop-example.keys.platform.example", dkim::KeyRecordText(*key_));
   r = CheckDomain(facts_, dns, CheckScope::kDomainOnly);
   EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kPass) << RenderText(r, Lang::kEn);
   EXPECT_EQ(One(r, CheckId::kDkimKey).state, State::kPass);
 
   // Pointing elsewhere.
   FakeLookups wrong;
-  wrong.Add("s1._domainkey.shop.example", RrType::kCname, "s1._domainkey.other.example").Txt("s1._domainkey.other.example", key_->DnsTxtValue());
+  wrong.Add("s1._domainkey.shop.example", RrType::kCname, "s1._domainkey.other.example").Txt("s1._domainkey.other.example", dkim::KeyRecordText(*key_));
   r = CheckDomain(facts_, wrong, CheckScope::kDomainOnly);
   EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kFail);
   EXPECT_NE(One(r, CheckId::kDkimCname).found.Render(Lang::kEn).find("s1._domainkey.other.example"), std::string::npos);
 
   // A copy of the key instead of the CNAME: works, warned.
   FakeLookups copied;
-  copied.Txt("s1._domainkey.shop.example", key_->DnsTxtValue());
+  copied.Txt("s1._domainkey.shop.example", dkim::KeyRecordText(*key_));
   r = CheckDomain(facts_, copied, CheckScope::kDomainOnly);
   EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kWarn);
   EXPECT_EQ(One(r, CheckId::kDkimKey).state, State::kPass);
@@ -169,7 +170,7 @@ TEST_F(DomainCheckTest, DelegatedSelectorsNeedTheShopsCname) {
 
   // A copy of another key: the CNAME is what is missing.
   FakeLookups copied_wrong;
-  copied_wrong.Txt("s1._domainkey.shop.example", LoadKey("rsa1024.pem")->DnsTxtValue());
+  copied_wrong.Txt("s1._domainkey.shop.example", dkim::KeyRecordText(*LoadKey("rsa1024.pem")));
   r = CheckDomain(facts_, copied_wrong, CheckScope::kDomainOnly);
   EXPECT_EQ(One(r, CheckId::kDkimCname).state, State::kFail);
   EXPECT_EQ(One(r, CheckId::kDkimKey).state, State::kFail);
