@@ -39,6 +39,7 @@
 #include "render/random_source.h"
 #include "scheduler/dispatcher.h"
 #include "scheduler/lease_book.h"
+#include "scheduler/outcome_queue.h"
 #include "scheduler/retry_policy.h"
 #include "scheduler/suppression_cache.h"
 #include "smtp/submitter.h"
@@ -179,10 +180,10 @@ struct Engine::Impl {
   SteadyTime guards_checked_at{};
   uint64_t suppression_cursor = 0;
   std::set<uint64_t> expanding;
-  // Outcomes not yet committed, in the order they were recorded. A write
-  // that fails puts its batch back at the front: an outcome is never
-  // dropped, since a dropped one would let its delivery be sent again.
-  std::deque<store::DeliveryOutcome> outcomes;
+  // Outcomes not yet committed, in the order they were recorded
+  // (scheduler/outcome_queue.h: one write at a time, a failed batch back in
+  // front, never dropped).
+  scheduler::OutcomeQueue<store::DeliveryOutcome> outcomes{kMaxWriteBackoff};
   // Every lease this engine holds, from the lease until its outcome is
   // committed: only these are renewed (a lease it lost track of is
   // released, see the poll).
@@ -194,15 +195,11 @@ struct Engine::Impl {
   size_t building = 0;      // render+sign jobs on workers
   std::deque<Ready> ready;  // signed, waiting for a relay slot
   size_t submitting = 0;    // messages with the relays
-  size_t writes_pending = 0;
+  size_t writes_pending = 0;  // the write-back's and the final write's
   // Outcome writes that failed (not a transient error the DbWorker retries
-  // by itself): retried with backoff; no new work is leased meanwhile.
-  int write_failures = 0;           // consecutive
-  uint64_t write_failures_total = 0;
+  // by itself) are retried after a backoff; no new work is leased meanwhile.
   SteadyTime write_alert_at{};
-  std::string write_error;
   std::unique_ptr<loop::Timer> write_retry_timer;
-  bool write_retry_armed = false;
   int poll_failures = 0;  // consecutive
   SteadyTime poll_failure_logged_at{};
   bool finishing = false;
@@ -264,7 +261,7 @@ struct Engine::Impl {
     return std::max(10, (3 * kHousekeepingPolls * config().engine.poll_interval_ms + 999) / 1000);
   }
   std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(config().engine.poll_interval_ms); }
-  bool writes_failing() const { return write_failures > 0 || (db_write && db_write->retrying()); }
+  bool writes_failing() const { return outcomes.failing() || (db_write && db_write->retrying()); }
 
   // ---- start / stop -----------------------------------------------------------
 
@@ -433,7 +430,7 @@ struct Engine::Impl {
   // outcomes (and their leases) and is tried again after a backoff.
   void Flush();
   void OnWritten(const std::vector<store::DeliveryOutcome>& batch, SteadyTime started);
-  void OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st);
+  void OnWriteFailed(std::vector<store::DeliveryOutcome> batch, const Status& st);
 
   // ---- drain --------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ std::string Engine::Impl::MetricsText() const {
   w.Family("tayori_writeback_failing", "gauge", "1 while outcome writes fail (no new work is leased meanwhile).");
   w.Sample("tayori_writeback_failing", writes_failing() ? 1 : 0);
   w.Family("tayori_writeback_failures_total", "counter", "Outcome write transactions that failed and were retried.");
-  w.Sample("tayori_writeback_failures_total", static_cast<double>(write_failures_total));
+  w.Sample("tayori_writeback_failures_total", static_cast<double>(outcomes.failures_total()));
   w.Family("tayori_outcomes_unwritten", "gauge", "Outcomes recorded but not yet committed (their leases are kept).");
   w.Sample("tayori_outcomes_unwritten", static_cast<double>(outcomes.size()));
   w.Family("tayori_writeback_seconds_total", "counter", "Time spent in committed outcome writes.");

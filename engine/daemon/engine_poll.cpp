@@ -489,7 +489,7 @@ void Engine::Impl::Record(const Item& item, store::DeliveryOutcome o) {
     ++shop.total;
     ++shop.by_outcome[o.state];
   }
-  outcomes.push_back(std::move(o));
+  outcomes.Push(std::move(o));
   if (outcomes.size() >= static_cast<size_t>(config().engine.flush_batch)) Flush();
 }
 

@@ -4,11 +4,9 @@
 namespace tayori::daemon {
 
 void Engine::Impl::Flush() {
-  if (outcomes.empty() || writes_pending > 0 || write_retry_armed || finishing) return;
-  size_t n = std::min(outcomes.size(), static_cast<size_t>(config().engine.write_batch_max));
+  if (!outcomes.CanWrite() || finishing) return;
   auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(
-      std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.begin() + static_cast<std::ptrdiff_t>(n)));
-  outcomes.erase(outcomes.begin(), outcomes.begin() + static_cast<std::ptrdiff_t>(n));
+      outcomes.TakeBatch(static_cast<size_t>(config().engine.write_batch_max)));
   ++writes_pending;
   std::string instance = options.instance;
   auto started = clock.Steady();
@@ -16,7 +14,7 @@ void Engine::Impl::Flush() {
                    [this, batch, started](Status st) {
                      --writes_pending;
                      if (st.ok()) OnWritten(*batch, started);
-                     else OnWriteFailed(batch, st);
+                     else OnWriteFailed(std::move(*batch), st);
                    });
 }
 
@@ -29,11 +27,8 @@ void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, S
   double took = std::chrono::duration<double>(clock.Steady() - started).count();
   write_seconds_total += took;
   write_hist.Observe(took);
-  if (write_failures > 0) {
-    log::Info("engine", "outcome writes recovered; leasing resumes",
-              {{"failed_attempts", std::to_string(write_failures)}});
-    write_failures = 0;
-  }
+  if (int failed = outcomes.Written(); failed > 0)
+    log::Info("engine", "outcome writes recovered; leasing resumes", {{"failed_attempts", std::to_string(failed)}});
   // A full batch goes at once; a partial one waits for the flush timer:
   // flushing whatever arrived during the last write kept the write-back
   // busy with batches of a few dozen, eight statements each.
@@ -42,25 +37,20 @@ void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, S
   else LeaseMore();
 }
 
-void Engine::Impl::OnWriteFailed(std::shared_ptr<std::vector<store::DeliveryOutcome>> batch, const Status& st) {
+void Engine::Impl::OnWriteFailed(std::vector<store::DeliveryOutcome> batch, const Status& st) {
   // Back in front, in order: the next attempt writes them first.
-  outcomes.insert(outcomes.begin(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
-  ++write_failures;
-  ++write_failures_total;
-  write_error = st.message();
-  auto delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(500 << std::min(write_failures, 6)),
-                                                   kMaxWriteBackoff);
+  auto delay = outcomes.Failed(std::move(batch));
   SteadyTime now = clock.Steady();
-  if (write_failures == 1 || now - write_alert_at >= std::chrono::seconds(60)) {
+  if (outcomes.consecutive_failures() == 1 || now - write_alert_at >= std::chrono::seconds(60)) {
     write_alert_at = now;
     log::Error("engine", "ALERT writing outcomes failed; keeping them and their leases, leasing no new work until "
                          "a write succeeds",
-               {{"outcomes_waiting", std::to_string(outcomes.size())}, {"attempt", std::to_string(write_failures)},
+               {{"outcomes_waiting", std::to_string(outcomes.size())},
+                {"attempt", std::to_string(outcomes.consecutive_failures())},
                 {"retry_in_ms", std::to_string(delay.count())}, {"reason", st.message()}});
   }
-  write_retry_armed = true;
   write_retry_timer->Start(delay, [this] {
-    write_retry_armed = false;
+    outcomes.RetryDue();
     Flush();
   });
   if (draining) MaybeFinishDrain();
@@ -108,9 +98,7 @@ void Engine::Impl::Finish() {
   ready.clear();
   for (auto& [id, item] : building_items) Release(*item);
   building_items.clear();
-  auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(std::make_move_iterator(outcomes.begin()),
-                                                                    std::make_move_iterator(outcomes.end()));
-  outcomes.clear();
+  auto batch = std::make_shared<std::vector<store::DeliveryOutcome>>(outcomes.TakeAll());
   // Held leases without an outcome here are with a relay.
   std::unordered_set<uint64_t> in_batch;
   for (const auto& o : *batch) in_batch.insert(o.delivery_id);

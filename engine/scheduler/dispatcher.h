@@ -1,6 +1,6 @@
 // Module scheduler/: pure decisions about campaigns and deliveries: typed states, retry policy,
-// suppressions seen, the dispatcher (fair queue, parking and wake-up) and lease renewal cadence;
-// time passed in. May include: base/, config/, ratelimit/ (its links in CMakeLists.txt, and what
+// suppressions seen, the dispatcher (fair queue, parking and wake-up), lease renewal cadence
+// (lease_book.h) and the write-back's outcome queue (outcome_queue.h); time passed in. May include: base/, config/, ratelimit/ (its links in CMakeLists.txt, and what
 // they link publicly; scripts/check-layering checks both).
 //
 // The dispatcher: which leased delivery starts next, and what waits.
