@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 
+#include "base/metrics.h"
 #include "base/log.h"
 #include "daemon/domain_facts.h"
 #include "readiness/network_lookups.h"
@@ -285,25 +286,22 @@ void ReadinessService::Stop() {
 const ReadinessCounters& ReadinessService::counters() const { return impl_->counters; }
 
 std::string ReadinessService::MetricsText() const {
-  std::string out;
-  out += "# HELP tayori_domains Sender domains by the worst state of their last readiness check.\n";
-  out += "# TYPE tayori_domains gauge\n";
+  metrics::Writer w;
+  w.Family("tayori_domains", "gauge", "Sender domains by the worst state of their last readiness check.");
   for (const auto& c : impl_->counts)
-    if (c.check_id.empty())
-      out += "tayori_domains{state=\"" + c.state + "\"} " + std::to_string(c.domains) + "\n";
-  out += "# HELP tayori_domain_checks Sender domains by readiness check and its state.\n";
-  out += "# TYPE tayori_domain_checks gauge\n";
+    if (c.check_id.empty()) w.Sample("tayori_domains", {{"state", c.state}}, static_cast<double>(c.domains));
+  w.Family("tayori_domain_checks", "gauge", "Sender domains by readiness check and its state.");
   for (const auto& c : impl_->counts)
     if (!c.check_id.empty())
-      out += "tayori_domain_checks{check=\"" + c.check_id + "\",state=\"" + c.state + "\"} " +
-             std::to_string(c.domains) + "\n";
-  out += "# TYPE tayori_domain_rechecks_total counter\n";
-  out += "tayori_domain_rechecks_total " + std::to_string(impl_->counters.checks) + "\n";
-  out += "# TYPE tayori_domain_recheck_errors_total counter\n";
-  out += "tayori_domain_recheck_errors_total " + std::to_string(impl_->counters.check_errors) + "\n";
-  out += "# TYPE tayori_readiness_paused_campaigns_total counter\n";
-  out += "tayori_readiness_paused_campaigns_total " + std::to_string(impl_->counters.campaigns_paused) + "\n";
-  return out;
+      w.Sample("tayori_domain_checks", {{"check", c.check_id}, {"state", c.state}}, static_cast<double>(c.domains));
+  w.Family("tayori_domain_rechecks_total", "counter", "Sender domains re-checked by this engine.");
+  w.Sample("tayori_domain_rechecks_total", static_cast<double>(impl_->counters.checks));
+  w.Family("tayori_domain_recheck_errors_total", "counter", "Re-checks that could not complete (DNS or database).");
+  w.Sample("tayori_domain_recheck_errors_total", static_cast<double>(impl_->counters.check_errors));
+  w.Family("tayori_readiness_paused_campaigns_total", "counter",
+           "Campaigns paused because their sender domain failed a mandatory check.");
+  w.Sample("tayori_readiness_paused_campaigns_total", static_cast<double>(impl_->counters.campaigns_paused));
+  return w.Take();
 }
 
 }  // namespace tayori::daemon

@@ -390,56 +390,48 @@ struct HttpService::Impl : std::enable_shared_from_this<HttpService::Impl> {
   }
 
   std::string MetricsText() const {
-    std::string out;
-    auto line = [&out](std::string_view name, std::string_view labels, uint64_t v) {
-      out += name;
-      if (!labels.empty()) out += "{" + std::string(labels) + "}";
-      out += " " + std::to_string(v) + "\n";
-    };
-    auto help = [&out](std::string_view name, std::string_view type, std::string_view text) {
-      out += "# HELP " + std::string(name) + " " + std::string(text) + "\n# TYPE " + std::string(name) + " " +
-             std::string(type) + "\n";
-    };
-    metrics::Writer build;
-    build.Family("tayori_build_info", "gauge", "Always 1; the labels say which build answers.");
-    build.Sample("tayori_build_info", {{"version", Version()}, {"build_type", BuildType()}}, 1);
-    out += build.Take();
+    metrics::Writer w;
+    auto n = [](uint64_t v) { return static_cast<double>(v); };
+    w.Family("tayori_build_info", "gauge", "Always 1; the labels say which build answers.");
+    w.Sample("tayori_build_info", {{"version", Version()}, {"build_type", BuildType()}}, 1);
     const http::ServerStats& s = server->stats();
-    help("tayori_http_responses_total", "counter", "HTTP responses of the unsubscribe listener by status code.");
+    w.Family("tayori_http_responses_total", "counter", "HTTP responses of the unsubscribe listener by status code.");
     for (size_t code = 100; code < s.responses_by_status.size(); ++code)
-      if (s.responses_by_status[code]) line("tayori_http_responses_total", "code=\"" + std::to_string(code) + "\"",
-                                            s.responses_by_status[code]);
-    help("tayori_http_connections_open", "gauge", "Open HTTP connections.");
-    line("tayori_http_connections_open", "", s.connections_open);
-    help("tayori_http_connections_total", "counter", "HTTP connections accepted.");
-    line("tayori_http_connections_total", "", s.connections_total);
-    help("tayori_http_connections_refused_total", "counter", "Connections closed at once: http.max_connections reached.");
-    line("tayori_http_connections_refused_total", "", s.connections_refused);
-    help("tayori_http_connections_refused_per_ip_total", "counter",
-         "Connections closed at once: http.max_connections_per_ip reached for the client's address.");
-    line("tayori_http_connections_refused_per_ip_total", "", s.connections_refused_per_ip);
-    help("tayori_http_requests_past_deadline_total", "counter",
-         "Requests cut (or answered 503) at http.request_deadline_s.");
-    line("tayori_http_requests_past_deadline_total", "", s.requests_past_deadline);
-    help("tayori_unsubscribes_total", "counter", "New suppressions written by the unsubscribe endpoint.");
-    line("tayori_unsubscribes_total", "source=\"one-click\"", counters.suppressed_one_click);
-    line("tayori_unsubscribes_total", "source=\"confirm-page\"", counters.suppressed_confirm_page);
-    help("tayori_unsubscribe_repeats_total", "counter", "Unsubscribe POSTs for an address already suppressed.");
-    line("tayori_unsubscribe_repeats_total", "", counters.repeats);
-    help("tayori_unsubscribe_pages_total", "counter", "Confirmation pages shown.");
-    line("tayori_unsubscribe_pages_total", "", counters.pages);
-    help("tayori_unsubscribe_rejected_total", "counter", "Unsubscribe requests refused, by reason.");
-    line("tayori_unsubscribe_rejected_total", "reason=\"malformed\"", counters.rejected_malformed);
-    line("tayori_unsubscribe_rejected_total", "reason=\"unknown_key\"", counters.rejected_unknown_key);
-    line("tayori_unsubscribe_rejected_total", "reason=\"bad_mac\"", counters.rejected_bad_mac);
-    line("tayori_unsubscribe_rejected_total", "reason=\"unknown_subscriber\"", counters.rejected_unknown_subscriber);
-    help("tayori_unsubscribe_db_errors_total", "counter", "Unsubscribe requests answered 5xx because of the database.");
-    line("tayori_unsubscribe_db_errors_total", "kind=\"timeout\"", counters.db_timeouts);
-    line("tayori_unsubscribe_db_errors_total", "kind=\"failure\"", counters.db_failures);
-    help("tayori_unsubscribe_waiting", "gauge", "Unsubscribe requests waiting for the database.");
-    line("tayori_unsubscribe_waiting", "", waiting.size());
-    if (callbacks.metrics_text) out += callbacks.metrics_text();
-    return out;
+      if (s.responses_by_status[code])
+        w.Sample("tayori_http_responses_total", {{"code", std::to_string(code)}}, n(s.responses_by_status[code]));
+    w.Family("tayori_http_connections_open", "gauge", "Open HTTP connections.");
+    w.Sample("tayori_http_connections_open", n(s.connections_open));
+    w.Family("tayori_http_connections_total", "counter", "HTTP connections accepted.");
+    w.Sample("tayori_http_connections_total", n(s.connections_total));
+    w.Family("tayori_http_connections_refused_total", "counter",
+             "Connections closed at once: http.max_connections reached.");
+    w.Sample("tayori_http_connections_refused_total", n(s.connections_refused));
+    w.Family("tayori_http_connections_refused_per_ip_total", "counter",
+             "Connections closed at once: http.max_connections_per_ip reached for the client's address.");
+    w.Sample("tayori_http_connections_refused_per_ip_total", n(s.connections_refused_per_ip));
+    w.Family("tayori_http_requests_past_deadline_total", "counter",
+             "Requests cut (or answered 503) at http.request_deadline_s.");
+    w.Sample("tayori_http_requests_past_deadline_total", n(s.requests_past_deadline));
+    w.Family("tayori_unsubscribes_total", "counter", "New suppressions written by the unsubscribe endpoint.");
+    w.Sample("tayori_unsubscribes_total", {{"source", "one-click"}}, n(counters.suppressed_one_click));
+    w.Sample("tayori_unsubscribes_total", {{"source", "confirm-page"}}, n(counters.suppressed_confirm_page));
+    w.Family("tayori_unsubscribe_repeats_total", "counter", "Unsubscribe POSTs for an address already suppressed.");
+    w.Sample("tayori_unsubscribe_repeats_total", n(counters.repeats));
+    w.Family("tayori_unsubscribe_pages_total", "counter", "Confirmation pages shown.");
+    w.Sample("tayori_unsubscribe_pages_total", n(counters.pages));
+    w.Family("tayori_unsubscribe_rejected_total", "counter", "Unsubscribe requests refused, by reason.");
+    w.Sample("tayori_unsubscribe_rejected_total", {{"reason", "malformed"}}, n(counters.rejected_malformed));
+    w.Sample("tayori_unsubscribe_rejected_total", {{"reason", "unknown_key"}}, n(counters.rejected_unknown_key));
+    w.Sample("tayori_unsubscribe_rejected_total", {{"reason", "bad_mac"}}, n(counters.rejected_bad_mac));
+    w.Sample("tayori_unsubscribe_rejected_total", {{"reason", "unknown_subscriber"}},
+             n(counters.rejected_unknown_subscriber));
+    w.Family("tayori_unsubscribe_db_errors_total", "counter", "Unsubscribe requests answered 5xx because of the database.");
+    w.Sample("tayori_unsubscribe_db_errors_total", {{"kind", "timeout"}}, n(counters.db_timeouts));
+    w.Sample("tayori_unsubscribe_db_errors_total", {{"kind", "failure"}}, n(counters.db_failures));
+    w.Family("tayori_unsubscribe_waiting", "gauge", "Unsubscribe requests waiting for the database.");
+    w.Sample("tayori_unsubscribe_waiting", n(waiting.size()));
+    if (callbacks.metrics_text) w.Append(callbacks.metrics_text());
+    return w.Take();
   }
 };
 

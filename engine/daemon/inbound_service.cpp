@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/metrics.h"
 #include "base/log.h"
 #include "crypto/primitives.h"
 #include "feedback/parser.h"
@@ -288,28 +289,24 @@ struct InboundService::Impl {
   }
 
   std::string MetricsText() const {
-    std::string out;
-    auto line = [&](const char* name, const char* labels, uint64_t v) {
-      out += name;
-      if (labels && *labels) out += std::string("{") + labels + "}";
-      out += " " + std::to_string(v) + "\n";
-    };
-    out += "# HELP tayori_inbound_messages_total Inbound messages by what was done with them.\n"
-           "# TYPE tayori_inbound_messages_total counter\n";
-    line("tayori_inbound_messages_total", "result=\"recorded\"", counters.messages);
-    line("tayori_inbound_messages_total", "result=\"duplicate\"", counters.duplicates);
-    line("tayori_inbound_messages_total", "result=\"deferred\"", counters.deferred);
-    out += "# HELP tayori_feedback_total Reported recipients by type and class.\n"
-           "# TYPE tayori_feedback_total counter\n";
-    line("tayori_feedback_total", "type=\"bounce\",class=\"hard\"", counters.bounces_hard);
-    line("tayori_feedback_total", "type=\"bounce\",class=\"soft\"", counters.bounces_soft);
-    line("tayori_feedback_total", "type=\"delay\"", counters.delays);
-    line("tayori_feedback_total", "type=\"complaint\"", counters.complaints);
-    line("tayori_feedback_total", "type=\"auto-reply\"", counters.auto_replies);
-    line("tayori_feedback_total", "type=\"not-feedback\"", counters.not_feedback);
-    line("tayori_feedback_unmatched_total", "", counters.unmatched);
-    line("tayori_feedback_suppressed_total", "", counters.suppressed);
-    return out;
+    metrics::Writer w;
+    auto n = [](uint64_t v) { return static_cast<double>(v); };
+    w.Family("tayori_inbound_messages_total", "counter", "Inbound messages by what was done with them.");
+    w.Sample("tayori_inbound_messages_total", {{"result", "recorded"}}, n(counters.messages));
+    w.Sample("tayori_inbound_messages_total", {{"result", "duplicate"}}, n(counters.duplicates));
+    w.Sample("tayori_inbound_messages_total", {{"result", "deferred"}}, n(counters.deferred));
+    w.Family("tayori_feedback_total", "counter", "Reported recipients by type and class.");
+    w.Sample("tayori_feedback_total", {{"type", "bounce"}, {"class", "hard"}}, n(counters.bounces_hard));
+    w.Sample("tayori_feedback_total", {{"type", "bounce"}, {"class", "soft"}}, n(counters.bounces_soft));
+    w.Sample("tayori_feedback_total", {{"type", "delay"}}, n(counters.delays));
+    w.Sample("tayori_feedback_total", {{"type", "complaint"}}, n(counters.complaints));
+    w.Sample("tayori_feedback_total", {{"type", "auto-reply"}}, n(counters.auto_replies));
+    w.Sample("tayori_feedback_total", {{"type", "not-feedback"}}, n(counters.not_feedback));
+    w.Family("tayori_feedback_unmatched_total", "counter", "Reported recipients that matched no delivery.");
+    w.Sample("tayori_feedback_unmatched_total", n(counters.unmatched));
+    w.Family("tayori_feedback_suppressed_total", "counter", "Addresses suppressed because of inbound feedback.");
+    w.Sample("tayori_feedback_suppressed_total", n(counters.suppressed));
+    return w.Take();
   }
 };
 
