@@ -19,26 +19,16 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr, flush=True)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"FAIL: {name} is not set: start mariadb with scripts/services first")
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
 PID = os.getpid()
 DB = f"t_dkim_reseal_{PID}"
+MARIADB = Mariadb(DB)
 ZONE = f"pz-reseal-{PID}.test"
 KEK1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 KEK2 = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
@@ -46,9 +36,7 @@ outputs = []
 
 
 def sql(query, db=DB):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, db=db)
 
 
 def write_config(path, dkim):

@@ -27,22 +27,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        print(f"{name} is not set: run through scripts/test (the test services are missing)")
-        sys.exit(1)
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
@@ -51,6 +39,7 @@ API_PORT = env("TAYORI_TEST_PDNS_API_PORT")
 API_KEY = env("TAYORI_TEST_PDNS_API_KEY")
 PID = os.getpid()
 DB = f"t_domain_check_{PID}"
+MARIADB = Mariadb(DB)
 ZONE = f"pz-check-{PID}.test"          # the platform zone: hosted domains and the bounce domain
 HOSTED = f"shop1.{ZONE}"
 OTHER = f"shop2.{ZONE}"
@@ -61,9 +50,7 @@ UNSUB = base64.b64encode(os.urandom(32)).decode()
 
 
 def sql(query, db=DB):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, db=db)
 
 
 def api(method, path, body=None):

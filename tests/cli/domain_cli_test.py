@@ -23,22 +23,11 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr, flush=True)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"FAIL: {name} is not set: start mariadb and pdns with scripts/services first")
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
@@ -48,15 +37,14 @@ API_PORT = env("TAYORI_TEST_PDNS_API_PORT")
 API_KEY = env("TAYORI_TEST_PDNS_API_KEY")
 PID = os.getpid()
 DB = f"t_domain_cli_{PID}"
+MARIADB = Mariadb(DB)
 ZONE = f"pz-cli-{PID}.test"
 SHOP = f"shop-cli-{PID}.test"
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 
 def sql(query, db=DB):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, db=db)
 
 
 def api(method, path, body=None):

@@ -13,31 +13,19 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"FAIL: {name} is not set: start the private MariaDB (scripts/services) first")
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
 DB = f"t_listing_cli_{os.getpid()}"
+MARIADB = Mariadb(DB)
 
 
 def sql(query):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-r", "-e", query, DB],
-                         check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, raw=True)
 
 
 def run(*args):

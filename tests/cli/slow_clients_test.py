@@ -33,6 +33,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
 IDLE_S = 3          # http.request_timeout_s
 DEADLINE_S = 5      # http.request_deadline_s
@@ -40,30 +43,15 @@ PER_IP = 8          # http.max_connections_per_ip
 MAX_CONN = 24       # http.max_connections
 TRICKLE_S = 1.0     # a byte this often: never idle for IDLE_S
 MARGIN_S = 8        # for a loaded machine
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr, flush=True)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"FAIL: {name} is not set: start the private MariaDB (scripts/services) first")
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
 DB = f"t_slow_clients_{os.getpid()}"
+MARIADB = Mariadb(DB)
 
 
 def sql(query, db=DB):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, db=db)
 
 
 def run(*args):

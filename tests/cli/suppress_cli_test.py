@@ -17,31 +17,19 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"FAIL: {name} is not set: start the private MariaDB (scripts/services) first")
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
 DB = f"t_suppress_cli_{os.getpid()}"
+MARIADB = Mariadb(DB)
 
 
 def sql(query, db=""):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout
+    return MARIADB.sql(query, db=db)
 
 
 def run(*args, stdin=None):

@@ -25,23 +25,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, env, Mariadb, failures  # noqa: E402
+
 TAYORI = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        print(f"{name} is not set: run through scripts/test (the test services are missing)")
-        sys.exit(1)
-    return v
 
 
 SOCKET = env("TAYORI_TEST_MYSQL_SOCKET")
@@ -51,6 +38,7 @@ API_KEY = env("TAYORI_TEST_PDNS_API_KEY")
 SINK_PORT = env("TAYORI_TEST_SINK_PORT")
 PID = os.getpid()
 DB = f"t_readiness_{PID}"
+MARIADB = Mariadb(DB)
 ZONE = f"pz-ready-{PID}.test"     # the platform zone: key hosts, the bounce domain
 SHOP = f"shop-ready-{PID}.test"   # the shop's own domain, in its own zone
 KEY_HOST = SHOP.replace(".", "-") + "." + ZONE
@@ -61,9 +49,7 @@ SECRETS = {"TAYORI_TEST_KEK": base64.b64encode(os.urandom(32)).decode(),
 
 
 def sql(query, db=DB):
-    out = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={SOCKET}", "-N", "-B", "-e", query] +
-                         ([db] if db else []), check=True, capture_output=True, text=True)
-    return out.stdout.strip()
+    return MARIADB.sql(query, db=db).strip()
 
 
 def api(method, path, body=None):

@@ -29,6 +29,7 @@ timeouts (a slow client would otherwise hang forever).
 
 usage: smtplib_test.py /path/to/inbound_harness
 """
+import os
 import socket
 import smtplib
 import subprocess
@@ -38,15 +39,11 @@ import time
 import email.policy
 from email.message import EmailMessage
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from clitest import check, failures  # noqa: E402
+
 HARNESS = sys.argv[1]
 MARGIN_S = 8
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr, flush=True)
 
 
 class Harness:
