@@ -27,7 +27,7 @@ from email.message import EmailMessage
 TAYORI = None
 SRC = os.environ.get("TAYORI_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(SRC, "tests/daemon"))
-from engine_test import EngineTest, env_required  # noqa: E402  (the shared fixtures: MariaDB, relay, config)
+from engine_harness import EngineCase, env_required  # noqa: E402  (the shared fixtures: MariaDB, relay, config)
 
 
 def dsn(verp, recipient, status, diagnostic, action="failed", returned_message_id=None):
@@ -63,7 +63,7 @@ def arf(complaint_to, reported_recipient, message_id, verp=None):
             f"--{b}--\r\n").encode()
 
 
-class InboundTest(EngineTest):
+class InboundTest(EngineCase):
     def start_inbound(self, extra=""):
         with open(self.config) as f:
             text = f.read()
@@ -367,6 +367,6 @@ start_in_run = true
 
 if __name__ == "__main__":
     TAYORI = sys.argv.pop(1)
-    import engine_test
-    engine_test.TAYORI = TAYORI
+    import engine_harness
+    engine_harness.TAYORI = TAYORI
     unittest.main(verbosity=2)
