@@ -2,6 +2,7 @@
 
 #include "base/utf8_text.h"
 
+#include "store/state_columns.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -112,7 +113,7 @@ Result<CampaignSummary> GetCampaignSummary(Connection& db, uint64_t id) {
   s.tenant_slug = Str(x[1]);
   s.list_slug = Str(x[2]);
   s.domain = Str(x[3]);
-  s.state = Str(x[4]);
+  TAYORI_ASSIGN_OR_RETURN(s.state, ReadCampaignState(x[4], "campaigns.state"));
   s.state_reason = Str(x[5]);
   s.scheduled_at = Str(x[6]);
   s.started_at = Str(x[7]);

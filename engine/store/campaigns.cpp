@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "store/state_columns.h"
 #include "store/values.h"
 
 #include <algorithm>
@@ -133,14 +134,14 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
   c.tenant_id = U64(r[1]);
   c.list_id = U64(r[2]);
   c.sender_domain_id = U64(r[3]);
-  c.state = Str(r[4]);
+  TAYORI_ASSIGN_OR_RETURN(c.state, ReadCampaignState(r[4], "campaigns.state"));
   c.tenant_slug = Str(r[5]);
   c.tenant_name = Str(r[6]);
   c.sender_id = Str(r[7]);
   c.list_slug = Str(r[8]);
   c.list_name = Str(r[9]);
   c.domain = Str(r[10]);
-  c.domain_state = Str(r[11]);
+  TAYORI_ASSIGN_OR_RETURN(c.domain_state, ReadDomainState(r[11], "sender_domains.state"));
   c.domain_state_reason = Str(r[12]);
   c.from_address = Str(r[13]);
   c.from_name = Str(r[14]);
@@ -172,9 +173,10 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
       out.done = true;
       return out;
     }
-    if (Str(c.rows[0][5]) != "sending") {
+    TAYORI_ASSIGN_OR_RETURN(scheduler::CampaignState state, ReadCampaignState(c.rows[0][5], "campaigns.state"));
+    if (state != scheduler::CampaignState::kSending) {
       out.stopped = true;
-      out.stop_reason = "campaign is " + Str(c.rows[0][5]);
+      out.stop_reason = "campaign is " + std::string(scheduler::Name(state));
       return out;
     }
     if (Str(c.rows[0][3]) != instance) {
@@ -259,12 +261,15 @@ Result<SendingSet> SendingCampaigns(Connection& db) {
   return out;
 }
 
-Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
-  std::vector<CampaignState> out;
+Result<std::vector<CampaignStateRow>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
+  std::vector<CampaignStateRow> out;
   if (ids.empty()) return out;
   TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id, state, COALESCE(state_reason, '') FROM campaigns WHERE id IN (" +
                                               IdList(ids) + ")"));
-  for (const auto& r : rows.rows) out.push_back({U64(r[0]), Str(r[1]), Str(r[2])});
+  for (const auto& r : rows.rows) {
+    TAYORI_ASSIGN_OR_RETURN(scheduler::CampaignState state, ReadCampaignState(r[1], "campaigns.state"));
+    out.push_back({U64(r[0]), state, Str(r[2])});
+  }
   return out;
 }
 
@@ -311,24 +316,24 @@ Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std
   });
 }
 
-Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<std::string>& from, const std::string& to,
-                          const std::string& reason, const std::string& actor) {
-  std::string states;
-  for (const auto& s : from) states += (states.empty() ? "" : ",") + db.Quote(s);
+Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<scheduler::CampaignState>& from,
+                          scheduler::CampaignState to, const std::string& reason, const std::string& actor) {
+  using scheduler::CampaignState;
   return InTransaction(db, [&]() -> Result<bool> {
     std::string cid = std::to_string(id);
     TAYORI_ASSIGN_OR_RETURN(Rows cur, db.Query("SELECT state FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
     if (cur.rows.empty()) return NotFound("campaign " + cid + " does not exist");
-    std::string was = Str(cur.rows[0][0]);
+    TAYORI_ASSIGN_OR_RETURN(CampaignState was, ReadCampaignState(cur.rows[0][0], "campaigns.state"));
     if (std::find(from.begin(), from.end(), was) == from.end()) return false;
     std::string extra;
-    if (to == "cancelled" || to == "failed") extra = ", finished_at = UTC_TIMESTAMP(6)";
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = " + db.Quote(to) + ", state_reason = " +
+    if (to == CampaignState::kCancelled || to == CampaignState::kFailed) extra = ", finished_at = UTC_TIMESTAMP(6)";
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = " + Literal(to) + ", state_reason = " +
                                       (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
                                       " WHERE id = " + cid));
     TAYORI_RETURN_IF_ERROR(db.Execute(
         "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-        "id, 'state_change', " + db.Quote(actor) + ", " + db.Quote(was + " -> " + to + (reason.empty() ? "" : ": " + reason)) +
+        "id, 'state_change', " + db.Quote(actor) + ", " + db.Quote(std::string(scheduler::Name(was)) + " -> " + std::string(scheduler::Name(to)) +
+                                        (reason.empty() ? "" : ": " + reason)) +
         " FROM campaigns WHERE id = " + cid));
     return true;
   });

@@ -1,5 +1,6 @@
 #include "store/deliveries.h"
 
+#include "store/state_columns.h"
 #include "store/values.h"
 
 #include <algorithm>
@@ -277,9 +278,9 @@ Status PrepareBatchTable(Connection& db) {
 
 std::string BatchRow(Connection& db, const DeliveryOutcome& o) {
   bool has_reply = o.code || !o.reply.empty();
-  bool reschedules = o.state == "deferred" || o.state == "queued";
+  bool reschedules = o.state == scheduler::DeliveryState::kDeferred || o.state == scheduler::DeliveryState::kQueued;
   std::string row = "(" + std::to_string(o.delivery_id) + "," + std::to_string(o.campaign_id) + "," +
-                    db.Quote(o.state) + "," + (o.counts_attempt ? "1" : "0") + "," +
+                    Literal(o.state) + "," + (o.counts_attempt ? "1" : "0") + "," +
                     (reschedules ? "FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")" : "NULL") + "," +
                     (has_reply ? "1" : "0") + ",";
   if (has_reply) {
