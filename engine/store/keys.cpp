@@ -1,6 +1,7 @@
 #include "store/keys.h"
 
 #include "store/state_columns.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 #include <ctime>
@@ -127,7 +128,7 @@ Result<uint64_t> InsertSenderDomain(Connection& db, uint64_t tenant_id, const st
 }
 
 Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("INSERT INTO dkim_keys (algorithm, bits, public_key, private_key_enc, kek_id) VALUES (" +
                          db.Quote(key.algorithm) + ", " + std::to_string(key.bits) + ", " + db.Quote(key.public_key) +
                          ", " + HexLiteral(key.private_key_sealed) + ", " + db.Quote(key.kek_id) + ")");
@@ -144,21 +145,14 @@ Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key) {
                     db.Quote(key.algorithm + " key for selector " + key.selector + " (" + std::string(scheduler::Name(key.state)) + ")" +
                              (key.rotation_of ? ", replacing domain key " + std::to_string(key.rotation_of) : "")) +
                     " FROM sender_domains WHERE id = " + std::to_string(key.sender_domain_id));
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return dk_id;
 }
 
 Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& moves, const std::string& actor,
                            const std::optional<DomainStateChange>& domain) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   using scheduler::KeyState;
   for (const auto& m : moves) {
     std::string set = "state = " + Literal(m.to);
@@ -170,23 +164,23 @@ Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& mov
     if (m.record_removed) set += ", record_removed_at = " + SqlTime(m.at);
     std::string id = std::to_string(m.domain_key_id);
     Status st = db.Execute("UPDATE domain_keys SET " + set + " WHERE id = " + id + " AND state = " + Literal(m.from));
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
     if (db.affected_rows() != 1)
-      return fail(Permanent("domain key " + id + " is no longer " + std::string(scheduler::Name(m.from)) +
-                            " (changed by another process?)"));
+      return Permanent("domain key " + id + " is no longer " + std::string(scheduler::Name(m.from)) +
+                       " (changed by another process?)");
     st = db.Execute("INSERT INTO events (occurred_at, tenant_id, subject_type, subject_id, kind, actor, detail) "
                     "SELECT " + SqlTime(m.at) + ", d.tenant_id, 'dkim_key', dk.dkim_key_id, 'state_change', " +
                     db.Quote(actor) + ", CONCAT('selector ', dk.selector, ': ', " +
                     db.Quote(std::string(scheduler::Name(m.from)) + " -> " + std::string(scheduler::Name(m.to)) +
                              (m.detail.empty() ? "" : ": " + m.detail)) + ")" +
                     " FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.id = " + id);
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
   if (domain) {
     Status st = SetSenderDomainState(db, domain->sender_domain_id, domain->state, domain->reason, actor);
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
-  return db.Execute("COMMIT");
+  return tx.Commit();
 }
 
 Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, scheduler::KeyState state) {
@@ -248,7 +242,7 @@ Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> AllDomainKeys(Conn
 Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_sealed, const std::string& old_kek_id,
                  const std::string& new_sealed, const std::string& new_kek_id, const std::string& actor) {
   std::string id = std::to_string(dkim_key_id);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("UPDATE dkim_keys SET private_key_enc = " + HexLiteral(new_sealed) + ", kek_id = " +
                          db.Quote(new_kek_id) + " WHERE id = " + id + " AND kek_id = " + db.Quote(old_kek_id) +
                          " AND private_key_enc = " + HexLiteral(old_sealed));
@@ -260,11 +254,8 @@ Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_se
                     + db.Quote(": sealed under KEK '" + new_kek_id + "' (was '" + old_kek_id + "')") +
                     ") FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.dkim_key_id = " +
                     id);
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  return db.Execute("COMMIT");
+  if (!st.ok()) return st;
+  return tx.Commit();
 }
 
 }  // namespace tayori::store
