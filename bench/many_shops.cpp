@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       store::NewDomainKey nk;
       nk.sender_domain_id = domain_id;
       nk.selector = selector;
-      nk.state = "active";
+      nk.state = scheduler::KeyState::kActive;
       nk.bits = key->bits();
       nk.public_key = key->PublicKeyBase64();
       nk.private_key_sealed = Must(crypto::Seal(kek, crypto::KeyBinding{domain, selector, nk.public_key},

@@ -25,6 +25,8 @@
 namespace tayori::cli {
 namespace {
 
+using scheduler::CampaignState;
+
 struct CampaignCreateOptions {
   std::string tenant, list, domain, from, from_name, reply_to;
   std::string template_dir;          // subject.mustache, text.mustache, html.mustache
@@ -45,7 +47,8 @@ std::string Bar(double fraction, int width = 30) {
 void PrintSummary(const store::CampaignSummary& s, bool json) {
   if (json) {
     PrintJsonLine({{"id", s.id}, {"tenant", s.tenant_slug}, {"list", s.list_slug}, {"domain", s.domain},
-                   {"state", s.state}, {"reason", s.state_reason}, {"scheduled_at", s.scheduled_at},
+                   {"state", std::string(scheduler::Name(s.state))}, {"reason", s.state_reason},
+                   {"scheduled_at", s.scheduled_at},
                    {"started_at", s.started_at}, {"finished_at", s.finished_at}, {"expanded", s.expanded},
                    {"total", s.total}, {"sent", s.sent}, {"failed", s.failed}, {"bounced", s.bounced},
                    {"suppressed", s.suppressed}, {"expired", s.expired}, {"unknown", s.unknown},
@@ -56,7 +59,8 @@ void PrintSummary(const store::CampaignSummary& s, bool json) {
   double fraction = s.total ? static_cast<double>(done) / static_cast<double>(s.total) : 0;
   std::printf("campaign %llu  shop %s  list %s  from %s\n", static_cast<unsigned long long>(s.id),
               s.tenant_slug.c_str(), s.list_slug.c_str(), s.domain.c_str());
-  std::printf("state     %s%s%s\n", s.state.c_str(), s.state_reason.empty() ? "" : ": ", s.state_reason.c_str());
+  std::printf("state     %s%s%s\n", std::string(scheduler::Name(s.state)).c_str(), s.state_reason.empty() ? "" : ": ",
+              s.state_reason.c_str());
   std::printf("progress  %s %5.1f%%  %llu of %llu%s\n", Bar(fraction).c_str(), fraction * 100,
               static_cast<unsigned long long>(done), static_cast<unsigned long long>(s.total),
               s.expanded ? "" : " (still expanding)");
@@ -75,7 +79,8 @@ void PrintSummary(const store::CampaignSummary& s, bool json) {
 // the result recorded for `domain show`.
 Status RequireReady(store::Connection& db, const config::Config& cfg, uint64_t id) {
   TAYORI_ASSIGN_OR_RETURN(store::CampaignSummary s, store::GetCampaignSummary(db, id));
-  if (s.state != "draft" && s.state != "paused") return Status::Ok();  // the move below says why not
+  // Any other state: the move below says why not.
+  if (s.state != CampaignState::kDraft && s.state != CampaignState::kPaused) return Status::Ok();
   return daemon::RequireReadyDomain(db, cfg, s.domain)
       .WithContext("campaign " + std::to_string(id) + " not scheduled");
 }
@@ -149,8 +154,9 @@ int RunCampaignSchedule(const std::string& config_path, uint64_t id, const std::
 
 int RunCampaignPause(const std::string& config_path, uint64_t id) {
   return WithDb(config_path, "campaign pause", [&](const config::Config&, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"scheduled", "sending"}, "paused",
-                                                            "paused by operator", "cli"));
+    TAYORI_ASSIGN_OR_RETURN(bool moved,
+                            store::MoveCampaign(db, id, {CampaignState::kScheduled, CampaignState::kSending},
+                                                CampaignState::kPaused, "paused by operator", "cli"));
     if (!moved) return InvalidInput("campaign " + std::to_string(id) + " is not scheduled or sending");
     std::printf("campaign %llu paused; running engines stop it within a poll interval\n",
                 static_cast<unsigned long long>(id));
@@ -172,8 +178,10 @@ int RunCampaignResume(const std::string& config_path, uint64_t id) {
 
 int RunCampaignCancel(const std::string& config_path, uint64_t id) {
   return WithDb(config_path, "campaign cancel", [&](const config::Config&, store::Connection& db) -> Status {
-    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id, {"draft", "scheduled", "sending", "paused"},
-                                                            "cancelled", "cancelled by operator", "cli"));
+    TAYORI_ASSIGN_OR_RETURN(bool moved, store::MoveCampaign(db, id,
+                                                            {CampaignState::kDraft, CampaignState::kScheduled,
+                                                             CampaignState::kSending, CampaignState::kPaused},
+                                                            CampaignState::kCancelled, "cancelled by operator", "cli"));
     if (!moved) return InvalidInput("campaign " + std::to_string(id) + " has already ended");
     TAYORI_ASSIGN_OR_RETURN(int n, store::CancelCampaignDeliveries(db, id));
     std::printf("campaign %llu cancelled; %d unsent deliveries cancelled\n", static_cast<unsigned long long>(id), n);
@@ -187,7 +195,7 @@ int RunCampaignStatus(const std::string& config_path, uint64_t id, bool json, bo
       TAYORI_ASSIGN_OR_RETURN(store::CampaignSummary s, store::GetCampaignSummary(db, id));
       PrintSummary(s, json);
       std::fflush(stdout);
-      bool ended = s.state == "sent" || s.state == "cancelled" || s.state == "failed";
+      bool ended = scheduler::IsTerminal(s.state);  // sent, cancelled or failed
       if (!watch || ended) return Status::Ok();
       std::this_thread::sleep_for(std::chrono::seconds(1));
       if (!json) std::printf("\n");
@@ -202,7 +210,9 @@ struct CampaignListOptions {
 };
 
 int RunCampaignList(const std::string& config_path, const CampaignListOptions& o) {
-  if (!o.state.empty() && !scheduler::ParseCampaignState(o.state))
+  std::optional<scheduler::CampaignState> state;
+  if (!o.state.empty()) state = scheduler::ParseCampaignState(o.state);
+  if (!o.state.empty() && !state)
     return ReportFailure(InvalidInput("--state '" + o.state + "' is not a campaign state (" +
                                       scheduler::CampaignStateNames() + ")"),
                          "campaign list");
@@ -211,20 +221,22 @@ int RunCampaignList(const std::string& config_path, const CampaignListOptions& o
     if (!o.tenant.empty()) {
       TAYORI_ASSIGN_OR_RETURN(tenant_id, store::TenantIdBySlug(db, o.tenant));
     }
-    TAYORI_ASSIGN_OR_RETURN(auto campaigns, store::ListCampaigns(db, tenant_id, o.state, o.limit));
+    TAYORI_ASSIGN_OR_RETURN(auto campaigns, store::ListCampaigns(db, tenant_id, state, o.limit));
     if (!o.json)
       std::printf("%-7s %-16s %-16s %-28s %-10s %9s %9s %7s  %s\n", "ID", "SHOP", "LIST", "DOMAIN", "STATE", "TOTAL",
                   "SENT", "FAILED", "SCHEDULED");
     for (const auto& c : campaigns) {
       if (o.json) {
         PrintJsonLine({{"id", c.id}, {"tenant", c.tenant_slug}, {"list", c.list_slug}, {"domain", c.domain},
-                       {"state", c.state}, {"reason", c.state_reason}, {"scheduled_at", c.scheduled_at},
+                       {"state", std::string(scheduler::Name(c.state))}, {"reason", c.state_reason},
+                       {"scheduled_at", c.scheduled_at},
                        {"started_at", c.started_at}, {"finished_at", c.finished_at}, {"total", c.total},
                        {"sent", c.sent}, {"failed", c.failed}, {"bounced", c.bounced}, {"suppressed", c.suppressed},
                        {"expired", c.expired}, {"unknown", c.unknown}, {"cancelled", c.cancelled}});
       } else {
         std::printf("%-7llu %-16s %-16s %-28s %-10s %9llu %9llu %7llu  %s%s%s\n", static_cast<unsigned long long>(c.id),
-                    c.tenant_slug.c_str(), c.list_slug.c_str(), c.domain.c_str(), c.state.c_str(),
+                    c.tenant_slug.c_str(), c.list_slug.c_str(), c.domain.c_str(),
+                    std::string(scheduler::Name(c.state)).c_str(),
                     static_cast<unsigned long long>(c.total), static_cast<unsigned long long>(c.sent),
                     static_cast<unsigned long long>(c.failed + c.bounced), c.scheduled_at.c_str(),
                     c.state_reason.empty() ? "" : "  ", c.state_reason.c_str());

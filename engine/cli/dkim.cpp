@@ -238,7 +238,8 @@ int RunDkimRotate(const std::string& config_path, const std::string& domain_in, 
       keys::KeyLifecycle lifecycle(loop, db, provider->get(), **resolver, SystemClock::Instance(), kek, cfg->dkim, "cli");
       lifecycle.OnTransition([](const keys::LifecycleTransition& t) {
         std::printf("  %s selector %s: %s -> %s (%s)\n", t.domain.c_str(), t.selector.c_str(),
-                    t.from.empty() ? "new" : t.from.c_str(), t.to.c_str(), t.detail.c_str());
+                    std::string(t.from ? scheduler::Name(*t.from) : "new").c_str(),
+                    std::string(scheduler::Name(t.to)).c_str(), t.detail.c_str());
         std::fflush(stdout);
       });
       std::function<void(bool)> next;

@@ -39,6 +39,12 @@
 namespace tayori::cli {
 namespace {
 
+using scheduler::DomainState;
+using scheduler::KeyState;
+
+std::string StateName(KeyState s) { return std::string(scheduler::Name(s)); }
+std::string StateName(DomainState s) { return std::string(scheduler::Name(s)); }
+
 // The active KEK, which seals new keys (every configured one must load).
 Result<crypto::Kek> LoadActiveKek(const config::Config& cfg) {
   TAYORI_ASSIGN_OR_RETURN(auto keks, keys::LoadKeks(cfg.dkim));
@@ -91,7 +97,7 @@ int RunDomainList(const std::string& config_path) {
       TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
       std::string k;
       for (auto it = keys.rbegin(); it != keys.rend(); ++it)
-        if (it->state != "revoked") k += it->selector + ":" + it->state + " ";
+        if (it->state != KeyState::kRevoked) k += it->selector + ":" + StateName(it->state) + " ";
       std::string ready = "unchecked";
       if (auto r = readiness.find(d.id); r != readiness.end() && !r->second.checked_at.empty()) {
         const auto& x = r->second;
@@ -101,7 +107,7 @@ int RunDomainList(const std::string& config_path) {
         if (!x.mandatory_failed.empty()) ready += " STOP:" + x.mandatory_failed;
       }
       std::printf("%-32s %-12s %-10s %-9s %-30s %s\n", d.domain.c_str(), d.tenant_slug.c_str(), d.mode.c_str(),
-                  d.state.c_str(), ready.c_str(), k.c_str());
+                  StateName(d.state).c_str(), ready.c_str(), k.c_str());
     }
     return Status::Ok();
   });
@@ -112,18 +118,19 @@ int RunDomainShow(const std::string& config_path, const std::string& domain_in, 
     TAYORI_ASSIGN_OR_RETURN(std::string domain, mime::DomainToALabel(domain_in));
     TAYORI_ASSIGN_OR_RETURN(store::SenderDomainRow d, store::FindSenderDomain(db, domain));
     std::printf("domain    %s\nshop      %s\nmode      %s\nkey host  %s\nstate     %s%s%s\n", d.domain.c_str(),
-                d.tenant_slug.c_str(), d.mode.c_str(), d.key_host.c_str(), d.state.c_str(),
+                d.tenant_slug.c_str(), d.mode.c_str(), d.key_host.c_str(), StateName(d.state).c_str(),
                 d.state_reason.empty() ? "" : ": ", d.state_reason.c_str());
     TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(db, d.id));
     for (const auto& k : keys) {
-      std::printf("  selector %-6s %-10s %s %d bits, created %s, state since %s\n", k.selector.c_str(), k.state.c_str(),
+      std::printf("  selector %-6s %-10s %s %d bits, created %s, state since %s\n", k.selector.c_str(),
+                  StateName(k.state).c_str(),
                   k.algorithm.c_str(), k.bits, k.created_at.c_str(), k.state_changed_at.c_str());
-      if (k.state == "retiring" && k.retire_after_s)
+      if (k.state == KeyState::kRetiring && k.retire_after_s)
         std::printf("    retiring until %lld (unix)\n", static_cast<long long>(k.retire_after_s));
-      if (k.state == "revoked")
+      if (k.state == KeyState::kRevoked)
         std::printf("    record %s\n", k.record_removed_s ? "removed" : "shows empty p= (removal pending)");
     }
-    if (d.state == "verified") {
+    if (d.state == DomainState::kVerified) {
       keys::RotationDecision r = keys::DecideRotation(keys, SystemClock::Instance().Now(), keys::PolicyFrom(cfg.dkim), false);
       std::printf("rotation  %s: %s\n", std::string(keys::RotationActionName(r.action)).c_str(), r.reason.c_str());
     }
@@ -194,7 +201,8 @@ int RunDomainAdd(const std::string& config_path, const std::string& domain_in, c
       TAYORI_ASSIGN_OR_RETURN(uint64_t dk, store::InsertDomainKey(db, nk));
       changes.push_back(dns::RecordChange{dns::ChangeAction::kUpsert, keys::SelectorName(selector, key_host), "TXT",
                                           dkim::KeyRecordText(*key), cfg.dkim.record_ttl_s});
-      published.push_back(store::KeyTransition{dk, "pending", "published", SystemClock::Instance().Now(), {}, false,
+      published.push_back(store::KeyTransition{dk, KeyState::kPending, KeyState::kPublished,
+                                               SystemClock::Instance().Now(), {}, false,
                                                "published via " + std::string(config::DnsProviderName(cfg.dns.provider))});
     }
     if (cfg.dns.provider == config::DnsProvider::kNone) {
@@ -229,7 +237,8 @@ int RunDomainVerify(const std::string& config_path, const std::string& domain_in
     TAYORI_ASSIGN_OR_RETURN(auto all, store::DomainKeys(db, d.id));
     std::vector<store::DomainKeyRow> keys;  // oldest first
     for (auto it = all.rbegin(); it != all.rend(); ++it)
-      if (it->state == "pending" || it->state == "published" || it->state == "active") keys.push_back(*it);
+      if (it->state == KeyState::kPending || it->state == KeyState::kPublished || it->state == KeyState::kActive)
+        keys.push_back(*it);
     if (keys.empty()) return Permanent("sender domain " + domain + " has no keys");
     SysTime now = SystemClock::Instance().Now();
 
@@ -239,16 +248,17 @@ int RunDomainVerify(const std::string& config_path, const std::string& domain_in
         std::vector<dns::RecordChange> changes;
         std::vector<store::KeyTransition> moves;
         for (const auto& k : keys) {
-          if (k.state != "pending") continue;
+          if (k.state != KeyState::kPending) continue;
           changes.push_back({dns::ChangeAction::kUpsert, keys::SelectorName(k.selector, d.key_host), "TXT", keys::KeyTxtValue(k),
                              cfg.dkim.record_ttl_s});
-          moves.push_back({k.domain_key_id, "pending", "published", now, {}, false, "published via provider"});
+          moves.push_back({k.domain_key_id, KeyState::kPending, KeyState::kPublished, now, {}, false,
+                           "published via provider"});
         }
         if (!changes.empty()) {
           TAYORI_RETURN_IF_ERROR(ApplyDnsChanges(cfg, changes));
           TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(db, moves, "cli"));
           for (auto& k : keys)
-            if (k.state == "pending") k.state = "published";
+            if (k.state == KeyState::kPending) k.state = KeyState::kPublished;
         }
       }
       dns::ResolverOptions ro;
@@ -274,25 +284,25 @@ int RunDomainVerify(const std::string& config_path, const std::string& domain_in
       }
       if (bad)
         return Permanent(std::to_string(bad) + " selector(s) of " + domain + " do not resolve to the stored key (via " +
-                         DnsResolverName(cfg) + "); the domain stays " + d.state);
+                         DnsResolverName(cfg) + "); the domain stays " + StateName(d.state));
     }
 
     bool has_active = false;
-    for (const auto& k : keys) has_active |= k.state == "active";
+    for (const auto& k : keys) has_active |= k.state == KeyState::kActive;
     std::vector<store::KeyTransition> moves;
     std::string how = manual ? "operator-asserted (--manual), not checked in DNS" : "checked through DNS";
     // The oldest key becomes the signing key; the others stay published.
     for (const auto& k : keys) {
-      if (k.state == "active") continue;
-      std::string next = has_active ? "published" : "active";
+      if (k.state == KeyState::kActive) continue;
+      KeyState next = has_active ? KeyState::kPublished : KeyState::kActive;
       has_active = true;
       if (next == k.state) continue;
       moves.push_back({k.domain_key_id, k.state, next, now, {}, false, how});
-      std::printf("  selector %s: %s\n", k.selector.c_str(), next.c_str());
+      std::printf("  selector %s: %s\n", k.selector.c_str(), StateName(next).c_str());
     }
     std::optional<store::DomainStateChange> change;
-    if (d.state != "verified")
-      change = store::DomainStateChange{d.id, "verified",
+    if (d.state != DomainState::kVerified)
+      change = store::DomainStateChange{d.id, DomainState::kVerified,
                                         manual ? "verified manually by the operator" : "keys verified through DNS"};
     TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(db, moves, manual ? "cli (manual)" : "cli", change));
     std::printf("sender domain %s is verified%s and may send\n", domain.c_str(), manual ? " (manually)" : "");

@@ -52,7 +52,8 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
       double bounce_rate = Rate(r.hard_bounces, r.sent + r.hard_bounces);
       if (o.json) {
         nlohmann::json j = {{"campaign", r.campaign_id}, {"shop", r.tenant_slug}, {"domain", r.domain},
-                            {"state", r.state}, {"reason", r.state_reason}, {"started_at", r.started_at},
+                            {"state", std::string(scheduler::Name(r.state))}, {"reason", r.state_reason},
+                            {"started_at", r.started_at},
                             {"total", r.total}, {"sent", r.sent}, {"delivered", r.delivered()},
                             {"hard_bounces", r.hard_bounces}, {"reported_bounces", r.async_bounces},
                             {"soft_bounces", r.soft_bounces}, {"complaints", r.complaints},
@@ -61,7 +62,8 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       } else {
         std::printf("campaign %llu  shop %s  %s  %s%s%s\n", static_cast<unsigned long long>(r.campaign_id),
-                    r.tenant_slug.c_str(), r.domain.c_str(), r.state.c_str(), r.state_reason.empty() ? "" : ": ",
+                    r.tenant_slug.c_str(), r.domain.c_str(), std::string(scheduler::Name(r.state)).c_str(),
+                    r.state_reason.empty() ? "" : ": ",
                     r.state_reason.c_str());
         std::printf("  sent %llu  delivered %llu  hard bounces %llu (%s, %llu reported later)  soft bounces %llu  "
                     "complaints %llu (%s)  unsubscribes %llu\n",

@@ -32,9 +32,9 @@ Result<readiness::DomainFacts> GatherDomainFacts(store::Connection& db, const co
   f.delegated = d.mode == "delegated";
   for (const auto& k : keys) {
     readiness::SelectorRole role;
-    if (k.state == "active") role = readiness::SelectorRole::kActive;
-    else if (k.state == "published") role = readiness::SelectorRole::kNext;
-    else if (k.state == "retiring") role = readiness::SelectorRole::kRetiring;
+    if (k.state == scheduler::KeyState::kActive) role = readiness::SelectorRole::kActive;
+    else if (k.state == scheduler::KeyState::kPublished) role = readiness::SelectorRole::kNext;
+    else if (k.state == scheduler::KeyState::kRetiring) role = readiness::SelectorRole::kRetiring;
     else continue;  // pending (not yet in DNS) or revoked
     readiness::SelectorFacts s;
     s.selector = k.selector;

@@ -27,7 +27,7 @@ void Engine::Impl::Pump() {
           store::DeliveryOutcome o;
           o.delivery_id = item->delivery.id;
           o.campaign_id = item->delivery.campaign_id;
-          o.state = "suppressed";
+          o.state = scheduler::DeliveryState::kSuppressed;
           o.counts_attempt = false;
           Record(*item, std::move(o));
           return scheduler::Vet::kTaken;

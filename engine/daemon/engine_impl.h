@@ -279,7 +279,7 @@ struct Engine::Impl {
     int live_instances = 1;
     int rank = 0;  // this instance's place among them, by name
     std::vector<uint64_t> finished;
-    std::vector<store::CampaignState> known_states;  // of campaigns we hold
+    std::vector<store::CampaignStateRow> known_states;  // of campaigns we hold
     std::map<uint64_t, std::string> key_versions;    // of the domains we send for
     store::TakeOver taken_over;
     int forgotten = 0;      // own leases we had lost track of, released
@@ -351,7 +351,7 @@ struct Engine::Impl {
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;
       o.campaign_id = item->delivery.campaign_id;
-      o.state = "failed";
+      o.state = scheduler::DeliveryState::kFailed;
       o.reply = "not sent: " + built.status().message();
       log::Warn("engine", "delivery rejected before sending",
                 {{"delivery", std::to_string(item->delivery.id)}, {"reason", built.status().message()}});

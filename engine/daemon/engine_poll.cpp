@@ -243,7 +243,8 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
   // Campaigns no longer sending (paused, cancelled, sent elsewhere): drop what we hold.
   std::set<uint64_t> cancelled;
   for (const auto& cs : r.known_states)
-    if (cs.state == "cancelled" || cs.state == "failed") cancelled.insert(cs.id);
+    if (cs.state == scheduler::CampaignState::kCancelled || cs.state == scheduler::CampaignState::kFailed)
+      cancelled.insert(cs.id);
   for (auto it = campaigns.begin(); it != campaigns.end();) {
     if (!it->second.seen) {
       Deactivate(it->first, it->second, cancelled.contains(it->first));
@@ -384,7 +385,8 @@ void Engine::Impl::BlockCampaign(uint64_t id, CampaignEntry& e, const std::strin
   Deactivate(id, e);
   db_read->Submit(
       [id, reason](store::Connection& db) -> Status {
-        return store::MoveCampaign(db, id, {"sending"}, "paused", ScrubUtf8(reason, 500), "engine").status();
+        return store::MoveCampaign(db, id, {scheduler::CampaignState::kSending}, scheduler::CampaignState::kPaused,
+                                   ScrubUtf8(reason, 500), "engine").status();
       },
       [id](Status st) {
         if (!st.ok())
@@ -455,7 +457,7 @@ void Engine::Impl::Deactivate(uint64_t id, CampaignEntry& e, bool cancelled) {
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;
       o.campaign_id = id;
-      o.state = "cancelled";
+      o.state = scheduler::DeliveryState::kCancelled;
       o.counts_attempt = false;
       Record(*item, std::move(o));
     } else {
@@ -471,7 +473,7 @@ void Engine::Impl::Release(const Item& item, SysTime when) {
   store::DeliveryOutcome o;
   o.delivery_id = item.delivery.id;
   o.campaign_id = item.delivery.campaign_id;
-  o.state = when == SysTime{} ? "queued" : "deferred";
+  o.state = when == SysTime{} ? scheduler::DeliveryState::kQueued : scheduler::DeliveryState::kDeferred;
   o.next_attempt_unix = UnixSeconds(when == SysTime{} ? clock.Now() : when);
   o.counts_attempt = false;
   Record(item, std::move(o));
@@ -480,14 +482,14 @@ void Engine::Impl::Release(const Item& item, SysTime when) {
 void Engine::Impl::Record(const Item& item, store::DeliveryOutcome o) {
   auto it = campaigns.find(item.delivery.campaign_id);
   if (it != campaigns.end() && it->second.in_memory > 0) --it->second.in_memory;
-  if (o.state == "sent") ++sent_total;
+  if (o.state == scheduler::DeliveryState::kSent) ++sent_total;
   ++outcomes_total;
-  ++outcomes_by_state[o.state];
+  ++outcomes_by_state[std::string(scheduler::Name(o.state))];
   if (config().admin.shop_series > 0 && it != campaigns.end() && it->second.prepared) {
     ShopCounts& shop = shop_counts[it->second.tenant_id];
     if (shop.slug.empty()) shop.slug = it->second.prepared->row.tenant_slug;
     ++shop.total;
-    ++shop.by_outcome[o.state];
+    ++shop.by_outcome[std::string(scheduler::Name(o.state))];
   }
   outcomes.Push(std::move(o));
   if (outcomes.size() >= static_cast<size_t>(config().engine.flush_batch)) Flush();

@@ -87,9 +87,9 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
   // The web app writes campaign rows: a From on a mailbox provider's domain
   // (gmail.com, yahoo.co.jp ...) can never pass DMARC, whatever we sign.
   TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(row.domain).WithContext("campaign " + std::to_string(row.id)));
-  if (row.domain_state == "paused")
+  if (row.domain_state == scheduler::DomainState::kPaused)
     return Permanent("sender domain " + row.domain + " is paused: " + row.domain_state_reason);
-  if (row.domain_state != "verified")
+  if (row.domain_state != scheduler::DomainState::kVerified)
     return Permanent("sender domain " + row.domain + " is not verified (run `tayori domain verify " + row.domain + "`)");
   const store::DomainKeyRow* rsa = nullptr;
   const store::DomainKeyRow* ed = nullptr;

@@ -28,25 +28,25 @@ store::DeliveryOutcome OutcomeFor(const DeliveryContext& ctx, const smtp::Submit
   o.sender_domain_id = ctx.sender_domain_id;
   auto retry_later = [&] {
     auto step = retry.AfterTransient(d.attempts + 1, now, SysTime(std::chrono::seconds(d.created_unix)), unit_random);
-    o.state = std::string(scheduler::Name(step.state));
+    o.state = step.state;
     o.next_attempt_unix = UnixSeconds(step.next_attempt_at);
   };
   switch (r.classification.outcome) {
-    case smtp::Outcome::kDelivered: o.state = "sent"; break;
+    case smtp::Outcome::kDelivered: o.state = scheduler::DeliveryState::kSent; break;
     case smtp::Outcome::kTransient:
     case smtp::Outcome::kThrottled: retry_later(); break;
-    case smtp::Outcome::kPermanent: o.state = "failed"; break;
+    case smtp::Outcome::kPermanent: o.state = scheduler::DeliveryState::kFailed; break;
     case smtp::Outcome::kHardBounce:
-      o.state = "bounced";
+      o.state = scheduler::DeliveryState::kBounced;
       o.suppress_address = true;
       break;
     case smtp::Outcome::kAuthFailure:
       // The message is not at fault: it waits for the domain to be fixed.
-      o.state = "deferred";
+      o.state = scheduler::DeliveryState::kDeferred;
       o.next_attempt_unix = UnixSeconds(now + kAuthFailureRetryDelay);
       o.pause_sender_domain = true;
       break;
-    case smtp::Outcome::kUnknown: o.state = "unknown"; break;
+    case smtp::Outcome::kUnknown: o.state = scheduler::DeliveryState::kUnknown; break;
   }
   return o;
 }

@@ -50,8 +50,9 @@ void KeyLifecycle::Step(const std::string& domain, bool requested, Done done) {
       },
       Guard(alive_, [this, snap, requested, done](Status st) {
         if (!st.ok()) return done(st);
-        if (snap->domain.state != "verified")
-          return done(Permanent("sender domain " + snap->domain.domain + " is " + snap->domain.state +
+        if (snap->domain.state != scheduler::DomainState::kVerified)
+          return done(Permanent("sender domain " + snap->domain.domain + " is " +
+                                std::string(scheduler::Name(snap->domain.state)) +
                                 "; only a verified domain rotates its keys"));
         RotationDecision d = DecideRotation(snap->keys, clock_.Now(), policy_, requested);
         Perform(snap, d, done);
@@ -68,7 +69,7 @@ void KeyLifecycle::Tick(std::function<void(int)> done) {
         TAYORI_ASSIGN_OR_RETURN(auto keys, store::LifecycleKeys(c));
         std::map<uint64_t, std::shared_ptr<Snapshot>> by_id;
         for (auto& d : domains) {
-          if (d.state != "verified") continue;
+          if (d.state != scheduler::DomainState::kVerified) continue;
           auto s = std::make_shared<Snapshot>();
           s->domain = d;
           by_id[d.id] = s;
@@ -134,20 +135,23 @@ void KeyLifecycle::Perform(std::shared_ptr<Snapshot> snap, const RotationDecisio
     case RotationAction::kPublish: {
       dns::RecordChange c{dns::ChangeAction::kUpsert, record_name(d.key->selector), "TXT", KeyTxtValue(*d.key),
                           dkim_.record_ttl_s};
-      store::KeyTransition m{d.key->domain_key_id, "pending", "published", now, {}, false, "published via provider"};
+      store::KeyTransition m{d.key->domain_key_id, KeyState::kPending, KeyState::kPublished, now, {}, false,
+                             "published via provider"};
       return ChangeDns(snap, d, {c}, {m}, std::move(done));
     }
     case RotationAction::kRevoke: {
       // RFC 6376 §3.6.1: an empty p= tells verifiers the key is revoked.
       dns::RecordChange c{dns::ChangeAction::kUpsert, record_name(d.key->selector), "TXT",
                           std::string(kRevokedTxtValue), dkim_.record_ttl_s};
-      store::KeyTransition m{d.key->domain_key_id, "retiring", "revoked", now, {}, false, "empty p= published"};
+      store::KeyTransition m{d.key->domain_key_id, KeyState::kRetiring, KeyState::kRevoked, now, {}, false,
+                             "empty p= published"};
       return ChangeDns(snap, d, {c}, {m}, std::move(done));
     }
     case RotationAction::kRemoveRecord: {
       dns::RecordChange c{dns::ChangeAction::kDelete, record_name(d.key->selector), "TXT",
                           std::string(kRevokedTxtValue), dkim_.record_ttl_s};
-      store::KeyTransition m{d.key->domain_key_id, "revoked", "revoked", now, {}, true, "record deleted"};
+      store::KeyTransition m{d.key->domain_key_id, KeyState::kRevoked, KeyState::kRevoked, now, {}, true,
+                             "record deleted"};
       return ChangeDns(snap, d, {c}, {m}, std::move(done));
     }
   }
@@ -178,16 +182,17 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
         }
         TAYORI_ASSIGN_OR_RETURN(auto keys, store::DomainKeys(c, domain_id));
         for (const auto& k : keys)
-          if (k.rotation_of == active_id && (k.state == "pending" || k.state == "published")) return Status::Ok();
+          if (k.rotation_of == active_id && (k.state == KeyState::kPending || k.state == KeyState::kPublished))
+            return Status::Ok();
         if (spare) {
           bool still = false;
           for (const auto& k : keys) still |= k.domain_key_id == spare->domain_key_id && k.state == spare->state;
           if (still) {
             TAYORI_RETURN_IF_ERROR(store::ApplyKeyTransitions(
-                c, {store::KeyTransition{spare->domain_key_id, spare->state, "revoked", now, {}, true,
+                c, {store::KeyTransition{spare->domain_key_id, spare->state, KeyState::kRevoked, now, {}, true,
                                          "superseded by a rotation key; its record is overwritten"}},
                 actor));
-            created->push_back({"", spare->selector, spare->state, "revoked", "superseded"});
+            created->push_back({"", spare->selector, spare->state, KeyState::kRevoked, "superseded"});
           }
         }
         TAYORI_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::GenerateRsa(bits));
@@ -204,7 +209,7 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
         nk.actor = actor;
         TAYORI_ASSIGN_OR_RETURN(uint64_t id, store::InsertDomainKey(c, nk));
         (void)id;
-        created->push_back({"", selector, "", "pending", "new key (rotation)"});
+        created->push_back({"", selector, std::nullopt, KeyState::kPending, "new key (rotation)"});
         return Status::Ok();
       },
       Guard(alive_, [this, snap, d, created, done](Status st) {
@@ -212,7 +217,8 @@ void KeyLifecycle::CreateKey(std::shared_ptr<Snapshot> snap, const RotationDecis
         for (auto t : *created) {
           t.domain = snap->domain.domain;
           log::Info("dkim", "rotation: " + t.domain + " selector " + t.selector + ": " +
-                                (t.from.empty() ? "new" : t.from) + " -> " + t.to + " (" + t.detail + ")");
+                                std::string(t.from ? scheduler::Name(*t.from) : "new") + " -> " +
+                                std::string(scheduler::Name(t.to)) + " (" + t.detail + ")");
           if (observer_) observer_(t);
         }
         done(StepOutcome{d.action, !created->empty(), {}, d.reason});
@@ -250,8 +256,9 @@ void KeyLifecycle::CheckPropagation(std::shared_ptr<Snapshot> snap, const Rotati
     }
     SysTime now = clock_.Now();
     std::vector<store::KeyTransition> moves = {
-        {d.key->domain_key_id, "published", "active", now, {}, false, "DNS answers with it; signing switches"},
-        {d.active->domain_key_id, "active", "retiring", now, now + policy_.grace, false,
+        {d.key->domain_key_id, KeyState::kPublished, KeyState::kActive, now, {}, false,
+         "DNS answers with it; signing switches"},
+        {d.active->domain_key_id, KeyState::kActive, KeyState::kRetiring, now, now + policy_.grace, false,
          "replaced by selector " + d.key->selector}};
     Record(snap, d, std::move(moves), done);
   }));
@@ -260,10 +267,10 @@ void KeyLifecycle::CheckPropagation(std::shared_ptr<Snapshot> snap, const Rotati
 void KeyLifecycle::Record(std::shared_ptr<Snapshot> snap, const RotationDecision& d,
                           std::vector<store::KeyTransition> moves, Done done) {
   for (const auto& m : moves) {
-    auto from = ParseKeyState(m.from), to = ParseKeyState(m.to);
     // A broken invariant in this file, not an expected failure: crash.
-    if (!from || !to || (m.from != m.to && !LegalKeyMove(*from, *to))) {
-      log::Error("dkim", "illegal key transition " + m.from + " -> " + m.to);
+    if (m.from != m.to && !scheduler::KeyTransitionAllowed(m.from, m.to)) {
+      log::Error("dkim", "illegal key transition " + std::string(scheduler::Name(m.from)) + " -> " +
+                             std::string(scheduler::Name(m.to)));
       std::abort();
     }
   }
@@ -276,7 +283,9 @@ void KeyLifecycle::Record(std::shared_ptr<Snapshot> snap, const RotationDecision
                  for (const auto& k : snap->keys)
                    if (k.domain_key_id == m.domain_key_id) selector = k.selector;
                  LifecycleTransition t{snap->domain.domain, selector, m.from, m.to, m.detail};
-                 log::Info("dkim", "rotation: " + t.domain + " selector " + selector + ": " + m.from + " -> " + m.to +
+                 log::Info("dkim", "rotation: " + t.domain + " selector " + selector + ": " +
+                                       std::string(scheduler::Name(m.from)) + " -> " +
+                                       std::string(scheduler::Name(m.to)) +
                                        " (" + m.detail + ")");
                  if (observer_) observer_(t);
                }

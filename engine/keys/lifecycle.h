@@ -59,8 +59,8 @@ namespace tayori::keys {
 struct LifecycleTransition {
   std::string domain;
   std::string selector;
-  std::string from;       // "" for a key just created
-  std::string to;
+  std::optional<scheduler::KeyState> from;  // nullopt for a key just created
+  scheduler::KeyState to = scheduler::KeyState::kPending;
   std::string detail;
 };
 

@@ -33,7 +33,7 @@ Result<ResealSummary> ResealKeys(store::Connection& db, const std::vector<crypto
   ResealSummary sum;
   for (const auto& [d, k] : rows) {
     ++sum.keys;
-    std::string name = d.domain + " selector " + k.selector + " (" + k.state + ")";
+    std::string name = d.domain + " selector " + k.selector + " (" + std::string(scheduler::Name(k.state)) + ")";
     auto fail = [&](const std::string& why) {
       ++sum.failed;
       report(name + ": FAILED: " + why);

@@ -6,9 +6,6 @@
 namespace tayori::keys {
 namespace {
 
-constexpr KeyState kAll[] = {KeyState::kPending, KeyState::kPublished, KeyState::kActive, KeyState::kRetiring,
-                             KeyState::kRevoked};
-
 SysTime At(int64_t unix_seconds) { return SysTime(std::chrono::seconds(unix_seconds)); }
 
 std::string Iso(SysTime t) {
@@ -20,7 +17,7 @@ std::string Iso(SysTime t) {
   return buf;
 }
 
-bool Is(const store::DomainKeyRow& k, KeyState s) { return k.state == KeyStateName(s); }
+bool Is(const store::DomainKeyRow& k, KeyState s) { return k.state == s; }
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
@@ -31,35 +28,6 @@ std::string Trim(std::string_view s) {
 }
 
 }  // namespace
-
-std::string_view KeyStateName(KeyState s) {
-  switch (s) {
-    case KeyState::kPending: return "pending";
-    case KeyState::kPublished: return "published";
-    case KeyState::kActive: return "active";
-    case KeyState::kRetiring: return "retiring";
-    case KeyState::kRevoked: return "revoked";
-  }
-  return "?";
-}
-
-std::optional<KeyState> ParseKeyState(std::string_view name) {
-  for (KeyState s : kAll)
-    if (KeyStateName(s) == name) return s;
-  return std::nullopt;
-}
-
-bool LegalKeyMove(KeyState from, KeyState to) {
-  using K = KeyState;
-  switch (from) {
-    case K::kPending: return to == K::kPublished || to == K::kActive || to == K::kRevoked;
-    case K::kPublished: return to == K::kActive || to == K::kRevoked;
-    case K::kActive: return to == K::kRetiring;
-    case K::kRetiring: return to == K::kRevoked;
-    case K::kRevoked: return false;
-  }
-  return false;
-}
 
 RotationPolicy PolicyFrom(const config::Dkim& dkim) {
   RotationPolicy p;

@@ -30,17 +30,14 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "dns/resolver.h"
+#include "scheduler/states.h"
 #include "store/keys.h"
 
 namespace tayori::keys {
 
-enum class KeyState { kPending, kPublished, kActive, kRetiring, kRevoked };
-std::string_view KeyStateName(KeyState s);
-std::optional<KeyState> ParseKeyState(std::string_view name);
-// The moves the lifecycle makes: pending->published, pending|published->active
-// (verification), active->retiring, retiring->revoked, and pending|published
-// ->revoked (a superseded spare).
-bool LegalKeyMove(KeyState from, KeyState to);
+// The key states and their legal moves are scheduler::KeyState and
+// scheduler::KeyTransitionAllowed (one definition for store/, keys/ and cli/).
+using scheduler::KeyState;
 
 struct RotationPolicy {
   std::chrono::seconds rotation_age{180 * 86400};

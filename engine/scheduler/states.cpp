@@ -29,6 +29,34 @@ constexpr std::array<std::pair<DeliveryState, std::string_view>, 10> kDeliveryNa
     {DeliveryState::kCancelled, "cancelled"},
 }};
 
+constexpr std::array<std::pair<KeyState, std::string_view>, 5> kKeyNames{{
+    {KeyState::kPending, "pending"},
+    {KeyState::kPublished, "published"},
+    {KeyState::kActive, "active"},
+    {KeyState::kRetiring, "retiring"},
+    {KeyState::kRevoked, "revoked"},
+}};
+
+constexpr std::array<std::pair<DomainState, std::string_view>, 3> kDomainNames{{
+    {DomainState::kPending, "pending"},
+    {DomainState::kVerified, "verified"},
+    {DomainState::kPaused, "paused"},
+}};
+
+template <typename E, size_t N>
+std::string_view NameIn(const std::array<std::pair<E, std::string_view>, N>& names, E s) {
+  for (auto& [v, n] : names)
+    if (v == s) return n;
+  return "?";
+}
+
+template <typename E, size_t N>
+std::optional<E> ParseIn(const std::array<std::pair<E, std::string_view>, N>& names, std::string_view s) {
+  for (auto& [v, n] : names)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view Name(CampaignState s) {
@@ -79,6 +107,34 @@ std::optional<DeliveryState> ParseDeliveryState(std::string_view s) {
 
 bool IsTerminal(DeliveryState s) {
   return s != DeliveryState::kQueued && s != DeliveryState::kLeased && s != DeliveryState::kDeferred;
+}
+
+std::string_view Name(KeyState s) { return NameIn(kKeyNames, s); }
+std::optional<KeyState> ParseKeyState(std::string_view s) { return ParseIn(kKeyNames, s); }
+
+bool KeyTransitionAllowed(KeyState from, KeyState to) {
+  using K = KeyState;
+  switch (from) {
+    case K::kPending: return to == K::kPublished || to == K::kActive || to == K::kRevoked;
+    case K::kPublished: return to == K::kActive || to == K::kRevoked;
+    case K::kActive: return to == K::kRetiring;
+    case K::kRetiring: return to == K::kRevoked;
+    case K::kRevoked: return false;
+  }
+  return false;
+}
+
+std::string_view Name(DomainState s) { return NameIn(kDomainNames, s); }
+std::optional<DomainState> ParseDomainState(std::string_view s) { return ParseIn(kDomainNames, s); }
+
+bool DomainTransitionAllowed(DomainState from, DomainState to) {
+  using D = DomainState;
+  switch (from) {
+    case D::kPending: return to == D::kVerified || to == D::kPaused;
+    case D::kVerified: return to == D::kPaused;
+    case D::kPaused: return to == D::kVerified;
+  }
+  return false;
 }
 
 }  // namespace tayori::scheduler

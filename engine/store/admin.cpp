@@ -2,6 +2,8 @@
 
 #include "base/utf8_text.h"
 
+#include "store/state_columns.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -79,7 +81,7 @@ Result<int> ImportSubscribers(Connection& db, uint64_t tenant_id, uint64_t list_
               (r.fields_json.empty() ? std::string("NULL") : db.Quote(r.fields_json)) + ")";
     emails += db.Quote(r.email);
   }
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("INSERT INTO subscribers (tenant_id, email, display_name, fields) VALUES " + values +
                          " ON DUPLICATE KEY UPDATE display_name = VALUES(display_name), fields = VALUES(fields)");
   int added = 0;
@@ -88,11 +90,8 @@ Result<int> ImportSubscribers(Connection& db, uint64_t tenant_id, uint64_t list_
                     ", id FROM subscribers WHERE tenant_id = " + t + " AND email IN (" + emails + ")");
     added = static_cast<int>(db.affected_rows());
   }
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return added;
 }
 
@@ -112,7 +111,7 @@ Result<CampaignSummary> GetCampaignSummary(Connection& db, uint64_t id) {
   s.tenant_slug = Str(x[1]);
   s.list_slug = Str(x[2]);
   s.domain = Str(x[3]);
-  s.state = Str(x[4]);
+  TAYORI_ASSIGN_OR_RETURN(s.state, ReadCampaignState(x[4], "campaigns.state"));
   s.state_reason = Str(x[5]);
   s.scheduled_at = Str(x[6]);
   s.started_at = Str(x[7]);
@@ -134,17 +133,14 @@ Result<CampaignSummary> GetCampaignSummary(Connection& db, uint64_t id) {
 
 Result<int> CancelCampaignDeliveries(Connection& db, uint64_t id) {
   std::string cid = std::to_string(id);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("UPDATE deliveries SET state = 'cancelled' WHERE campaign_id = " + cid +
                          " AND state IN ('queued','deferred')");
   int n = static_cast<int>(db.affected_rows());
   if (st.ok())
     st = db.Execute("UPDATE campaigns SET cancelled_count = cancelled_count + " + std::to_string(n) + " WHERE id = " + cid);
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return n;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 
 namespace tayori::store {
@@ -46,7 +47,9 @@ Result<int> ImportSubscribers(Connection& db, uint64_t tenant_id, uint64_t list_
 
 struct CampaignSummary {
   uint64_t id = 0;
-  std::string tenant_slug, list_slug, domain, state, state_reason, scheduled_at, started_at, finished_at;
+  std::string tenant_slug, list_slug, domain;
+  scheduler::CampaignState state = scheduler::CampaignState::kDraft;
+  std::string state_reason, scheduled_at, started_at, finished_at;
   uint64_t total = 0, sent = 0, failed = 0, bounced = 0, suppressed = 0, expired = 0, unknown = 0, cancelled = 0;
   bool expanded = false;
   std::map<std::string, uint64_t> by_state;  // deliveries per state, from the deliveries table

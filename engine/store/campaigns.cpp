@@ -2,28 +2,13 @@
 
 #include <set>
 
+#include "store/state_columns.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 #include <algorithm>
 
 namespace tayori::store {
-namespace {
-
-
-// Runs `body` inside a transaction; rolls back on any error.
-template <typename F>
-auto InTransaction(Connection& db, F body) -> decltype(body()) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto result = body();
-  if (!result.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return result;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
-  return result;
-}
-
-}  // namespace
 
 std::string IdList(const std::vector<uint64_t>& ids) {
   std::string out;
@@ -55,61 +40,67 @@ Result<std::string> OwnershipProblem(Connection& db, uint64_t campaign_id) {
 }
 
 Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::string& instance, int lease_s, int limit) {
-  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
-    TAYORI_ASSIGN_OR_RETURN(Rows rows,
-                            db.Query("SELECT id FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= UTC_TIMESTAMP(6) "
-                                     "ORDER BY scheduled_at LIMIT " + std::to_string(limit) +
-                                     " FOR UPDATE SKIP LOCKED"));
-    std::vector<uint64_t> ids;
-    for (const auto& r : rows.rows) {
-      uint64_t id = U64(r[0]);
-      TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, id));
-      if (problem.empty()) {
-        ids.push_back(id);
-        continue;
-      }
-      // Never send it: pause with the reason, so the operator sees it.
-      std::string reason = "refused by the engine: " + problem;
-      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
-                                        " WHERE id = " + std::to_string(id)));
-      TAYORI_RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-          "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("scheduled -> paused: " + reason) +
-          " FROM campaigns WHERE id = " + std::to_string(id)));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  TAYORI_ASSIGN_OR_RETURN(Rows rows,
+                          db.Query("SELECT id FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= UTC_TIMESTAMP(6) "
+                                   "ORDER BY scheduled_at LIMIT " + std::to_string(limit) +
+                                   " FOR UPDATE SKIP LOCKED"));
+  std::vector<uint64_t> ids;
+  for (const auto& r : rows.rows) {
+    uint64_t id = U64(r[0]);
+    TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, id));
+    if (problem.empty()) {
+      ids.push_back(id);
+      continue;
     }
-    if (ids.empty()) return ids;
+    // Never send it: pause with the reason, so the operator sees it.
+    std::string reason = "refused by the engine: " + problem;
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
+                                      " WHERE id = " + std::to_string(id)));
     TAYORI_RETURN_IF_ERROR(db.Execute(
-        "UPDATE campaigns SET state = 'sending', state_reason = NULL, claimed_by = " + db.Quote(instance) +
-        ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
-        " SECOND, started_at = COALESCE(started_at, UTC_TIMESTAMP(6)) WHERE id IN (" + IdList(ids) + ")"));
-    std::string events;
-    for (uint64_t id : ids) {
-      if (!events.empty()) events += ',';
-      events += "((SELECT tenant_id FROM campaigns WHERE id = " + std::to_string(id) + "), 'campaign', " +
-                std::to_string(id) + ", 'state_change', " + db.Quote(instance) + ", 'scheduled -> sending')";
-    }
-    TAYORI_RETURN_IF_ERROR(
-        db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES " + events));
+        "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+        "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("scheduled -> paused: " + reason) +
+        " FROM campaigns WHERE id = " + std::to_string(id)));
+  }
+  if (ids.empty()) {
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return ids;
-  });
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "UPDATE campaigns SET state = 'sending', state_reason = NULL, claimed_by = " + db.Quote(instance) +
+      ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
+      " SECOND, started_at = COALESCE(started_at, UTC_TIMESTAMP(6)) WHERE id IN (" + IdList(ids) + ")"));
+  std::string events;
+  for (uint64_t id : ids) {
+    if (!events.empty()) events += ',';
+    events += "((SELECT tenant_id FROM campaigns WHERE id = " + std::to_string(id) + "), 'campaign', " +
+              std::to_string(id) + ", 'state_change', " + db.Quote(instance) + ", 'scheduled -> sending')";
+  }
+  TAYORI_RETURN_IF_ERROR(
+      db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES " + events));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
+  return ids;
 }
 
 Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std::string& instance, int lease_s,
                                                        int limit) {
-  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
-    TAYORI_ASSIGN_OR_RETURN(
-        Rows rows, db.Query("SELECT id FROM campaigns WHERE state = 'sending' AND expanded = 0 AND "
-                            "(claimed_by IS NULL OR claimed_by = " + db.Quote(instance) +
-                            " OR claimed_until < UTC_TIMESTAMP(6)) ORDER BY id LIMIT " + std::to_string(limit) +
-                            " FOR UPDATE SKIP LOCKED"));
-    std::vector<uint64_t> ids;
-    for (const auto& r : rows.rows) ids.push_back(U64(r[0]));
-    if (ids.empty()) return ids;
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET claimed_by = " + db.Quote(instance) +
-                                      ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
-                                      " SECOND WHERE id IN (" + IdList(ids) + ")"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  TAYORI_ASSIGN_OR_RETURN(
+      Rows rows, db.Query("SELECT id FROM campaigns WHERE state = 'sending' AND expanded = 0 AND "
+                          "(claimed_by IS NULL OR claimed_by = " + db.Quote(instance) +
+                          " OR claimed_until < UTC_TIMESTAMP(6)) ORDER BY id LIMIT " + std::to_string(limit) +
+                          " FOR UPDATE SKIP LOCKED"));
+  std::vector<uint64_t> ids;
+  for (const auto& r : rows.rows) ids.push_back(U64(r[0]));
+  if (ids.empty()) {
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return ids;
-  });
+  }
+  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET claimed_by = " + db.Quote(instance) +
+                                    ", claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
+                                    " SECOND WHERE id IN (" + IdList(ids) + ")"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
+  return ids;
 }
 
 Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
@@ -133,14 +124,14 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
   c.tenant_id = U64(r[1]);
   c.list_id = U64(r[2]);
   c.sender_domain_id = U64(r[3]);
-  c.state = Str(r[4]);
+  TAYORI_ASSIGN_OR_RETURN(c.state, ReadCampaignState(r[4], "campaigns.state"));
   c.tenant_slug = Str(r[5]);
   c.tenant_name = Str(r[6]);
   c.sender_id = Str(r[7]);
   c.list_slug = Str(r[8]);
   c.list_name = Str(r[9]);
   c.domain = Str(r[10]);
-  c.domain_state = Str(r[11]);
+  TAYORI_ASSIGN_OR_RETURN(c.domain_state, ReadDomainState(r[11], "sender_domains.state"));
   c.domain_state_reason = Str(r[12]);
   c.from_address = Str(r[13]);
   c.from_name = Str(r[14]);
@@ -161,81 +152,86 @@ Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std
   // suppressions as a consistent read, without the shared next-key locks
   // REPEATABLE READ takes, so expansion and the web app's imports of
   // subscribers and suppressions never block each other.
-  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
-  return InTransaction(db, [&]() -> Result<ExpandResult> {
-    std::string cid = std::to_string(campaign_id);
-    TAYORI_ASSIGN_OR_RETURN(Rows c, db.Query("SELECT list_id, tenant_id, expand_cursor, claimed_by, expanded, state "
-                                             "FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
-    if (c.rows.empty()) return NotFound("campaign " + cid + " does not exist");
-    ExpandResult out;
-    if (Str(c.rows[0][4]) == "1") {
-      out.done = true;
-      return out;
-    }
-    if (Str(c.rows[0][5]) != "sending") {
-      out.stopped = true;
-      out.stop_reason = "campaign is " + Str(c.rows[0][5]);
-      return out;
-    }
-    if (Str(c.rows[0][3]) != instance) {
-      out.stopped = true;
-      out.stop_reason = "expansion claimed by " + (c.rows[0][3] ? *c.rows[0][3] : std::string("nobody"));
-      return out;
-    }
-    TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, campaign_id));
-    if (!problem.empty()) {
-      std::string reason = "refused by the engine: " + problem;
-      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
-                                        ", claimed_by = NULL, claimed_until = NULL WHERE id = " + cid));
-      TAYORI_RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-          "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("sending -> paused: " + reason) +
-          " FROM campaigns WHERE id = " + cid));
-      out.stopped = true;
-      out.stop_reason = reason;
-      return out;
-    }
-    std::string list_id = Str(c.rows[0][0]), tenant_id = Str(c.rows[0][1]), cursor = Str(c.rows[0][2]);
-    // The upper bound of this chunk, so the cursor moves exactly over it.
-    TAYORI_ASSIGN_OR_RETURN(Rows last, db.Query("SELECT MAX(subscriber_id), COUNT(*) FROM (SELECT subscriber_id FROM "
-                                                "list_members WHERE list_id = " + list_id +
-                                                " AND subscriber_id > " + cursor +
-                                                " ORDER BY subscriber_id LIMIT " + std::to_string(chunk) + ") t"));
-    if (!last.rows[0][0]) {
-      TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET expanded = 1, claimed_by = NULL, claimed_until = NULL "
-                                        "WHERE id = " + cid));
-      out.done = true;
-      return out;
-    }
-    std::string upto = *last.rows[0][0];
-    // Unsubscribed members are skipped; suppressed ones (for the shop, list_id 0,
-    // or this list) become terminal 'suppressed' deliveries so they are counted.
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) "
-        "SELECT " + cid + ", s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
-        "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = " + tenant_id +
-        " AND x.email = s.email AND x.list_id IN (0, " + list_id + ")), 'suppressed', 'queued'), UTC_TIMESTAMP(6) "
-        "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = " + tenant_id + " "
-        "WHERE m.list_id = " + list_id + " AND m.state = 'subscribed' AND m.subscriber_id > " + cursor +
-        " AND m.subscriber_id <= " + upto));
-    out.inserted = static_cast<int>(db.affected_rows());
-    TAYORI_ASSIGN_OR_RETURN(Rows sup, db.Query("SELECT COUNT(*) FROM deliveries WHERE campaign_id = " + cid +
-                                               " AND state = 'suppressed' AND subscriber_id > " + cursor +
-                                               " AND subscriber_id <= " + upto));
-    out.suppressed = std::stoi(Str(sup.rows[0][0]));
-    // A chunk shorter than asked was the list's end: expanded now, without
-    // another transaction to find nothing (one per campaign, thousands when
-    // many small campaigns send). A member added later is not included
-    // either way.
-    out.done = std::stoi(Str(last.rows[0][1])) < chunk;
-    std::string claim = out.done ? "expanded = 1, claimed_by = NULL, claimed_until = NULL"
-                                 : "claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND";
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        "UPDATE campaigns SET expand_cursor = " + upto + ", total_count = total_count + " +
-        std::to_string(out.inserted) + ", suppressed_count = suppressed_count + " + std::to_string(out.suppressed) +
-        ", " + claim + " WHERE id = " + cid));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, Transaction::Isolation::kReadCommitted));
+  std::string cid = std::to_string(campaign_id);
+  TAYORI_ASSIGN_OR_RETURN(Rows c, db.Query("SELECT list_id, tenant_id, expand_cursor, claimed_by, expanded, state "
+                                           "FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
+  if (c.rows.empty()) return NotFound("campaign " + cid + " does not exist");
+  ExpandResult out;
+  if (Str(c.rows[0][4]) == "1") {
+    out.done = true;
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return out;
-  });
+  }
+  TAYORI_ASSIGN_OR_RETURN(scheduler::CampaignState state, ReadCampaignState(c.rows[0][5], "campaigns.state"));
+  if (state != scheduler::CampaignState::kSending) {
+    out.stopped = true;
+    out.stop_reason = "campaign is " + std::string(scheduler::Name(state));
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+  if (Str(c.rows[0][3]) != instance) {
+    out.stopped = true;
+    out.stop_reason = "expansion claimed by " + (c.rows[0][3] ? *c.rows[0][3] : std::string("nobody"));
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+  TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, campaign_id));
+  if (!problem.empty()) {
+    std::string reason = "refused by the engine: " + problem;
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(reason) +
+                                      ", claimed_by = NULL, claimed_until = NULL WHERE id = " + cid));
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+        "id, 'alert', " + db.Quote(instance) + ", " + db.Quote("sending -> paused: " + reason) +
+        " FROM campaigns WHERE id = " + cid));
+    out.stopped = true;
+    out.stop_reason = reason;
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+  std::string list_id = Str(c.rows[0][0]), tenant_id = Str(c.rows[0][1]), cursor = Str(c.rows[0][2]);
+  // The upper bound of this chunk, so the cursor moves exactly over it.
+  TAYORI_ASSIGN_OR_RETURN(Rows last, db.Query("SELECT MAX(subscriber_id), COUNT(*) FROM (SELECT subscriber_id FROM "
+                                              "list_members WHERE list_id = " + list_id +
+                                              " AND subscriber_id > " + cursor +
+                                              " ORDER BY subscriber_id LIMIT " + std::to_string(chunk) + ") t"));
+  if (!last.rows[0][0]) {
+    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET expanded = 1, claimed_by = NULL, claimed_until = NULL "
+                                      "WHERE id = " + cid));
+    out.done = true;
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+  std::string upto = *last.rows[0][0];
+  // Unsubscribed members are skipped; suppressed ones (for the shop, list_id 0,
+  // or this list) become terminal 'suppressed' deliveries so they are counted.
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) "
+      "SELECT " + cid + ", s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
+      "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = " + tenant_id +
+      " AND x.email = s.email AND x.list_id IN (0, " + list_id + ")), 'suppressed', 'queued'), UTC_TIMESTAMP(6) "
+      "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = " + tenant_id + " "
+      "WHERE m.list_id = " + list_id + " AND m.state = 'subscribed' AND m.subscriber_id > " + cursor +
+      " AND m.subscriber_id <= " + upto));
+  out.inserted = static_cast<int>(db.affected_rows());
+  TAYORI_ASSIGN_OR_RETURN(Rows sup, db.Query("SELECT COUNT(*) FROM deliveries WHERE campaign_id = " + cid +
+                                             " AND state = 'suppressed' AND subscriber_id > " + cursor +
+                                             " AND subscriber_id <= " + upto));
+  out.suppressed = std::stoi(Str(sup.rows[0][0]));
+  // A chunk shorter than asked was the list's end: expanded now, without
+  // another transaction to find nothing (one per campaign, thousands when
+  // many small campaigns send). A member added later is not included
+  // either way.
+  out.done = std::stoi(Str(last.rows[0][1])) < chunk;
+  std::string claim = out.done ? "expanded = 1, claimed_by = NULL, claimed_until = NULL"
+                               : "claimed_until = UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND";
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "UPDATE campaigns SET expand_cursor = " + upto + ", total_count = total_count + " +
+      std::to_string(out.inserted) + ", suppressed_count = suppressed_count + " + std::to_string(out.suppressed) +
+      ", " + claim + " WHERE id = " + cid));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
+  return out;
 }
 
 Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const std::vector<uint64_t>& domain_ids) {
@@ -259,12 +255,15 @@ Result<SendingSet> SendingCampaigns(Connection& db) {
   return out;
 }
 
-Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
-  std::vector<CampaignState> out;
+Result<std::vector<CampaignStateRow>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids) {
+  std::vector<CampaignStateRow> out;
   if (ids.empty()) return out;
   TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id, state, COALESCE(state_reason, '') FROM campaigns WHERE id IN (" +
                                               IdList(ids) + ")"));
-  for (const auto& r : rows.rows) out.push_back({U64(r[0]), Str(r[1]), Str(r[2])});
+  for (const auto& r : rows.rows) {
+    TAYORI_ASSIGN_OR_RETURN(scheduler::CampaignState state, ReadCampaignState(r[1], "campaigns.state"));
+    out.push_back({U64(r[0]), state, Str(r[2])});
+  }
   return out;
 }
 
@@ -281,57 +280,65 @@ Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std
   // that expansion committed. One statement with NOT EXISTS would read the
   // deliveries from a snapshot older than the lock wait and could end a
   // campaign whose deliveries had just been inserted.
-  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
-  return InTransaction(db, [&]() -> Result<std::vector<uint64_t>> {
-    TAYORI_ASSIGN_OR_RETURN(Rows expanded, db.Query("SELECT id FROM campaigns WHERE id IN (" + IdList(ids) +
-                                                    ") AND state = 'sending' AND expanded = 1 FOR UPDATE"));
-    std::vector<uint64_t> candidates;
-    for (const auto& r : expanded.rows) candidates.push_back(U64(r[0]));
-    if (candidates.empty()) return finished;
-    // One row at most per campaign (LIMIT 1 each): a campaign with many
-    // retries waiting is not scanned at every poll.
-    std::string any_open;
-    for (uint64_t id : candidates)
-      any_open += std::string(any_open.empty() ? "" : " UNION ALL ") + "(SELECT campaign_id FROM deliveries WHERE campaign_id = " +
-                  std::to_string(id) + " AND state IN ('queued','leased','deferred') LIMIT 1)";
-    TAYORI_ASSIGN_OR_RETURN(Rows open, db.Query(any_open));
-    std::set<uint64_t> still_sending;
-    for (const auto& r : open.rows) still_sending.insert(U64(r[0]));
-    for (uint64_t id : candidates)
-      if (!still_sending.contains(id)) finished.push_back(id);
-    if (finished.empty()) return finished;
-    std::string list = IdList(finished);
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        "UPDATE campaigns SET state = 'sent', finished_at = UTC_TIMESTAMP(6), claimed_by = NULL, claimed_until = NULL "
-        "WHERE id IN (" + list + ")"));
-    TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
-                                      "SELECT tenant_id, 'campaign', id, 'state_change', 'engine', 'sending -> sent' "
-                                      "FROM campaigns WHERE id IN (" + list + ")"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, Transaction::Isolation::kReadCommitted));
+  TAYORI_ASSIGN_OR_RETURN(Rows expanded, db.Query("SELECT id FROM campaigns WHERE id IN (" + IdList(ids) +
+                                                  ") AND state = 'sending' AND expanded = 1 FOR UPDATE"));
+  std::vector<uint64_t> candidates;
+  for (const auto& r : expanded.rows) candidates.push_back(U64(r[0]));
+  if (candidates.empty()) {
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return finished;
-  });
+  }
+  // One row at most per campaign (LIMIT 1 each): a campaign with many
+  // retries waiting is not scanned at every poll.
+  std::string any_open;
+  for (uint64_t id : candidates)
+    any_open += std::string(any_open.empty() ? "" : " UNION ALL ") + "(SELECT campaign_id FROM deliveries WHERE campaign_id = " +
+                std::to_string(id) + " AND state IN ('queued','leased','deferred') LIMIT 1)";
+  TAYORI_ASSIGN_OR_RETURN(Rows open, db.Query(any_open));
+  std::set<uint64_t> still_sending;
+  for (const auto& r : open.rows) still_sending.insert(U64(r[0]));
+  for (uint64_t id : candidates)
+    if (!still_sending.contains(id)) finished.push_back(id);
+  if (finished.empty()) {
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return finished;
+  }
+  std::string list = IdList(finished);
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "UPDATE campaigns SET state = 'sent', finished_at = UTC_TIMESTAMP(6), claimed_by = NULL, claimed_until = NULL "
+      "WHERE id IN (" + list + ")"));
+  TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
+                                    "SELECT tenant_id, 'campaign', id, 'state_change', 'engine', 'sending -> sent' "
+                                    "FROM campaigns WHERE id IN (" + list + ")"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
+  return finished;
 }
 
-Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<std::string>& from, const std::string& to,
-                          const std::string& reason, const std::string& actor) {
-  std::string states;
-  for (const auto& s : from) states += (states.empty() ? "" : ",") + db.Quote(s);
-  return InTransaction(db, [&]() -> Result<bool> {
-    std::string cid = std::to_string(id);
-    TAYORI_ASSIGN_OR_RETURN(Rows cur, db.Query("SELECT state FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
-    if (cur.rows.empty()) return NotFound("campaign " + cid + " does not exist");
-    std::string was = Str(cur.rows[0][0]);
-    if (std::find(from.begin(), from.end(), was) == from.end()) return false;
-    std::string extra;
-    if (to == "cancelled" || to == "failed") extra = ", finished_at = UTC_TIMESTAMP(6)";
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = " + db.Quote(to) + ", state_reason = " +
-                                      (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
-                                      " WHERE id = " + cid));
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-        "id, 'state_change', " + db.Quote(actor) + ", " + db.Quote(was + " -> " + to + (reason.empty() ? "" : ": " + reason)) +
-        " FROM campaigns WHERE id = " + cid));
-    return true;
-  });
+Result<bool> MoveCampaign(Connection& db, uint64_t id, const std::vector<scheduler::CampaignState>& from,
+                          scheduler::CampaignState to, const std::string& reason, const std::string& actor) {
+  using scheduler::CampaignState;
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  std::string cid = std::to_string(id);
+  TAYORI_ASSIGN_OR_RETURN(Rows cur, db.Query("SELECT state FROM campaigns WHERE id = " + cid + " FOR UPDATE"));
+  if (cur.rows.empty()) return NotFound("campaign " + cid + " does not exist");
+  TAYORI_ASSIGN_OR_RETURN(CampaignState was, ReadCampaignState(cur.rows[0][0], "campaigns.state"));
+  if (std::find(from.begin(), from.end(), was) == from.end()) {
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
+    return false;
+  }
+  std::string extra;
+  if (to == CampaignState::kCancelled || to == CampaignState::kFailed) extra = ", finished_at = UTC_TIMESTAMP(6)";
+  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = " + Literal(to) + ", state_reason = " +
+                                    (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
+                                    " WHERE id = " + cid));
+  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+      "id, 'state_change', " + db.Quote(actor) + ", " + db.Quote(std::string(scheduler::Name(was)) + " -> " + std::string(scheduler::Name(to)) +
+                                      (reason.empty() ? "" : ": " + reason)) +
+      " FROM campaigns WHERE id = " + cid));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
+  return true;
 }
 
 }  // namespace tayori::store

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 
 namespace tayori::store {
@@ -21,10 +22,12 @@ struct CampaignRow {
   uint64_t tenant_id = 0;
   uint64_t list_id = 0;
   uint64_t sender_domain_id = 0;
-  std::string state;
+  scheduler::CampaignState state = scheduler::CampaignState::kDraft;
   std::string tenant_slug, tenant_name, sender_id;
   std::string list_slug, list_name;
-  std::string domain, domain_state, domain_state_reason;  // the author domain
+  std::string domain;  // the author domain
+  scheduler::DomainState domain_state = scheduler::DomainState::kPending;
+  std::string domain_state_reason;
   std::string from_address, from_name, reply_to;
   std::string subject_template, text_template, html_template, mail_type;
   std::string shop_fields_json, campaign_fields_json;  // JSON objects, "" when none
@@ -79,13 +82,14 @@ struct SendingSet {
 };
 Result<SendingSet> SendingCampaigns(Connection& db);
 
-struct CampaignState {
-  uint64_t id;
-  std::string state;
+// A campaign's state as the poll reads it, with the reason it was moved.
+struct CampaignStateRow {
+  uint64_t id = 0;
+  scheduler::CampaignState state = scheduler::CampaignState::kDraft;
   std::string reason;
 };
 // Current states of the given campaigns (to notice pause/cancel quickly).
-Result<std::vector<CampaignState>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids);
+Result<std::vector<CampaignStateRow>> CampaignStates(Connection& db, const std::vector<uint64_t>& ids);
 
 // Campaigns in `sending`, expanded, with no delivery left to send → `sent`.
 // Returns the ids that finished.
@@ -93,8 +97,8 @@ Result<std::vector<uint64_t>> FinishCompletedCampaigns(Connection& db, const std
 
 // Moves a campaign from one of `from` states to `to` with a reason, and
 // records an event. Returns false when the campaign was not in a `from` state.
-Result<bool> MoveCampaign(Connection& db, uint64_t campaign_id, const std::vector<std::string>& from,
-                          const std::string& to, const std::string& reason, const std::string& actor);
+Result<bool> MoveCampaign(Connection& db, uint64_t campaign_id, const std::vector<scheduler::CampaignState>& from,
+                          scheduler::CampaignState to, const std::string& reason, const std::string& actor);
 
 // A version of what each author domain signs with: its active keys and its
 // state, as text that changes whenever a rotation step (by any instance or

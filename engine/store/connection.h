@@ -1,7 +1,8 @@
 // Module store/: every SQL statement: the connection, transactions, migrations and one file of
 // queries per entity; DbWorker runs them off the loop thread; the only includer of the MariaDB
-// client library. May include: base/, config/, loop/ (its links in CMakeLists.txt, and what they
-// link publicly; scripts/check-layering checks both).
+// client library; rows carry scheduler/'s typed states. May include: base/, config/, loop/,
+// scheduler/ (its links in CMakeLists.txt, and what they link publicly; scripts/check-layering
+// checks both).
 //
 // A blocking MySQL/MariaDB connection (MariaDB Connector/C). Only this module
 // includes <mysql.h>. A Connection belongs to one thread at a time; the engine

@@ -1,5 +1,7 @@
 #include "store/deliveries.h"
 
+#include "store/state_columns.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 #include <algorithm>
@@ -30,12 +32,7 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
   // suppression import running in the web app (thousands of inserts per
   // transaction) and leasing never wait for each other; the rows leased
   // are locked by id either way.
-  TAYORI_RETURN_IF_ERROR(db.Execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"));
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status s) -> Result<std::vector<LeasedDelivery>> {
-    (void)db.Execute("ROLLBACK");
-    return s;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, Transaction::Isolation::kReadCommitted));
   // One statement for every campaign, each its own share (a campaign never
   // crowds out the others): per campaign, two index ranges (queued,
   // deferred) of ix_deliveries_due; SKIP LOCKED lets several instances lease
@@ -50,17 +47,17 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
               "ORDER BY state, next_attempt_at LIMIT " + std::to_string(per_campaign) + " FOR UPDATE SKIP LOCKED)";
   }
   auto rows = db.Query(select);
-  if (!rows.ok()) return fail(rows.status());
+  if (!rows.ok()) return rows.status();
   std::vector<uint64_t> ids;
   for (const auto& r : rows->rows) ids.push_back(U64(r[0]));
   if (ids.empty()) {
-    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return std::vector<LeasedDelivery>{};
   }
   std::sort(ids.begin(), ids.end());
   Status st = db.Execute("UPDATE deliveries SET state = 'leased', lease_owner = " + db.Quote(owner) +
                          ", lease_expires_at = " + Lease(lease_s) + " WHERE id IN (" + IdList(ids) + ")");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   // A suppression written after expansion (by anyone, even while no engine
   // ran) wins over the lease: such deliveries end as 'suppressed' here. A
   // plain SELECT (a consistent read: no locks on suppressions) finds them.
@@ -70,7 +67,7 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
   auto suppressed = db.Query("SELECT STRAIGHT_JOIN d.id, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id "
                              "JOIN suppressions x ON x.tenant_id = c.tenant_id AND x.email = d.email AND x.list_id IN (0, c.list_id) "
                              "WHERE d.id IN (" + IdList(ids) + ")");
-  if (!suppressed.ok()) return fail(suppressed.status());
+  if (!suppressed.ok()) return suppressed.status();
   if (!suppressed->rows.empty()) {
     // Leased just now in this transaction: every one of them is 'leased'.
     std::map<uint64_t, std::vector<uint64_t>> gone;
@@ -83,7 +80,7 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
       if (st.ok() && db.affected_rows() > 0)
         st = db.Execute("UPDATE campaigns SET suppressed_count = suppressed_count + " +
                         std::to_string(db.affected_rows()) + " WHERE id = " + std::to_string(cid));
-      if (!st.ok()) return fail(st);
+      if (!st.ok()) return st;
     }
   }
   // Read inside the transaction: once COMMIT succeeds the caller has every
@@ -93,8 +90,8 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
                        "COALESCE(s.fields, ''), d.attempts, UNIX_TIMESTAMP(d.created_at) "
                        "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (" +
                        IdList(ids) + ") AND d.state = 'leased' ORDER BY d.id");
-  if (!full.ok()) return fail(full.status());
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!full.ok()) return full.status();
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   std::vector<LeasedDelivery> out;
   out.reserve(full->size());
   for (const auto& r : full->rows) {
@@ -136,11 +133,7 @@ Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::v
 Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, const std::string& my_beat_at,
                                        int alive_window_s, int limit) {
   TakeOver out;
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status s) -> Result<TakeOver> {
-    (void)db.Execute("ROLLBACK");
-    return s;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   std::string alive_since = "TIMESTAMP(" + db.Quote(my_beat_at) + ") - INTERVAL " + std::to_string(alive_window_s) +
                             " SECOND";
   auto rows = db.Query(
@@ -149,7 +142,7 @@ Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, co
       db.Quote(me) + " AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.name = d.lease_owner AND "
       "i.state <> 'stopped' AND i.heartbeat_at >= " + alive_since + ") ORDER BY d.id LIMIT " + std::to_string(limit) +
       " FOR UPDATE SKIP LOCKED");
-  if (!rows.ok()) return fail(rows.status());
+  if (!rows.ok()) return rows.status();
   std::vector<uint64_t> requeue, cancel;
   std::map<uint64_t, int> cancelled_per_campaign;
   for (const auto& r : rows->rows) {
@@ -163,22 +156,22 @@ Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, co
   if (!requeue.empty()) {
     Status st = db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
                            "WHERE state = 'leased' AND id IN (" + IdList(requeue) + ")");
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
     out.requeued = static_cast<int>(db.affected_rows());
   }
   if (!cancel.empty()) {
     Status st = db.Execute("UPDATE deliveries SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL "
                            "WHERE state = 'leased' AND id IN (" + IdList(cancel) + ")");
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
     out.cancelled = static_cast<int>(db.affected_rows());
     // Rows are locked FOR UPDATE above, so each moved: counters by campaign.
     for (const auto& [campaign, n] : cancelled_per_campaign) {
       st = db.Execute("UPDATE campaigns SET cancelled_count = cancelled_count + " + std::to_string(n) +
                       " WHERE id = " + std::to_string(campaign));
-      if (!st.ok()) return fail(st);
+      if (!st.ok()) return st;
     }
   }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 
@@ -277,9 +270,9 @@ Status PrepareBatchTable(Connection& db) {
 
 std::string BatchRow(Connection& db, const DeliveryOutcome& o) {
   bool has_reply = o.code || !o.reply.empty();
-  bool reschedules = o.state == "deferred" || o.state == "queued";
+  bool reschedules = o.state == scheduler::DeliveryState::kDeferred || o.state == scheduler::DeliveryState::kQueued;
   std::string row = "(" + std::to_string(o.delivery_id) + "," + std::to_string(o.campaign_id) + "," +
-                    db.Quote(o.state) + "," + (o.counts_attempt ? "1" : "0") + "," +
+                    Literal(o.state) + "," + (o.counts_attempt ? "1" : "0") + "," +
                     (reschedules ? "FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")" : "NULL") + "," +
                     (has_reply ? "1" : "0") + ",";
   if (has_reply) {
@@ -348,15 +341,11 @@ Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
   WriteBackResult result;
   if (outcomes.empty()) return result;
   TAYORI_RETURN_IF_ERROR(FillBatch(db, outcomes));
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status s) -> Result<WriteBackResult> {
-    (void)db.Execute("ROLLBACK");
-    return s;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = ApplyBatch(db, owner);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   auto applied = db.Query(std::string("SELECT COUNT(*) FROM ") + kBatchTable + " WHERE applied = 1");
-  if (!applied.ok()) return fail(applied.status());
+  if (!applied.ok()) return applied.status();
   result.written = static_cast<int>(U64(applied->rows.at(0).at(0)));
   // A hard bounce suppresses the address, an authentication failure pauses
   // the domain: only for outcomes that applied (a lost lease is another
@@ -367,16 +356,16 @@ Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
   if (!with_effects.empty()) {
     auto rows = db.Query(std::string("SELECT id FROM ") + kBatchTable + " WHERE applied = 1 AND id IN (" +
                          IdList(with_effects) + ")");
-    if (!rows.ok()) return fail(rows.status());
+    if (!rows.ok()) return rows.status();
     std::unordered_set<uint64_t> ids;
     for (const auto& r : rows->rows) ids.insert(U64(r[0]));
     for (const auto& o : outcomes) {
       if (!(o.suppress_address || o.pause_sender_domain) || !ids.contains(o.delivery_id)) continue;
       st = ApplySideEffects(db, o);
-      if (!st.ok()) return fail(st);
+      if (!st.ok()) return st;
     }
   }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return result;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 
 namespace tayori::store {
@@ -79,8 +80,9 @@ Result<int> ReleaseForgottenLeases(Connection& db, const std::string& me, const 
 struct DeliveryOutcome {
   uint64_t delivery_id = 0;
   uint64_t campaign_id = 0;
-  std::string state;              // sent, deferred, failed, bounced, suppressed, expired, unknown, cancelled, queued
-  int64_t next_attempt_unix = 0;  // for 'deferred'
+  // sent, deferred, failed, bounced, suppressed, expired, unknown, cancelled, or queued (given back unstarted)
+  scheduler::DeliveryState state = scheduler::DeliveryState::kQueued;
+  int64_t next_attempt_unix = 0;  // for deferred
   bool counts_attempt = true;     // false: never reached a relay (throttled, paused)
   int code = 0;                   // SMTP code (0: none)
   std::string enhanced, reply, message_id, relay, queue_id;

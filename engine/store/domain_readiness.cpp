@@ -1,5 +1,6 @@
 #include "store/domain_readiness.h"
 
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -29,11 +30,7 @@ Status SaveDomainReadiness(Connection& db, const DomainReadinessRecord& r) {
   const std::string reason = db.Quote(Cut(r.reason, 1000));
   const std::string failed = db.Quote(Cut(Joined(r.mandatory_failed), 255));
   const std::string next = "UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(r.next_check_in_s) + " SECOND";
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute(
       "INSERT INTO domain_readiness (sender_domain_id, state, domain_state, platform_state, mandatory_failed, reason, "
       "report_en, report_ja, checked_at, checked_by, next_check_at) VALUES (" + id + ", " + db.Quote(r.state) + ", " +
@@ -44,18 +41,18 @@ Status SaveDomainReadiness(Connection& db, const DomainReadinessRecord& r) {
       "domain_state = VALUES(domain_state), platform_state = VALUES(platform_state), mandatory_failed = VALUES(mandatory_failed), reason = VALUES(reason), report_en = VALUES(report_en), "
       "report_ja = VALUES(report_ja), checked_at = VALUES(checked_at), checked_by = VALUES(checked_by), "
       "next_check_at = VALUES(next_check_at)");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   st = db.Execute("DELETE FROM domain_check_states WHERE sender_domain_id = " + id);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   if (!r.check_states.empty()) {
     std::string values;
     for (const auto& [check, state] : r.check_states)
       values += std::string(values.empty() ? "" : ", ") + "(" + id + ", " + db.Quote(Cut(check, 32)) + ", " +
                 db.Quote(state) + ")";
     st = db.Execute("INSERT INTO domain_check_states (sender_domain_id, check_id, state) VALUES " + values);
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
-  return db.Execute("COMMIT");
+  return tx.Commit();
 }
 
 namespace {
@@ -145,21 +142,17 @@ Result<int> PauseCampaignsOfDomain(Connection& db, uint64_t sender_domain_id, co
                                    const std::string& actor) {
   const std::string id = std::to_string(sender_domain_id);
   const std::string why = Cut(reason, 500);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) -> Result<int> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute(
       "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
       "id, 'alert', " + db.Quote(actor) + ", " + db.Quote(reason) + " FROM campaigns WHERE sender_domain_id = " +
       id + " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   st = db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(why) +
                   " WHERE sender_domain_id = " + id + " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   int paused = static_cast<int>(db.affected_rows());
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return paused;
 }
 

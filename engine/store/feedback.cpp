@@ -6,6 +6,7 @@
 #include "base/utf8_text.h"
 #include "store/compress.h"
 #include "store/effects.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -213,11 +214,7 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
 Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& message, const FeedbackMatch& match,
                                       const std::vector<FeedbackItem>& items, const FeedbackPolicy& policy) {
   FeedbackCommit out;
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) -> Result<FeedbackCommit> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // The unique key makes two listeners racing on one resend serialise here.
   std::string sha = "UNHEX('" + Hex(message.sha256) + "')";
   std::string rcpts;
@@ -229,20 +226,19 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
       db.Quote(Deflate(message.raw)) + ", " + db.Quote(ScrubUtf8(message.format, 32)) + ", " +
       db.Quote(message.disposition) + ", " +
       (message.reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(message.reason, 512))) + ")");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   if (db.affected_rows() == 0) {
     out.duplicate = true;
-    TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+    TAYORI_RETURN_IF_ERROR(tx.Commit());
     return out;
   }
   out.inbound_message_id = db.last_insert_id();
   Status applied = ApplyItems(db, match, items, policy, out);
-  if (!applied.ok()) return fail(applied);
-  if (out.retry_later) {
-    (void)db.Execute("ROLLBACK");
-    return out;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!applied.ok()) return applied;
+  // Nothing of this message is kept until its delivery is no longer
+  // leased: returning without Commit rolls the transaction back.
+  if (out.retry_later) return out;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 
@@ -275,11 +271,7 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
   FeedbackCommit out;
   out.inbound_message_id = inbound_message_id;
   std::string id = std::to_string(inbound_message_id);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) -> Result<FeedbackCommit> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // The earlier reading's events go; what they did that cannot repeat
   // harmlessly (a complaint counted) is taken back first. A delivery made
   // 'bounced' and a suppression stay: applying them again changes nothing.
@@ -291,11 +283,11 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
     st = db.Execute("UPDATE inbound_messages SET format = " + db.Quote(ScrubUtf8(format, 32)) + ", disposition = " +
                     db.Quote(disposition) + ", reason = " +
                     (reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(reason, 512))) + " WHERE id = " + id);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   st = ApplyItems(db, match, items, policy, out);
-  if (!st.ok()) return fail(st);
-  if (out.retry_later) return fail(Transient("delivery still leased by an engine; try again shortly"));
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  if (out.retry_later) return Transient("delivery still leased by an engine; try again shortly");
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -75,21 +76,17 @@ Result<GuardVerdict> EnforceFeedbackGuards(Connection& db, uint64_t tenant_id, c
   }
   if (v.reason.empty()) return v;
   std::string t = std::to_string(tenant_id);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) -> Result<GuardVerdict> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute(
       "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
       "id, 'alert', " + db.Quote(actor) + ", " + db.Quote(v.reason) + " FROM campaigns WHERE tenant_id = " + t +
       " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   st = db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(v.reason.substr(0, 500)) +
                   " WHERE tenant_id = " + t + " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   v.paused = static_cast<int>(db.affected_rows());
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return v;
 }
 

@@ -2,22 +2,19 @@
 
 #include <algorithm>
 
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
 
 Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& who, int alive_window_s,
                                         const std::function<bool(int pid)>& pid_alive) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status s) -> Result<InstanceClaim> {
-    (void)db.Execute("ROLLBACK");
-    return s;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // FOR UPDATE (a gap lock when there is no row): two processes starting
   // with one name at once serialise here, and the second sees the first.
   auto rows = db.Query("SELECT host, pid, state, TIMESTAMPDIFF(MICROSECOND, heartbeat_at, UTC_TIMESTAMP(6)) / 1e6 "
                        "FROM engine_instances WHERE name = " + db.Quote(who.name) + " FOR UPDATE");
-  if (!rows.ok()) return fail(rows.status());
+  if (!rows.ok()) return rows.status();
   InstanceClaim claim;
   if (!rows->rows.empty()) {
     const auto& r = rows->rows[0];
@@ -32,11 +29,11 @@ Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& 
       if (!provably_dead) {
         char age_text[32];
         std::snprintf(age_text, sizeof age_text, "%.1f", age);
-        return fail(ConfigError("engine instance name '" + who.name + "' is in use by PID " + std::to_string(pid) +
-                                " on host " + (host.empty() ? "(unknown)" : host) + " (heartbeat " + age_text +
-                                " s ago); give this process another engine.instance_name (or --instance), or "
-                                "stop the other one; a dead process's name is free " +
-                                std::to_string(alive_window_s) + " s after its last heartbeat"));
+        return ConfigError("engine instance name '" + who.name + "' is in use by PID " + std::to_string(pid) +
+                           " on host " + (host.empty() ? "(unknown)" : host) + " (heartbeat " + age_text +
+                           " s ago); give this process another engine.instance_name (or --instance), or "
+                           "stop the other one; a dead process's name is free " +
+                           std::to_string(alive_window_s) + " s after its last heartbeat");
       }
     }
   }
@@ -45,14 +42,14 @@ Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& 
       ", " + db.Quote(who.host) + ", " + std::to_string(who.pid) + ", 'running', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)) "
       "ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), state = 'running', "
       "started_at = VALUES(started_at), heartbeat_at = VALUES(heartbeat_at)");
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   if (claim.had_predecessor) {
     st = db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
                     "WHERE state = 'leased' AND lease_owner = " + db.Quote(who.name));
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
     claim.released_leases = static_cast<int>(db.affected_rows());
   }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return claim;
 }
 

@@ -1,5 +1,7 @@
 #include "store/keys.h"
 
+#include "store/state_columns.h"
+#include "store/transaction.h"
 #include "store/values.h"
 
 #include <ctime>
@@ -39,8 +41,9 @@ std::string SqlTime(SysTime t) {
   return buf;
 }
 
-SenderDomainRow DomainFrom(const std::vector<std::optional<std::string>>& r) {
-  return SenderDomainRow{U64(r[0]), U64(r[1]), Str(r[2]), Str(r[3]), Str(r[4]), Str(r[5]), Str(r[6]), Str(r[7])};
+Result<SenderDomainRow> DomainFrom(const std::vector<std::optional<std::string>>& r) {
+  TAYORI_ASSIGN_OR_RETURN(scheduler::DomainState state, ReadDomainState(r[6], "sender_domains.state"));
+  return SenderDomainRow{U64(r[0]), U64(r[1]), Str(r[2]), Str(r[3]), Str(r[4]), Str(r[5]), state, Str(r[7])};
 }
 
 Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& where) {
@@ -59,7 +62,7 @@ Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& w
     k.dkim_key_id = U64(r[1]);
     k.sender_domain_id = U64(r[2]);
     k.selector = Str(r[3]);
-    k.state = Str(r[4]);
+    TAYORI_ASSIGN_OR_RETURN(k.state, ReadKeyState(r[4], "domain_keys.state"));
     k.algorithm = Str(r[5]);
     k.bits = std::stoi(Str(r[6]));
     k.public_key = Str(r[7]);
@@ -107,7 +110,10 @@ Result<std::vector<SenderDomainRow>> ListSenderDomains(Connection& db) {
   TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(std::string("SELECT ") + kDomainColumns +
                                               " FROM sender_domains d JOIN tenants t ON t.id = d.tenant_id ORDER BY d.domain"));
   std::vector<SenderDomainRow> out;
-  for (const auto& r : rows.rows) out.push_back(DomainFrom(r));
+  for (const auto& r : rows.rows) {
+    TAYORI_ASSIGN_OR_RETURN(SenderDomainRow d, DomainFrom(r));
+    out.push_back(std::move(d));
+  }
   return out;
 }
 
@@ -122,7 +128,7 @@ Result<uint64_t> InsertSenderDomain(Connection& db, uint64_t tenant_id, const st
 }
 
 Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("INSERT INTO dkim_keys (algorithm, bits, public_key, private_key_enc, kek_id) VALUES (" +
                          db.Quote(key.algorithm) + ", " + std::to_string(key.bits) + ", " + db.Quote(key.public_key) +
                          ", " + HexLiteral(key.private_key_sealed) + ", " + db.Quote(key.kek_id) + ")");
@@ -130,75 +136,71 @@ Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key) {
   if (st.ok())
     st = db.Execute("INSERT INTO domain_keys (sender_domain_id, dkim_key_id, selector, state, rotation_of) VALUES (" +
                     std::to_string(key.sender_domain_id) + ", " + std::to_string(key_id) + ", " +
-                    db.Quote(key.selector) + ", " + db.Quote(key.state) + ", " +
+                    db.Quote(key.selector) + ", " + Literal(key.state) + ", " +
                     (key.rotation_of ? std::to_string(key.rotation_of) : std::string("NULL")) + ")");
   uint64_t dk_id = db.last_insert_id();
   if (st.ok())
     st = db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
                     "'dkim_key', " + std::to_string(key_id) + ", 'created', " + db.Quote(key.actor) + ", " +
-                    db.Quote(key.algorithm + " key for selector " + key.selector + " (" + key.state + ")" +
+                    db.Quote(key.algorithm + " key for selector " + key.selector + " (" + std::string(scheduler::Name(key.state)) + ")" +
                              (key.rotation_of ? ", replacing domain key " + std::to_string(key.rotation_of) : "")) +
                     " FROM sender_domains WHERE id = " + std::to_string(key.sender_domain_id));
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return dk_id;
 }
 
 Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& moves, const std::string& actor,
                            const std::optional<DomainStateChange>& domain) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&](Status st) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  using scheduler::KeyState;
   for (const auto& m : moves) {
-    std::string set = "state = " + db.Quote(m.to);
+    std::string set = "state = " + Literal(m.to);
     if (m.from != m.to) set += ", state_changed_at = " + SqlTime(m.at);
-    if (m.from != m.to && m.to == "published") set += ", published_at = " + SqlTime(m.at);
-    if (m.from != m.to && m.to == "active") set += ", activated_at = " + SqlTime(m.at);
-    if (m.from != m.to && m.to == "revoked") set += ", revoked_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == KeyState::kPublished) set += ", published_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == KeyState::kActive) set += ", activated_at = " + SqlTime(m.at);
+    if (m.from != m.to && m.to == KeyState::kRevoked) set += ", revoked_at = " + SqlTime(m.at);
     if (m.retire_after) set += ", retire_after = " + SqlTime(*m.retire_after);
     if (m.record_removed) set += ", record_removed_at = " + SqlTime(m.at);
     std::string id = std::to_string(m.domain_key_id);
-    Status st = db.Execute("UPDATE domain_keys SET " + set + " WHERE id = " + id + " AND state = " + db.Quote(m.from));
-    if (!st.ok()) return fail(st);
+    Status st = db.Execute("UPDATE domain_keys SET " + set + " WHERE id = " + id + " AND state = " + Literal(m.from));
+    if (!st.ok()) return st;
     if (db.affected_rows() != 1)
-      return fail(Permanent("domain key " + id + " is no longer " + m.from + " (changed by another process?)"));
+      return Permanent("domain key " + id + " is no longer " + std::string(scheduler::Name(m.from)) +
+                       " (changed by another process?)");
     st = db.Execute("INSERT INTO events (occurred_at, tenant_id, subject_type, subject_id, kind, actor, detail) "
                     "SELECT " + SqlTime(m.at) + ", d.tenant_id, 'dkim_key', dk.dkim_key_id, 'state_change', " +
                     db.Quote(actor) + ", CONCAT('selector ', dk.selector, ': ', " +
-                    db.Quote(m.from + " -> " + m.to + (m.detail.empty() ? "" : ": " + m.detail)) + ")" +
+                    db.Quote(std::string(scheduler::Name(m.from)) + " -> " + std::string(scheduler::Name(m.to)) +
+                             (m.detail.empty() ? "" : ": " + m.detail)) + ")" +
                     " FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.id = " + id);
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
   if (domain) {
     Status st = SetSenderDomainState(db, domain->sender_domain_id, domain->state, domain->reason, actor);
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
-  return db.Execute("COMMIT");
+  return tx.Commit();
 }
 
-Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, const std::string& state) {
+Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, scheduler::KeyState state) {
   std::string extra;
-  if (state == "published") extra = ", published_at = UTC_TIMESTAMP(6)";
-  if (state == "active") extra = ", activated_at = UTC_TIMESTAMP(6)";
-  return db.Execute("UPDATE domain_keys SET state = " + db.Quote(state) + ", state_changed_at = UTC_TIMESTAMP(6)" +
+  if (state == scheduler::KeyState::kPublished) extra = ", published_at = UTC_TIMESTAMP(6)";
+  if (state == scheduler::KeyState::kActive) extra = ", activated_at = UTC_TIMESTAMP(6)";
+  return db.Execute("UPDATE domain_keys SET state = " + Literal(state) + ", state_changed_at = UTC_TIMESTAMP(6)" +
                     extra + " WHERE id = " + std::to_string(domain_key_id));
 }
 
-Status SetSenderDomainState(Connection& db, uint64_t id, const std::string& state, const std::string& reason,
+Status SetSenderDomainState(Connection& db, uint64_t id, scheduler::DomainState state, const std::string& reason,
                             const std::string& actor) {
-  std::string extra = state == "verified" ? ", verified_at = UTC_TIMESTAMP(6)" : "";
-  if (state == "paused") extra = ", paused_at = UTC_TIMESTAMP(6)";
-  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = " + db.Quote(state) + ", state_reason = " +
+  std::string extra = state == scheduler::DomainState::kVerified ? ", verified_at = UTC_TIMESTAMP(6)" : "";
+  if (state == scheduler::DomainState::kPaused) extra = ", paused_at = UTC_TIMESTAMP(6)";
+  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = " + Literal(state) + ", state_reason = " +
                                     (reason.empty() ? std::string("NULL") : db.Quote(reason)) + extra +
                                     " WHERE id = " + std::to_string(id)));
   return db.Execute("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
                     "'sender_domain', id, 'state_change', " + db.Quote(actor) + ", " +
-                    db.Quote("-> " + state + (reason.empty() ? "" : ": " + reason)) +
+                    db.Quote("-> " + std::string(scheduler::Name(state)) + (reason.empty() ? "" : ": " + reason)) +
                     " FROM sender_domains WHERE id = " + std::to_string(id));
 }
 
@@ -216,7 +218,7 @@ Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifi
   TAYORI_ASSIGN_OR_RETURN(auto keys, KeysWhere(db, "dk.state = 'active'"));
   std::vector<std::pair<SenderDomainRow, DomainKeyRow>> out;
   for (const auto& d : domains) {
-    if (d.state != "verified") continue;
+    if (d.state != scheduler::DomainState::kVerified) continue;
     for (const auto& k : keys)
       if (k.sender_domain_id == d.id) out.emplace_back(d, k);
   }
@@ -240,7 +242,7 @@ Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> AllDomainKeys(Conn
 Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_sealed, const std::string& old_kek_id,
                  const std::string& new_sealed, const std::string& new_kek_id, const std::string& actor) {
   std::string id = std::to_string(dkim_key_id);
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("UPDATE dkim_keys SET private_key_enc = " + HexLiteral(new_sealed) + ", kek_id = " +
                          db.Quote(new_kek_id) + " WHERE id = " + id + " AND kek_id = " + db.Quote(old_kek_id) +
                          " AND private_key_enc = " + HexLiteral(old_sealed));
@@ -252,11 +254,8 @@ Status ResealKey(Connection& db, uint64_t dkim_key_id, const std::string& old_se
                     + db.Quote(": sealed under KEK '" + new_kek_id + "' (was '" + old_kek_id + "')") +
                     ") FROM domain_keys dk JOIN sender_domains d ON d.id = dk.sender_domain_id WHERE dk.dkim_key_id = " +
                     id);
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  return db.Execute("COMMIT");
+  if (!st.ok()) return st;
+  return tx.Commit();
 }
 
 }  // namespace tayori::store

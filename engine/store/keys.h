@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 
 namespace tayori::store {
@@ -22,7 +23,7 @@ struct SenderDomainRow {
   std::string domain;    // A-label
   std::string mode;      // hosted | delegated
   std::string key_host;  // where the TXT records live under the platform zone
-  std::string state;     // pending | verified | paused
+  scheduler::DomainState state = scheduler::DomainState::kPending;
   std::string state_reason;
 };
 
@@ -31,7 +32,7 @@ struct DomainKeyRow {
   uint64_t dkim_key_id = 0;
   uint64_t sender_domain_id = 0;
   std::string selector;
-  std::string state;       // pending | published | active | retiring | revoked
+  scheduler::KeyState state = scheduler::KeyState::kPending;
   std::string algorithm;   // rsa-sha256 | ed25519-sha256
   int bits = 0;
   std::string public_key;  // base64 SPKI (p=)
@@ -47,7 +48,7 @@ struct DomainKeyRow {
 struct NewDomainKey {
   uint64_t sender_domain_id = 0;
   std::string selector;
-  std::string state = "pending";
+  scheduler::KeyState state = scheduler::KeyState::kPending;
   std::string algorithm = "rsa-sha256";
   int bits = 0;
   std::string public_key;          // base64 SPKI (p=)
@@ -62,9 +63,10 @@ struct NewDomainKey {
 // run twice, or two processes racing, change nothing the second time).
 struct KeyTransition {
   uint64_t domain_key_id = 0;
-  std::string from, to;            // from == to: a column-only change (record_removed)
+  scheduler::KeyState from = scheduler::KeyState::kPending;
+  scheduler::KeyState to = scheduler::KeyState::kPending;  // from == to: a column-only change (record_removed)
   SysTime at;                      // stamped into published_at / activated_at / revoked_at
-  std::optional<SysTime> retire_after;  // set when to == "retiring"
+  std::optional<SysTime> retire_after;  // set when to == kRetiring
   bool record_removed = false;     // also sets record_removed_at = at
   std::string detail;              // the events row's detail
 };
@@ -72,7 +74,7 @@ struct KeyTransition {
 // A domain state change done in the same transaction as key transitions.
 struct DomainStateChange {
   uint64_t sender_domain_id = 0;
-  std::string state;               // pending | verified | paused
+  scheduler::DomainState state = scheduler::DomainState::kPending;
   std::string reason;
 };
 
@@ -92,8 +94,8 @@ Result<uint64_t> InsertDomainKey(Connection& db, const NewDomainKey& key);
 // key is no longer in its `from` state.
 Status ApplyKeyTransitions(Connection& db, const std::vector<KeyTransition>& moves, const std::string& actor,
                            const std::optional<DomainStateChange>& domain = std::nullopt);
-Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, const std::string& state);
-Status SetSenderDomainState(Connection& db, uint64_t sender_domain_id, const std::string& state,
+Status SetDomainKeyState(Connection& db, uint64_t domain_key_id, scheduler::KeyState state);
+Status SetSenderDomainState(Connection& db, uint64_t sender_domain_id, scheduler::DomainState state,
                             const std::string& reason, const std::string& actor);
 
 // Every key row of a domain (any state), newest first.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/state_columns.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -56,11 +57,11 @@ Result<std::vector<ListListing>> ListLists(Connection& db, uint64_t tenant_id, i
   return out;
 }
 
-Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tenant_id, const std::string& state,
-                                                   int limit) {
+Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tenant_id,
+                                                   std::optional<scheduler::CampaignState> state, int limit) {
   std::string where;
   if (tenant_id) where += " AND c.tenant_id = " + std::to_string(tenant_id);
-  if (!state.empty()) where += " AND c.state = " + db.Quote(state);
+  if (state) where += " AND c.state = " + Literal(*state);
   // The newest `limit` campaigns, shown oldest first.
   TAYORI_ASSIGN_OR_RETURN(
       Rows r, db.Query("SELECT * FROM (SELECT c.id, t.slug, l.slug AS list_slug, d.domain, c.state, "
@@ -78,7 +79,7 @@ Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tena
     c.tenant_slug = Str(x[1]);
     c.list_slug = Str(x[2]);
     c.domain = Str(x[3]);
-    c.state = Str(x[4]);
+    TAYORI_ASSIGN_OR_RETURN(c.state, ReadCampaignState(x[4], "campaigns.state"));
     c.state_reason = Str(x[5]);
     c.scheduled_at = Str(x[6]);
     c.started_at = Str(x[7]);

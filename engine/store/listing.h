@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 
 namespace tayori::store {
@@ -32,13 +33,14 @@ Result<std::vector<ListListing>> ListLists(Connection& db, uint64_t tenant_id, i
 
 struct CampaignListing {
   uint64_t id = 0;
-  std::string tenant_slug, list_slug, domain, state, state_reason, scheduled_at, started_at, finished_at;
+  std::string tenant_slug, list_slug, domain;
+  scheduler::CampaignState state = scheduler::CampaignState::kDraft;
+  std::string state_reason, scheduled_at, started_at, finished_at;
   uint64_t total = 0, sent = 0, failed = 0, bounced = 0, suppressed = 0, expired = 0, unknown = 0, cancelled = 0;
 };
-// tenant_id 0: every shop; state "": every state (else a campaigns.state
-// value: the caller parses it as a scheduler::CampaignState first). The
-// `limit` most recent campaigns, in id order.
-Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tenant_id, const std::string& state,
-                                                   int limit);
+// tenant_id 0: every shop; state nullopt: every state. The `limit` most
+// recent campaigns, in id order.
+Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tenant_id,
+                                                   std::optional<scheduler::CampaignState> state, int limit);
 
 }  // namespace tayori::store

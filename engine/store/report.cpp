@@ -1,5 +1,6 @@
 #include "store/report.h"
 
+#include "store/state_columns.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -26,7 +27,7 @@ Result<std::vector<CampaignFeedback>> CampaignFeedbackReport(Connection& db, uin
     f.tenant_id = U64(r[1]);
     f.tenant_slug = Str(r[2]);
     f.domain = Str(r[3]);
-    f.state = Str(r[4]);
+    TAYORI_ASSIGN_OR_RETURN(f.state, ReadCampaignState(r[4], "campaigns.state"));
     f.state_reason = Str(r[5]);
     f.started_at = Str(r[6]);
     f.total = U64(r[7]);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "scheduler/states.h"
 #include "store/connection.h"
 #include "store/feedback_rates.h"
 
@@ -16,7 +17,9 @@ namespace tayori::store {
 struct CampaignFeedback {
   uint64_t campaign_id = 0;
   uint64_t tenant_id = 0, sender_domain_id = 0;
-  std::string tenant_slug, domain, state, state_reason, started_at;
+  std::string tenant_slug, domain;
+  scheduler::CampaignState state = scheduler::CampaignState::kDraft;
+  std::string state_reason, started_at;
   uint64_t total = 0, sent = 0, hard_bounces = 0, async_bounces = 0, soft_bounces = 0, complaints = 0,
            unsubscribes = 0, suppressed = 0, failed = 0;
   uint64_t delivered() const { return sent + async_bounces; }

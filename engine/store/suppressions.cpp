@@ -1,5 +1,6 @@
 #include "store/suppressions.h"
 
+#include "store/transaction.h"
 #include "store/values.h"
 
 namespace tayori::store {
@@ -39,7 +40,7 @@ Result<uint64_t> MaxSuppressionId(Connection& db) {
 }
 
 Result<bool> AddSuppression(Connection& db, const SuppressionRow& s, const std::string& actor) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) "
                          "VALUES (" + std::to_string(s.tenant_id) + ", " + db.Quote(s.email) + ", " +
                          std::to_string(s.list_id) + ", " + db.Quote(s.reason) + ", " + db.Quote(s.source) + ", " +
@@ -51,11 +52,8 @@ Result<bool> AddSuppression(Connection& db, const SuppressionRow& s, const std::
                     ", " + db.Quote(s.reason + " via " + s.source + (s.list_id ? " for list " + std::to_string(s.list_id) : " for the whole shop") +
                                     (s.campaign_id ? " from campaign " + std::to_string(s.campaign_id) : "")) + ")");
   }
-  if (!st.ok()) {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  }
-  TAYORI_RETURN_IF_ERROR(db.Execute("COMMIT"));
+  if (!st.ok()) return st;
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return added;
 }
 
@@ -91,13 +89,9 @@ Result<uint64_t> ImportSuppressions(Connection& db, uint64_t tenant_id, uint64_t
               db.Quote(source) + ")";
     in += q;
   }
-  TAYORI_RETURN_IF_ERROR(db.Execute("START TRANSACTION"));
-  auto fail = [&db](Status st) -> Result<uint64_t> {
-    (void)db.Execute("ROLLBACK");
-    return st;
-  };
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = db.Execute("INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source) VALUES " + values);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return st;
   uint64_t added = db.affected_rows();
   if (added > 0) {
     // LAST_INSERT_ID() is the first id this statement generated; rows that
@@ -110,10 +104,9 @@ Result<uint64_t> ImportSuppressions(Connection& db, uint64_t tenant_id, uint64_t
                     " FROM suppressions WHERE tenant_id = " + std::to_string(tenant_id) +
                     " AND list_id = " + std::to_string(list_id) + " AND id >= " + std::to_string(first) +
                     " AND email IN (" + in + ")");
-    if (!st.ok()) return fail(st);
+    if (!st.ok()) return st;
   }
-  st = db.Execute("COMMIT");
-  if (!st.ok()) return fail(st);
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return added;
 }
 

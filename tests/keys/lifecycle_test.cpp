@@ -170,7 +170,7 @@ class KeyLifecycleTest : public ::testing::Test {
     EXPECT_TRUE(k.ok());
     return *k;
   }
-  int CountState(const std::string& domain, const std::string& state) {
+  int CountState(const std::string& domain, KeyState state) {
     int n = 0;
     for (const auto& k : Keys(domain)) n += k.state == state;
     return n;
@@ -246,7 +246,7 @@ TEST_F(KeyLifecycleTest, HostedAndDelegatedDomainsPublishResolveAndVerify) {
   // The records are in DNS: dig and our resolver both see the stored keys.
   auto hk = Keys(hosted);
   ASSERT_EQ(hk.size(), 1u);
-  EXPECT_EQ(hk[0].state, "published");
+  EXPECT_EQ(hk[0].state, KeyState::kPublished);
   std::string dug = testing::Dig(pdns_, "TXT", "s1._domainkey." + hosted);
   std::string joined;
   for (char c : dug)
@@ -263,18 +263,18 @@ TEST_F(KeyLifecycleTest, HostedAndDelegatedDomainsPublishResolveAndVerify) {
   }
 
   EXPECT_EQ(cli::RunDomainVerify(config_path_, hosted, false), 0);
-  EXPECT_EQ(store::FindSenderDomain(*db_, hosted)->state, "verified");
-  EXPECT_EQ(CountState(hosted, "active"), 1);
+  EXPECT_EQ(store::FindSenderDomain(*db_, hosted)->state, scheduler::DomainState::kVerified);
+  EXPECT_EQ(CountState(hosted, KeyState::kActive), 1);
 
   // The delegated domain verifies only once the shop created its CNAMEs.
   EXPECT_EQ(cli::RunDomainVerify(config_path_, shop_zone_, false), 1);
-  EXPECT_EQ(store::FindSenderDomain(*db_, shop_zone_)->state, "pending");
+  EXPECT_EQ(store::FindSenderDomain(*db_, shop_zone_)->state, scheduler::DomainState::kPending);
   testing::AddCname(pdns_, shop_zone_, "s1._domainkey." + shop_zone_, "s1._domainkey." + key_host);
   EXPECT_EQ(cli::RunDomainVerify(config_path_, shop_zone_, false), 1);  // s2 still missing
   testing::AddCname(pdns_, shop_zone_, "s2._domainkey." + shop_zone_, "s2._domainkey." + key_host);
   EXPECT_EQ(cli::RunDomainVerify(config_path_, shop_zone_, false), 0);
-  EXPECT_EQ(store::FindSenderDomain(*db_, shop_zone_)->state, "verified");
-  for (const auto& k : Keys(shop_zone_)) EXPECT_EQ(k.state, k.selector == "s1" ? "active" : "published");
+  EXPECT_EQ(store::FindSenderDomain(*db_, shop_zone_)->state, scheduler::DomainState::kVerified);
+  for (const auto& k : Keys(shop_zone_)) EXPECT_EQ(k.state, k.selector == "s1" ? KeyState::kActive : KeyState::kPublished);
 
   // Messages signed the engine's way verify, with dkimpy and with ours.
   for (const std::string& domain : {hosted, shop_zone_}) {
@@ -318,14 +318,14 @@ TEST_F(KeyLifecycleTest, FullRotationWithAFakeClockKeepsEverySignatureVerifiable
   m->loop.Run();
   EXPECT_EQ(transitions, 1);
   auto keys = Keys(domain);
-  ASSERT_EQ(keys.front().state, "pending");  // newest first
+  ASSERT_EQ(keys.front().state, KeyState::kPending);  // newest first
   EXPECT_EQ(keys.front().selector, "s2");
   std::string during1 = SignWithActiveKey(domain, "during1");  // still s1
 
   r = Step(*m, domain, false);  // publish
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->action, RotationAction::kPublish);
-  EXPECT_EQ(CountState(domain, "active"), 1);
+  EXPECT_EQ(CountState(domain, KeyState::kActive), 1);
   r = Step(*m, domain, false);
   EXPECT_EQ(r->action, RotationAction::kWaitPropagation);
   clock.Advance(std::chrono::seconds(60));
@@ -333,8 +333,8 @@ TEST_F(KeyLifecycleTest, FullRotationWithAFakeClockKeepsEverySignatureVerifiable
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->action, RotationAction::kCheckPropagation);
   EXPECT_TRUE(r->progressed) << r->summary;
-  EXPECT_EQ(CountState(domain, "active"), 1);
-  EXPECT_EQ(CountState(domain, "retiring"), 1);
+  EXPECT_EQ(CountState(domain, KeyState::kActive), 1);
+  EXPECT_EQ(CountState(domain, KeyState::kRetiring), 1);
   std::string during2 = SignWithActiveKey(domain, "during2");
   EXPECT_NE(during2.find("s=s2"), std::string::npos);
   for (const std::string* msg : {&before, &during1, &during2})
@@ -364,7 +364,8 @@ TEST_F(KeyLifecycleTest, FullRotationWithAFakeClockKeepsEverySignatureVerifiable
   EXPECT_EQ(r->action, RotationAction::kNone);
 
   std::vector<std::string> seen;
-  for (const auto& t : m->transitions) seen.push_back(t.selector + ":" + t.from + ">" + t.to);
+  for (const auto& t : m->transitions) seen.push_back(t.selector + ":" + std::string(t.from ? scheduler::Name(*t.from) : "") + ">" +
+                                                   std::string(scheduler::Name(t.to)));
   EXPECT_EQ(seen, (std::vector<std::string>{"s2:published>revoked", "s2:>pending", "s2:pending>published",
                                             "s2:published>active", "s1:active>retiring", "s1:retiring>revoked",
                                             "s1:revoked>revoked"}));
@@ -411,7 +412,7 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
       }
       ASSERT_FALSE(r.ok()) << "expected the simulated crash at " << RotationActionName(crash_at);
       EXPECT_EQ(r.status().error_class(), ErrorClass::kInternal);
-      EXPECT_EQ(CountState(domain, "active"), 1);
+      EXPECT_EQ(CountState(domain, KeyState::kActive), 1);
     }
     // A new machine (the restarted process) redoes the step and moves on.
     auto m = MakeMachine(clock);
@@ -419,7 +420,7 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->action, crash_at);
     EXPECT_TRUE(r->progressed);
-    EXPECT_EQ(CountState(domain, "active"), 1);
+    EXPECT_EQ(CountState(domain, KeyState::kActive), 1);
     auto next = DecideRotation(Keys(domain), clock.Now(), PolicyFrom(cfg_.dkim), false);
     EXPECT_EQ(next.action, expect_next) << RotationActionName(next.action);
   };
@@ -434,7 +435,7 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
   EXPECT_EQ(rotation_keys, 1);  // never two
 
   drive_until(RotationAction::kPublish, RotationAction::kWaitPropagation);
-  EXPECT_NE(Keys(domain).front().state, "pending");
+  EXPECT_NE(Keys(domain).front().state, KeyState::kPending);
   clock.Advance(std::chrono::seconds(61));
   // The switch is one transaction: abandoning the machine after the DNS
   // check leaves either the old or the new key active, never none.
@@ -445,8 +446,8 @@ TEST_F(KeyLifecycleTest, ACrashAtEveryStepResumes) {
     EXPECT_EQ(r->action, RotationAction::kCheckPropagation);
     EXPECT_TRUE(r->progressed);
   }
-  EXPECT_EQ(CountState(domain, "active"), 1);
-  EXPECT_EQ(CountState(domain, "retiring"), 1);
+  EXPECT_EQ(CountState(domain, KeyState::kActive), 1);
+  EXPECT_EQ(CountState(domain, KeyState::kRetiring), 1);
   clock.Advance(std::chrono::hours(49));
   drive_until(RotationAction::kRevoke, RotationAction::kWaitRemoval);
   clock.Advance(std::chrono::seconds(61));

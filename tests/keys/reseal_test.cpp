@@ -69,8 +69,8 @@ class KeyResealTest : public ::testing::Test {
     }
     auto dk = store::InsertDomainKey(*db_, nk);
     EXPECT_TRUE(dk.ok()) << dk.status().ToString();
-    EXPECT_TRUE(store::SetDomainKeyState(*db_, *dk, "active").ok());
-    EXPECT_TRUE(store::SetSenderDomainState(*db_, *id, "verified", "test", "test").ok());
+    EXPECT_TRUE(store::SetDomainKeyState(*db_, *dk, scheduler::KeyState::kActive).ok());
+    EXPECT_TRUE(store::SetSenderDomainState(*db_, *id, scheduler::DomainState::kVerified, "test", "test").ok());
     return *id;
   }
 
@@ -123,7 +123,7 @@ class KeyResealTest : public ::testing::Test {
     row.list_slug = "news";
     row.list_name = "News";
     row.domain = domain;
-    row.domain_state = "verified";
+    row.domain_state = scheduler::DomainState::kVerified;
     row.from_address = "news@" + domain;
     row.subject_template = "Hello";
     row.text_template = "Hello {{subscriber.name}}.";

@@ -20,7 +20,7 @@ RotationPolicy Policy() {
   return p;
 }
 
-store::DomainKeyRow Key(uint64_t id, const std::string& selector, const std::string& state, int64_t created) {
+store::DomainKeyRow Key(uint64_t id, const std::string& selector, KeyState state, int64_t created) {
   store::DomainKeyRow k;
   k.domain_key_id = id;
   k.selector = selector;
@@ -28,7 +28,7 @@ store::DomainKeyRow Key(uint64_t id, const std::string& selector, const std::str
   k.algorithm = "rsa-sha256";
   k.public_key = "PUB" + std::to_string(id);
   k.created_s = created;
-  if (state == "active") k.activated_s = created;
+  if (state == KeyState::kActive) k.activated_s = created;
   return k;
 }
 
@@ -48,29 +48,29 @@ struct Domain {
       case RotationAction::kCreateKey: {
         if (d.spare) {
           auto* s = Find(d.spare->domain_key_id);
-          s->state = "revoked";
+          s->state = KeyState::kRevoked;
           s->revoked_s = s->record_removed_s = t;
         }
-        auto k = Key(next_id++, d.selector, "pending", t);
+        auto k = Key(next_id++, d.selector, KeyState::kPending, t);
         k.rotation_of = d.active->domain_key_id;
         keys.push_back(k);
         break;
       }
       case RotationAction::kPublish:
-        Find(d.key->domain_key_id)->state = "published";
+        Find(d.key->domain_key_id)->state = KeyState::kPublished;
         Find(d.key->domain_key_id)->published_s = t;
         break;
       case RotationAction::kCheckPropagation: {
         auto* n = Find(d.key->domain_key_id);
-        n->state = "active";
+        n->state = KeyState::kActive;
         n->activated_s = t;
         auto* o = Find(d.active->domain_key_id);
-        o->state = "retiring";
+        o->state = KeyState::kRetiring;
         o->retire_after_s = UnixSeconds(now + p.grace);
         break;
       }
       case RotationAction::kRevoke:
-        Find(d.key->domain_key_id)->state = "revoked";
+        Find(d.key->domain_key_id)->state = KeyState::kRevoked;
         Find(d.key->domain_key_id)->revoked_s = t;
         break;
       case RotationAction::kRemoveRecord:
@@ -80,29 +80,17 @@ struct Domain {
         break;
     }
   }
-  int Count(const std::string& state) const {
+  int Count(KeyState state) const {
     int n = 0;
     for (const auto& k : keys) n += k.state == state;
     return n;
   }
 };
 
-TEST(KeyRotationTest, KeyStatesAndLegalMoves) {
-  EXPECT_EQ(ParseKeyState("retiring"), KeyState::kRetiring);
-  EXPECT_FALSE(ParseKeyState("deleted").has_value());
-  EXPECT_TRUE(LegalKeyMove(KeyState::kPending, KeyState::kPublished));
-  EXPECT_TRUE(LegalKeyMove(KeyState::kPublished, KeyState::kActive));
-  EXPECT_TRUE(LegalKeyMove(KeyState::kActive, KeyState::kRetiring));
-  EXPECT_TRUE(LegalKeyMove(KeyState::kRetiring, KeyState::kRevoked));
-  EXPECT_FALSE(LegalKeyMove(KeyState::kActive, KeyState::kRevoked));   // never without a grace period
-  EXPECT_FALSE(LegalKeyMove(KeyState::kRetiring, KeyState::kActive));
-  EXPECT_FALSE(LegalKeyMove(KeyState::kRevoked, KeyState::kActive));
-}
-
 TEST(KeyRotationTest, NothingDueUntilTheActiveKeyIsOldEnough) {
   FakeClock clock;
   int64_t t0 = UnixSeconds(clock.Now());
-  std::vector<store::DomainKeyRow> keys = {Key(1, "s1", "active", t0)};
+  std::vector<store::DomainKeyRow> keys = {Key(1, "s1", KeyState::kActive, t0)};
   auto d = DecideRotation(keys, clock.Now(), Policy(), false);
   EXPECT_EQ(d.action, RotationAction::kNone);
   EXPECT_EQ(d.wait_until, clock.Now() + 180 * kDay);
@@ -116,14 +104,14 @@ TEST(KeyRotationTest, FullRotationKeepsExactlyOneActiveKeyAtEveryStep) {
   FakeClock clock;
   RotationPolicy p = Policy();
   Domain dom;
-  dom.keys = {Key(1, "s1", "active", UnixSeconds(clock.Now())), Key(2, "s2", "published", UnixSeconds(clock.Now()))};
+  dom.keys = {Key(1, "s1", KeyState::kActive, UnixSeconds(clock.Now())), Key(2, "s2", KeyState::kPublished, UnixSeconds(clock.Now()))};
   dom.keys[1].published_s = UnixSeconds(clock.Now());
   std::vector<RotationAction> seen;
   auto step = [&](bool requested) {
     auto d = DecideRotation(dom.keys, clock.Now(), p, requested);
     seen.push_back(d.action);
     dom.Apply(d, clock.Now(), p);
-    EXPECT_EQ(dom.Count("active"), 1) << RotationActionName(d.action);
+    EXPECT_EQ(dom.Count(KeyState::kActive), 1) << RotationActionName(d.action);
     return d;
   };
   auto d = step(true);  // operator asks: the delegated spare on s2 is superseded
@@ -139,15 +127,15 @@ TEST(KeyRotationTest, FullRotationKeepsExactlyOneActiveKeyAtEveryStep) {
   clock.Advance(seconds(1));
   d = step(false);
   EXPECT_EQ(d.action, RotationAction::kCheckPropagation);  // then switched (DNS answered)
-  EXPECT_EQ(dom.Find(10)->state, "active");
-  EXPECT_EQ(dom.Find(1)->state, "retiring");
+  EXPECT_EQ(dom.Find(10)->state, KeyState::kActive);
+  EXPECT_EQ(dom.Find(1)->state, KeyState::kRetiring);
   // A rotation request during the grace period does not start another one.
   d = step(true);
   EXPECT_EQ(d.action, RotationAction::kWaitGrace);
   EXPECT_EQ(d.wait_until, clock.Now() + 7 * kDay);
   clock.Advance(7 * kDay);
   EXPECT_EQ(step(false).action, RotationAction::kRevoke);
-  EXPECT_EQ(dom.Find(1)->state, "revoked");
+  EXPECT_EQ(dom.Find(1)->state, KeyState::kRevoked);
   EXPECT_EQ(step(false).action, RotationAction::kWaitRemoval);
   clock.Advance(seconds(300));
   EXPECT_EQ(step(false).action, RotationAction::kRemoveRecord);
@@ -167,30 +155,30 @@ TEST(KeyRotationTest, ResumesFromEveryPersistedState) {
   // Each state a crash can leave behind decides the same next step again.
   FakeClock clock;
   int64_t t = UnixSeconds(clock.Now());
-  auto active = Key(1, "s1", "active", t - 200 * 86400);
-  auto fresh = Key(5, "s2", "pending", t);
+  auto active = Key(1, "s1", KeyState::kActive, t - 200 * 86400);
+  auto fresh = Key(5, "s2", KeyState::kPending, t);
   fresh.rotation_of = 1;
   EXPECT_EQ(DecideRotation({active, fresh}, clock.Now(), Policy(), false).action, RotationAction::kPublish);
-  fresh.state = "published";
+  fresh.state = KeyState::kPublished;
   fresh.published_s = t - 10;
   EXPECT_EQ(DecideRotation({active, fresh}, clock.Now(), Policy(), false).action, RotationAction::kWaitPropagation);
   fresh.published_s = t - 400;
   EXPECT_EQ(DecideRotation({active, fresh}, clock.Now(), Policy(), true).action, RotationAction::kCheckPropagation);
   auto retiring = active;
-  retiring.state = "retiring";
+  retiring.state = KeyState::kRetiring;
   retiring.retire_after_s = t - 1;
   auto now_active = fresh;
-  now_active.state = "active";
+  now_active.state = KeyState::kActive;
   EXPECT_EQ(DecideRotation({retiring, now_active}, clock.Now(), Policy(), false).action, RotationAction::kRevoke);
   auto revoked = retiring;
-  revoked.state = "revoked";
+  revoked.state = KeyState::kRevoked;
   revoked.revoked_s = t - 301;
   EXPECT_EQ(DecideRotation({revoked, now_active}, clock.Now(), Policy(), false).action, RotationAction::kRemoveRecord);
 }
 
 TEST(KeyRotationTest, NoActiveKeyIsReportedNotRepaired) {
   FakeClock clock;
-  auto d = DecideRotation({Key(1, "s1", "published", 0)}, clock.Now(), Policy(), true);
+  auto d = DecideRotation({Key(1, "s1", KeyState::kPublished, 0)}, clock.Now(), Policy(), true);
   EXPECT_EQ(d.action, RotationAction::kBroken);
 }
 
@@ -207,7 +195,7 @@ TEST(KeyRotationTest, RecordMatchingComparesThePublicKeyOnly) {
 }
 
 TEST(KeyRotationTest, TxtValueAndNames) {
-  auto k = Key(1, "s1", "active", 0);
+  auto k = Key(1, "s1", KeyState::kActive, 0);
   EXPECT_EQ(KeyTxtValue(k), "v=DKIM1; k=rsa; p=PUB1");
   EXPECT_EQ(SelectorName("s2", "shop-example.platform.example"), "s2._domainkey.shop-example.platform.example");
 }

@@ -33,5 +33,32 @@ TEST(StatesTest, TerminalDeliveryStates) {
     EXPECT_TRUE(IsTerminal(s)) << Name(s);
 }
 
+TEST(StatesTest, KeyStatesAndLegalMoves) {
+  for (auto s : {KeyState::kPending, KeyState::kPublished, KeyState::kActive, KeyState::kRetiring, KeyState::kRevoked})
+    EXPECT_EQ(ParseKeyState(Name(s)), s);
+  EXPECT_EQ(ParseKeyState("retiring"), KeyState::kRetiring);
+  EXPECT_FALSE(ParseKeyState("deleted").has_value());
+  EXPECT_TRUE(KeyTransitionAllowed(KeyState::kPending, KeyState::kPublished));
+  EXPECT_TRUE(KeyTransitionAllowed(KeyState::kPublished, KeyState::kActive));
+  EXPECT_TRUE(KeyTransitionAllowed(KeyState::kActive, KeyState::kRetiring));
+  EXPECT_TRUE(KeyTransitionAllowed(KeyState::kRetiring, KeyState::kRevoked));
+  EXPECT_TRUE(KeyTransitionAllowed(KeyState::kPublished, KeyState::kRevoked));  // a superseded spare
+  EXPECT_FALSE(KeyTransitionAllowed(KeyState::kActive, KeyState::kRevoked));   // never without a grace period
+  EXPECT_FALSE(KeyTransitionAllowed(KeyState::kRetiring, KeyState::kActive));
+  EXPECT_FALSE(KeyTransitionAllowed(KeyState::kRevoked, KeyState::kActive));
+}
+
+TEST(StatesTest, DomainStatesAndLegalMoves) {
+  for (auto s : {DomainState::kPending, DomainState::kVerified, DomainState::kPaused})
+    EXPECT_EQ(ParseDomainState(Name(s)), s);
+  EXPECT_FALSE(ParseDomainState("active").has_value());
+  EXPECT_TRUE(DomainTransitionAllowed(DomainState::kPending, DomainState::kVerified));
+  EXPECT_TRUE(DomainTransitionAllowed(DomainState::kVerified, DomainState::kPaused));
+  EXPECT_TRUE(DomainTransitionAllowed(DomainState::kPending, DomainState::kPaused));
+  EXPECT_TRUE(DomainTransitionAllowed(DomainState::kPaused, DomainState::kVerified));
+  EXPECT_FALSE(DomainTransitionAllowed(DomainState::kVerified, DomainState::kPending));
+  EXPECT_FALSE(DomainTransitionAllowed(DomainState::kPaused, DomainState::kPending));
+}
+
 }  // namespace
 }  // namespace tayori::scheduler

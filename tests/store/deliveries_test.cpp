@@ -52,7 +52,7 @@ class DeliveriesTest : public ::testing::Test {
     DeliveryOutcome o;
     o.delivery_id = id;
     o.campaign_id = campaign;
-    o.state = "sent";
+    o.state = scheduler::DeliveryState::kSent;
     o.code = 250;
     o.enhanced = "2.0.0";
     o.reply = "250 2.0.0 Ok: queued as " + queue_id;
@@ -76,7 +76,7 @@ TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {
   DeliveryOutcome deferred;
   deferred.delivery_id = 3;
   deferred.campaign_id = 1;
-  deferred.state = "deferred";
+  deferred.state = scheduler::DeliveryState::kDeferred;
   deferred.next_attempt_unix = 2000000000;  // 2033-05-18T03:33:20Z
   deferred.code = 451;
   deferred.enhanced = "4.3.0";
@@ -85,14 +85,14 @@ TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {
   DeliveryOutcome released;  // never reached a relay: no attempt, no reply
   released.delivery_id = 4;
   released.campaign_id = 1;
-  released.state = "queued";
+  released.state = scheduler::DeliveryState::kQueued;
   released.counts_attempt = false;
   released.next_attempt_unix = 1000000000;
   out.push_back(released);
   DeliveryOutcome bounce;  // side effect: suppression + event
   bounce.delivery_id = 5;
   bounce.campaign_id = 1;
-  bounce.state = "bounced";
+  bounce.state = scheduler::DeliveryState::kBounced;
   bounce.code = 550;
   bounce.enhanced = "5.1.1";
   bounce.reply = "550 5.1.1 no such user";
@@ -103,14 +103,14 @@ TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {
   DeliveryOutcome unknown;
   unknown.delivery_id = 6;
   unknown.campaign_id = 1;
-  unknown.state = "unknown";
+  unknown.state = scheduler::DeliveryState::kUnknown;
   unknown.reply = "connection lost after the final dot";
   out.push_back(unknown);
   out.push_back(Sent(7, 2, "Q7"));
   DeliveryOutcome failed;
   failed.delivery_id = 8;
   failed.campaign_id = 2;
-  failed.state = "failed";
+  failed.state = scheduler::DeliveryState::kFailed;
   failed.counts_attempt = false;
   failed.reply = "not sent: header injection in name";
   out.push_back(failed);
@@ -237,7 +237,7 @@ TEST_F(DeliveriesTest, RepliesThatAreNotValidUtf8OrTooLongAreStoredScrubbed) {
   for (int i = 0; i < 200; ++i) jp += "\xE3\x81\x82";  // あ x 200 = 600 bytes
   std::vector<DeliveryOutcome> out;
   DeliveryOutcome latin = Sent(1, 1, "Q1");
-  latin.state = "bounced";
+  latin.state = scheduler::DeliveryState::kBounced;
   latin.code = 550;
   latin.enhanced = "5.1.1";
   latin.reply = "550 5.1.1 utilisateur inconnu, d\xE9sol\xE9";
@@ -255,7 +255,7 @@ TEST_F(DeliveriesTest, RepliesThatAreNotValidUtf8OrTooLongAreStoredScrubbed) {
   long_reply.message_id = "<" + jp + "@x>";       // 202 characters, fits 255
   out.push_back(long_reply);
   DeliveryOutcome auth = Sent(4, 1, "Q4");
-  auth.state = "deferred";
+  auth.state = scheduler::DeliveryState::kDeferred;
   auth.next_attempt_unix = 2000000000;
   auth.code = 550;
   auth.enhanced = "5.7.26";
