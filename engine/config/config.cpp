@@ -120,8 +120,13 @@ void ReadEngine(TableReader& t, Engine& e) {
   t.Int("expansion_chunk", &e.expansion_chunk, 100, 100000);
   t.Int("claims_per_poll", &e.claims_per_poll, 1, 10000);
   t.Int("lease_campaigns", &e.lease_campaigns, 1, 10000);
-  t.Int("flush_batch", &e.flush_batch, 1, 100000);
-  t.Int("write_batch_max", &e.write_batch_max, 1, 100000);
+  t.Int("flush_batch", &e.flush_batch, 1, 4000);
+  // The write-back stages a batch in one MEMORY table (about 3.8 KB a row
+  // with its utf8mb4 columns) and one multi-row INSERT: past a few thousand
+  // rows the server's default max_heap_table_size (16 MiB) and
+  // max_allowed_packet refuse it, and a refused batch would be retried at
+  // the same size forever.
+  t.Int("write_batch_max", &e.write_batch_max, 1, 4000);
   t.Int("park_horizon_s", &e.park_horizon_s, 1, 3600);
   t.RejectUnknownKeys();
   if (e.write_batch_max < e.flush_batch)

@@ -116,7 +116,7 @@ struct Engine {
   int claims_per_poll = 200;          // due campaigns claimed per poll
   int lease_campaigns = 200;          // campaigns asked in one lease statement
   int flush_batch = 500;              // recorded outcomes that start a write at once (else within 100 ms)
-  int write_batch_max = 2000;         // outcomes written in one transaction at most
+  int write_batch_max = 2000;         // outcomes written in one transaction at most (<= 4000)
   int park_horizon_s = 30;            // a destination's wait longer than this goes back to the database
 };
 

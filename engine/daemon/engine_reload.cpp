@@ -63,6 +63,8 @@ Status Engine::Impl::TryReload() {
   configs_in_force.push_back(next);
   cfg_now = next;
   if (plan.Changed("logging")) config::ApplyLogging(next->logging);
+  // Before the rate limits' Pump(), which parks under the horizon.
+  if (plan.Changed("engine")) dispatch.SetParkHorizon(std::chrono::seconds(next->engine.park_horizon_s));
   if (plan.Changed("rate_limits")) {
     SteadyTime now = clock.Steady();
     shaper.Reconfigure(next->rate_limits, now);
@@ -72,7 +74,6 @@ Status Engine::Impl::TryReload() {
     Pump();
   }
   if (plan.Changed("retry")) retry = scheduler::RetryPolicy(next->retry);
-  if (plan.Changed("engine")) dispatch.SetParkHorizon(std::chrono::seconds(next->engine.park_horizon_s));
   if (new_submitter) {
     // What the old relays hold finishes there; new messages go to the new.
     retired_submitters.push_back(std::move(submitter));

@@ -109,19 +109,27 @@ void Engine::Impl::Finish() {
   std::string instance = options.instance;
   store::InstanceIdentity who = self;
   ++writes_pending;
+  // In batches of engine.write_batch_max, as the write-back writes them
+  // (one batch is one MEMORY table and one INSERT, which have a size limit).
+  size_t chunk = static_cast<size_t>(config().engine.write_batch_max);
   db_write->Submit(
-      [instance, who, batch, with_relay, unwritten](store::Connection& db) -> Status {
+      [instance, who, batch, with_relay, unwritten, chunk](store::Connection& db) -> Status {
         std::vector<uint64_t> keep = *with_relay;
-        if (!batch->empty()) {
-          auto written = store::WriteOutcomes(db, instance, *batch);
+        *unwritten = 0;
+        for (size_t at = 0; at < batch->size(); at += chunk) {
+          std::vector<store::DeliveryOutcome> part(batch->begin() + static_cast<std::ptrdiff_t>(at),
+                                                   batch->begin() + static_cast<std::ptrdiff_t>(
+                                                                        std::min(batch->size(), at + chunk)));
+          auto written = store::WriteOutcomes(db, instance, part);
           if (!written.ok()) {
-            // Their leases stay: a sent message's outcome must not become
-            // 'queued' by a blanket release.
-            *unwritten = batch->size();
-            for (const auto& o : *batch) keep.push_back(o.delivery_id);
+            // Their leases (and those of every later batch) stay: a sent
+            // message's outcome must not become 'queued' by a blanket release.
+            *unwritten = batch->size() - at;
+            for (size_t i = at; i < batch->size(); ++i) keep.push_back((*batch)[i].delivery_id);
             log::Error("engine", "ALERT final outcome write failed; those deliveries keep their leases and are "
                                  "taken over when they expire",
-                       {{"outcomes", std::to_string(batch->size())}, {"reason", written.status().message()}});
+                       {{"outcomes", std::to_string(*unwritten)}, {"reason", written.status().message()}});
+            break;
           }
         }
         std::sort(keep.begin(), keep.end());

@@ -51,3 +51,6 @@ foreach(group IN ITEMS sending failure shaping operations)
     endif()
   endforeach()
 endforeach()
+# Restarts the shared test MariaDB: nothing else may run meanwhile.
+set_tests_properties(engine.database_restart_mid_campaign engine.database_frozen_longer_than_a_lease_sends_nothing_twice
+                     PROPERTIES RUN_SERIAL TRUE)

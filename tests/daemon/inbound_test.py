@@ -12,14 +12,12 @@ that is not a bounce or complaint address is refused at RCPT.
 
     inbound_test.py TAYORI_BINARY InboundTest.test_name
 """
-import base64
 import json
 import os
 import signal
 import smtplib
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from email.message import EmailMessage

@@ -205,27 +205,28 @@ TEST_F(DispatcherTest, WaitingWorkBeyondTheParkLimitLeavesTheQueueAlone) {
 
 TEST_F(DispatcherTest, TakeCampaignAndTakeAllGiveBackEveryUnstartedUnitWhereverItWaits) {
   Push(1, 10, "one.example", 3);   // one starts, two wait for the slot
-  Push(1, 11, "slow.example", 3);  // one starts, two parked
-  Push(2, 20, "a.example", 2);
-  caller.room = 3;
+  Push(1, 11, "slow.example", 3);  // one starts, two parked for the rate
+  Push(2, 20, "a.example", 2);     // both start
   Run();
-  ASSERT_EQ(caller.started.size(), 3u);
-  size_t before = dispatch.size();
-  auto c10 = dispatch.TakeCampaign(1, 10);
-  std::set<Work> got;
-  for (auto& [t, w] : c10) {
+  ASSERT_EQ(caller.started.size(), 4u);
+  ASSERT_EQ(dispatch.waiting_for_slot(), 2u);
+  ASSERT_EQ(dispatch.parked(), 2u);
+  dispatch.Push(Ticket{1, 10, shaper.KeyOf("a.example")}, "s1c10#queued");  // and one still queued
+  // Pausing campaign 10: its units come back from the queue and from the
+  // slot waiters; the started one is the caller's.
+  std::set<Work> c10;
+  for (auto& [t, w] : dispatch.TakeCampaign(1, 10)) {
     EXPECT_EQ(t.campaign_id, 10u);
-    got.insert(w);
+    c10.insert(w);
   }
-  EXPECT_EQ(got.size(), c10.size());
-  EXPECT_FALSE(got.contains("s1c10#0"));  // started: the caller's now
-  EXPECT_EQ(dispatch.size(), before - c10.size());
-  // The drain: whatever is left, queued, parked or waiting.
-  auto rest = dispatch.TakeAll();
-  EXPECT_EQ(c10.size() + rest.size() + caller.started.size(), 8u);
-  EXPECT_EQ(dispatch.size(), 0u);
-  EXPECT_EQ(dispatch.parked(), 0u);
+  EXPECT_EQ(c10, (std::set<Work>{"s1c10#1", "s1c10#2", "s1c10#queued"}));
   EXPECT_EQ(dispatch.waiting_for_slot(), 0u);
+  EXPECT_EQ(dispatch.parked(), 2u);  // campaign 11's stay
+  // The drain: whatever is left, here the parked ones.
+  std::set<Work> rest;
+  for (auto& [t, w] : dispatch.TakeAll()) rest.insert(w);
+  EXPECT_EQ(rest, (std::set<Work>{"s1c11#1", "s1c11#2"}));
+  EXPECT_EQ(dispatch.size(), 0u);
   EXPECT_EQ(Run(), std::nullopt);
 }
 
