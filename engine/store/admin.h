@@ -74,9 +74,9 @@ class NamedLock {
   NamedLock& operator=(const NamedLock&) = delete;
 
  private:
-  NamedLock(Connection& db, std::string quoted) : db_(db), quoted_(std::move(quoted)) {}
+  NamedLock(Connection& db, std::string name) : db_(db), name_(std::move(name)) {}
   Connection& db_;
-  std::string quoted_;
+  std::string name_;
 };
 
 }  // namespace tayori::store

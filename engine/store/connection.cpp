@@ -4,14 +4,9 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-namespace tayori::store {
+#include "store/connection_impl.h"
 
-struct Connection::Impl {
-  MYSQL* mysql = nullptr;
-  ~Impl() {
-    if (mysql) mysql_close(mysql);
-  }
-};
+namespace tayori::store {
 
 Connection::Connection(std::unique_ptr<Impl> impl, std::string describe)
     : impl_(std::move(impl)), describe_(std::move(describe)) {}
@@ -59,7 +54,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const config::Database& db,
 // session can succeed once the server recovers, so callers retry them with
 // backoff instead of giving up on the work (an outcome write given up would
 // let the delivery be sent again).
-static bool IsTransientServerError(unsigned err) {
+bool IsTransientServerError(unsigned err) {
   switch (err) {
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
@@ -103,6 +98,7 @@ Status Connection::Execute(const std::string& sql) {
     MYSQL_RES* res = mysql_store_result(impl_->mysql);
     if (res) mysql_free_result(res);
     else if (mysql_field_count(impl_->mysql) == 0) affected_rows_ += mysql_affected_rows(impl_->mysql);
+    last_insert_id_ = mysql_insert_id(impl_->mysql);
     status = mysql_next_result(impl_->mysql);
     if (status > 0) return Error("statement failed on " + describe_);
   } while (status == 0);
@@ -116,6 +112,7 @@ Result<Rows> Connection::Query(const std::string& sql) {
   if (!res) {
     if (mysql_field_count(impl_->mysql) != 0) return Error("reading result from " + describe_);
     affected_rows_ = mysql_affected_rows(impl_->mysql);
+    last_insert_id_ = mysql_insert_id(impl_->mysql);
     return rows;
   }
   unsigned n = mysql_num_fields(res);
@@ -138,15 +135,6 @@ Result<Rows> Connection::Query(const std::string& sql) {
   return rows;
 }
 
-uint64_t Connection::last_insert_id() const { return mysql_insert_id(impl_->mysql); }
 
-std::string Connection::Quote(const std::string& value) {
-  std::string out(value.size() * 2 + 3, '\0');
-  out[0] = '\'';
-  unsigned long n = mysql_real_escape_string(impl_->mysql, out.data() + 1, value.data(), value.size());
-  out.resize(n + 1);
-  out += '\'';
-  return out;
-}
 
 }  // namespace tayori::store

@@ -1,24 +1,17 @@
 #include "store/deliveries.h"
 
-#include "store/state_columns.h"
-#include "store/transaction.h"
-#include "store/values.h"
-
 #include <algorithm>
 #include <map>
 #include <unordered_set>
 
 #include "base/utf8_text.h"
-
+#include "store/batch.h"
 #include "store/campaigns.h"
 #include "store/effects.h"
+#include "store/state_columns.h"
+#include "store/transaction.h"
 
 namespace tayori::store {
-namespace {
-
-std::string Lease(int lease_s) { return "UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND"; }
-
-}  // namespace
 
 Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, uint64_t campaign_id, const std::string& owner,
                                                     int lease_s, int limit) {
@@ -46,17 +39,20 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
               " AND state IN ('queued','deferred') AND next_attempt_at <= UTC_TIMESTAMP(6) "
               "ORDER BY state, next_attempt_at LIMIT " + std::to_string(per_campaign) + " FOR UPDATE SKIP LOCKED)";
   }
-  auto rows = db.Query(select);
+  auto rows = db.Select(select);
   if (!rows.ok()) return rows.status();
   std::vector<uint64_t> ids;
-  for (const auto& r : rows->rows) ids.push_back(U64(r[0]));
+  for (const auto& r : rows->rows) ids.push_back(r.U64(0));
   if (ids.empty()) {
     TAYORI_RETURN_IF_ERROR(tx.Commit());
     return std::vector<LeasedDelivery>{};
   }
   std::sort(ids.begin(), ids.end());
-  Status st = db.Execute("UPDATE deliveries SET state = 'leased', lease_owner = " + db.Quote(owner) +
-                         ", lease_expires_at = " + Lease(lease_s) + " WHERE id IN (" + IdList(ids) + ")");
+  std::vector<Param> params = {owner, lease_s};
+  std::string in = InList(ids, params);
+  Status st = db.Run("UPDATE deliveries SET state = 'leased', lease_owner = ?, "
+                     "lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id IN (" + in + ")",
+                     params);
   if (!st.ok()) return st;
   // A suppression written after expansion (by anyone, even while no engine
   // ran) wins over the lease: such deliveries end as 'suppressed' here. A
@@ -64,14 +60,14 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
   // STRAIGHT_JOIN: from the leased ids by primary key, one index lookup in
   // suppressions each; with millions of suppressions the optimizer once
   // chose to scan them instead (minutes per lease).
-  auto suppressed = db.Query("SELECT STRAIGHT_JOIN d.id, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id "
+  auto suppressed = db.Select("SELECT STRAIGHT_JOIN d.id, d.campaign_id FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id "
                              "JOIN suppressions x ON x.tenant_id = c.tenant_id AND x.email = d.email AND x.list_id IN (0, c.list_id) "
                              "WHERE d.id IN (" + IdList(ids) + ")");
   if (!suppressed.ok()) return suppressed.status();
   if (!suppressed->rows.empty()) {
     // Leased just now in this transaction: every one of them is 'leased'.
     std::map<uint64_t, std::vector<uint64_t>> gone;
-    for (const auto& r : suppressed->rows) gone[U64(r[1])].push_back(U64(r[0]));
+    for (const auto& r : suppressed->rows) gone[r.U64(1)].push_back(r.U64(0));
     for (auto& [cid, list] : gone) {
       std::sort(list.begin(), list.end());
       list.erase(std::unique(list.begin(), list.end()), list.end());
@@ -86,7 +82,7 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
   // Read inside the transaction: once COMMIT succeeds the caller has every
   // row it now leases (a lease committed but never read would sit idle
   // until it expires).
-  auto full = db.Query("SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.dest_domain, s.display_name, "
+  auto full = db.Select("SELECT d.id, d.campaign_id, d.subscriber_id, d.email, d.dest_domain, s.display_name, "
                        "COALESCE(s.fields, ''), d.attempts, UNIX_TIMESTAMP(d.created_at) "
                        "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id IN (" +
                        IdList(ids) + ") AND d.state = 'leased' ORDER BY d.id");
@@ -96,15 +92,15 @@ Result<std::vector<LeasedDelivery>> LeaseDeliveries(Connection& db, const std::v
   out.reserve(full->size());
   for (const auto& r : full->rows) {
     LeasedDelivery d;
-    d.id = U64(r[0]);
-    d.campaign_id = U64(r[1]);
-    d.subscriber_id = U64(r[2]);
-    d.email = Str(r[3]);
-    d.dest_domain = Str(r[4]);
-    d.display_name = Str(r[5]);
-    d.fields_json = Str(r[6]);
-    d.attempts = std::stoi(Str(r[7]));
-    d.created_unix = static_cast<int64_t>(std::stod(Str(r[8])));
+    d.id = r.U64(0);
+    d.campaign_id = r.U64(1);
+    d.subscriber_id = r.U64(2);
+    d.email = r.Str(3);
+    d.dest_domain = r.Str(4);
+    d.display_name = r.Str(5);
+    d.fields_json = r.Str(6);
+    d.attempts = r.Int(7);
+    d.created_unix = static_cast<int64_t>(r.Double(8));  // DATETIME(6): a DECIMAL with microseconds
     out.push_back(std::move(d));
   }
   return out;
@@ -115,18 +111,23 @@ Status RenewLeases(Connection& db, const std::string& owner, int lease_s, const 
   for (size_t i = 0; i < ids.size(); i += kChunk) {
     std::vector<uint64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(i),
                                 ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + kChunk)));
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE deliveries SET lease_expires_at = " + Lease(lease_s) +
-                                      " WHERE id IN (" + IdList(chunk) + ") AND state = 'leased' AND lease_owner = " +
-                                      db.Quote(owner)));
+    std::vector<Param> params = {lease_s};
+    std::string in = InList(chunk, params);
+    params.emplace_back(owner);
+    TAYORI_RETURN_IF_ERROR(db.Run("UPDATE deliveries SET lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND "
+                                  "WHERE id IN (" + in + ") AND state = 'leased' AND lease_owner = ?",
+                                  params));
   }
   return Status::Ok();
 }
 
 Result<int> ReleaseLeases(Connection& db, const std::string& owner, const std::vector<uint64_t>& ids) {
-  std::string where = "state = 'leased' AND lease_owner = " + db.Quote(owner);
-  if (!ids.empty()) where += " AND id IN (" + IdList(ids) + ")";
+  std::vector<Param> params = {owner};
+  std::string where = "state = 'leased' AND lease_owner = ?";
+  if (!ids.empty()) where += " AND id IN (" + InList(ids, params) + ")";
   TAYORI_RETURN_IF_ERROR(
-      db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE " + where));
+      db.Run("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE " + where,
+             params));
   return static_cast<int>(db.affected_rows());
 }
 
@@ -134,23 +135,22 @@ Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, co
                                        int alive_window_s, int limit) {
   TakeOver out;
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-  std::string alive_since = "TIMESTAMP(" + db.Quote(my_beat_at) + ") - INTERVAL " + std::to_string(alive_window_s) +
-                            " SECOND";
-  auto rows = db.Query(
+  auto rows = db.Select(
       "SELECT d.id, d.campaign_id, c.state IN ('cancelled','failed') FROM deliveries d JOIN campaigns c ON "
-      "c.id = d.campaign_id WHERE d.state = 'leased' AND d.lease_expires_at < UTC_TIMESTAMP(6) AND d.lease_owner <> " +
-      db.Quote(me) + " AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.name = d.lease_owner AND "
-      "i.state <> 'stopped' AND i.heartbeat_at >= " + alive_since + ") ORDER BY d.id LIMIT " + std::to_string(limit) +
-      " FOR UPDATE SKIP LOCKED");
+      "c.id = d.campaign_id WHERE d.state = 'leased' AND d.lease_expires_at < UTC_TIMESTAMP(6) AND "
+      "d.lease_owner <> ? AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.name = d.lease_owner AND "
+      "i.state <> 'stopped' AND i.heartbeat_at >= TIMESTAMP(?) - INTERVAL ? SECOND) ORDER BY d.id LIMIT ? "
+      "FOR UPDATE SKIP LOCKED",
+      {me, my_beat_at, alive_window_s, limit});
   if (!rows.ok()) return rows.status();
   std::vector<uint64_t> requeue, cancel;
   std::map<uint64_t, int> cancelled_per_campaign;
   for (const auto& r : rows->rows) {
-    if (Str(r[2]) == "1") {
-      cancel.push_back(U64(r[0]));
-      ++cancelled_per_campaign[U64(r[1])];
+    if (r.Bool(2)) {
+      cancel.push_back(r.U64(0));
+      ++cancelled_per_campaign[r.U64(1)];
     } else {
-      requeue.push_back(U64(r[0]));
+      requeue.push_back(r.U64(0));
     }
   }
   if (!requeue.empty()) {
@@ -176,11 +176,11 @@ Result<TakeOver> TakeOverExpiredLeases(Connection& db, const std::string& me, co
 }
 
 Result<int> ReleaseLeasesExcept(Connection& db, const std::string& owner, const std::vector<uint64_t>& keep) {
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = " +
-                                              db.Quote(owner)));
+  TAYORI_ASSIGN_OR_RETURN(Table rows,
+                          db.Select("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = ?", {owner}));
   std::vector<uint64_t> release;
   for (const auto& r : rows.rows) {
-    uint64_t id = U64(r[0]);
+    uint64_t id = r.U64(0);
     if (!std::binary_search(keep.begin(), keep.end(), id)) release.push_back(id);
   }
   int n = 0;
@@ -194,11 +194,12 @@ Result<int> ReleaseLeasesExcept(Connection& db, const std::string& owner, const 
 }
 
 Result<int> ReleaseForgottenLeases(Connection& db, const std::string& me, const std::vector<uint64_t>& held) {
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = " +
-                                              db.Quote(me) + " AND lease_expires_at < UTC_TIMESTAMP(6) LIMIT 5000"));
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT id FROM deliveries WHERE state = 'leased' AND lease_owner = ? "
+                                                "AND lease_expires_at < UTC_TIMESTAMP(6) LIMIT 5000",
+                                                {me}));
   std::vector<uint64_t> forgotten;
   for (const auto& r : rows.rows) {
-    uint64_t id = U64(r[0]);
+    uint64_t id = r.U64(0);
     if (!std::binary_search(held.begin(), held.end(), id)) forgotten.push_back(id);
   }
   if (forgotten.empty()) return 0;
@@ -210,9 +211,8 @@ namespace {
 // Text that came from a relay or a message on its way into a column of
 // `chars` characters: valid UTF-8, cut on a character boundary (a relay may
 // answer in Latin-1, or a long multibyte reply may be cut anywhere).
-std::string Column(Connection& db, const std::string& v, size_t chars) { return db.Quote(ScrubUtf8(v, chars)); }
-std::string NullableColumn(Connection& db, const std::string& v, size_t chars) {
-  return v.empty() ? "NULL" : Column(db, v, chars);
+Param NullableColumn(const std::string& v, size_t chars) {
+  return v.empty() ? Param(nullptr) : Param(ScrubUtf8(v, chars));
 }
 
 // Terminal states and the campaign counter each one moves ('deferred' and
@@ -268,44 +268,57 @@ Status PrepareBatchTable(Connection& db) {
   return db.Execute(std::string("DELETE FROM ") + kBatchTable);
 }
 
-std::string BatchRow(Connection& db, const DeliveryOutcome& o) {
+// One outcome's values for the batch table's 12 columns.
+void BatchRow(const DeliveryOutcome& o, std::vector<Param>& out) {
   bool has_reply = o.code || !o.reply.empty();
   bool reschedules = o.state == scheduler::DeliveryState::kDeferred || o.state == scheduler::DeliveryState::kQueued;
-  std::string row = "(" + std::to_string(o.delivery_id) + "," + std::to_string(o.campaign_id) + "," +
-                    Literal(o.state) + "," + (o.counts_attempt ? "1" : "0") + "," +
-                    (reschedules ? "FROM_UNIXTIME(" + std::to_string(o.next_attempt_unix) + ")" : "NULL") + "," +
-                    (has_reply ? "1" : "0") + ",";
-  if (has_reply) {
-    row += (o.code ? std::to_string(o.code) : std::string("NULL")) + "," + NullableColumn(db, o.enhanced, 16) + "," +
-           NullableColumn(db, o.reply, 512) + ",";
-  } else {
-    row += "NULL,NULL,NULL,";
-  }
-  row += NullableColumn(db, o.message_id, 255) + "," + NullableColumn(db, o.relay, 64) + "," +
-         NullableColumn(db, o.queue_id, 64) + ")";
-  return row;
+  out.emplace_back(o.delivery_id);
+  out.emplace_back(o.campaign_id);
+  out.emplace_back(scheduler::Name(o.state));
+  out.emplace_back(o.counts_attempt ? 1 : 0);
+  out.emplace_back(reschedules ? Param(o.next_attempt_unix) : Param(nullptr));
+  out.emplace_back(has_reply ? 1 : 0);
+  out.emplace_back(has_reply && o.code ? Param(o.code) : Param(nullptr));
+  out.emplace_back(has_reply ? NullableColumn(o.enhanced, 16) : Param(nullptr));
+  out.emplace_back(has_reply ? NullableColumn(o.reply, 512) : Param(nullptr));
+  out.emplace_back(NullableColumn(o.message_id, 255));
+  out.emplace_back(NullableColumn(o.relay, 64));
+  out.emplace_back(NullableColumn(o.queue_id, 64));
 }
 
 // Fills the batch table, one row per delivery in id order (the join then
 // locks deliveries in ascending id order, which keeps deadlocks between
 // instances rare). A second outcome for one delivery would be a bug
-// upstream; the first wins.
+// upstream; the first wins. One INSERT per kMaxBatchRows outcomes (one for
+// any flush the engine makes); its row count is bucketed and the last row
+// repeated to fill, which the primary key turns into no change.
 Status FillBatch(Connection& db, const std::vector<DeliveryOutcome>& outcomes) {
   std::vector<const DeliveryOutcome*> sorted;
   sorted.reserve(outcomes.size());
   for (const auto& o : outcomes) sorted.push_back(&o);
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const DeliveryOutcome* a, const DeliveryOutcome* b) { return a->delivery_id < b->delivery_id; });
+  sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                           [](const DeliveryOutcome* a, const DeliveryOutcome* b) {
+                             return a->delivery_id == b->delivery_id;
+                           }),
+               sorted.end());
   TAYORI_RETURN_IF_ERROR(PrepareBatchTable(db));
-  std::string insert = std::string("INSERT INTO ") + kBatchTable +
-                       " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, last_code, "
-                       "last_enhanced, last_reply, message_id, relay, relay_queue_id) VALUES ";
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i > 0 && sorted[i]->delivery_id == sorted[i - 1]->delivery_id) continue;
-    if (i > 0) insert += ",";
-    insert += BatchRow(db, *sorted[i]);
+  std::vector<Param> params;
+  for (size_t start = 0; start < sorted.size(); start += kMaxBatchRows) {
+    size_t n = std::min(kMaxBatchRows, sorted.size() - start), rows = BatchRows(n);
+    params.clear();
+    params.reserve(rows * 12);
+    for (size_t i = 0; i < rows; ++i) BatchRow(*sorted[start + std::min(i, n - 1)], params);
+    TAYORI_RETURN_IF_ERROR(db.Run(std::string("INSERT INTO ") + kBatchTable +
+                                      " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, "
+                                      "last_code, last_enhanced, last_reply, message_id, relay, relay_queue_id) "
+                                      "VALUES " +
+                                      RepeatGroup("(?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)", rows) +
+                                      " ON DUPLICATE KEY UPDATE id = id",
+                                  params));
   }
-  return db.Execute(insert);
+  return Status::Ok();
 }
 
 // Applies the rows of the batch table whose delivery this owner still
@@ -314,7 +327,7 @@ Status FillBatch(Connection& db, const std::vector<DeliveryOutcome>& outcomes) {
 Status ApplyBatch(Connection& db, const std::string& owner) {
   // A column keeps its value where the outcome has none; each assignment
   // reads only its own column's old value.
-  TAYORI_RETURN_IF_ERROR(db.Execute(
+  TAYORI_RETURN_IF_ERROR(db.Run(
       std::string("UPDATE deliveries d JOIN ") + kBatchTable + " b ON b.id = d.id SET b.applied = 1, "
       "d.state = b.state, d.lease_owner = NULL, d.lease_expires_at = NULL, "
       "d.attempts = d.attempts + b.counts_attempt, "
@@ -324,7 +337,8 @@ Status ApplyBatch(Connection& db, const std::string& owner) {
       "d.last_reply = IF(b.has_reply, b.last_reply, d.last_reply), "
       "d.message_id = COALESCE(b.message_id, d.message_id), d.relay = COALESCE(b.relay, d.relay), "
       "d.relay_queue_id = COALESCE(b.relay_queue_id, d.relay_queue_id) "
-      "WHERE d.state = 'leased' AND d.lease_owner = " + db.Quote(owner)));
+      "WHERE d.state = 'leased' AND d.lease_owner = ?",
+      {owner}));
   std::string sums, sets;
   for (const auto& [state, counter] : kCounters) {
     sums += std::string(", SUM(state = '") + state + "') AS " + state;
@@ -344,9 +358,9 @@ Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   Status st = ApplyBatch(db, owner);
   if (!st.ok()) return st;
-  auto applied = db.Query(std::string("SELECT COUNT(*) FROM ") + kBatchTable + " WHERE applied = 1");
+  auto applied = db.Select(std::string("SELECT COUNT(*) FROM ") + kBatchTable + " WHERE applied = 1");
   if (!applied.ok()) return applied.status();
-  result.written = static_cast<int>(U64(applied->rows.at(0).at(0)));
+  result.written = applied->rows.at(0).Int(0);
   // A hard bounce suppresses the address, an authentication failure pauses
   // the domain: only for outcomes that applied (a lost lease is another
   // instance's business now). Rare, so asked for only when present.
@@ -354,11 +368,11 @@ Result<WriteBackResult> WriteOutcomes(Connection& db, const std::string& owner,
   for (const auto& o : outcomes)
     if (o.suppress_address || o.pause_sender_domain) with_effects.push_back(o.delivery_id);
   if (!with_effects.empty()) {
-    auto rows = db.Query(std::string("SELECT id FROM ") + kBatchTable + " WHERE applied = 1 AND id IN (" +
-                         IdList(with_effects) + ")");
+    auto rows = db.Select(std::string("SELECT id FROM ") + kBatchTable + " WHERE applied = 1 AND id IN (" +
+                          IdList(with_effects) + ")");
     if (!rows.ok()) return rows.status();
     std::unordered_set<uint64_t> ids;
-    for (const auto& r : rows->rows) ids.insert(U64(r[0]));
+    for (const auto& r : rows->rows) ids.insert(r.U64(0));
     for (const auto& o : outcomes) {
       if (!(o.suppress_address || o.pause_sender_domain) || !ids.contains(o.delivery_id)) continue;
       st = ApplySideEffects(db, o);

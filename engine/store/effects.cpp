@@ -5,38 +5,39 @@
 namespace tayori::store {
 
 Result<bool> SuppressForShop(Connection& db, const ShopSuppression& s) {
-  TAYORI_RETURN_IF_ERROR(db.Execute(
-      "INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) VALUES (" +
-      std::to_string(s.tenant_id) + ", " + db.Quote(s.email) + ", 0, " + db.Quote(s.reason) + ", " +
-      db.Quote(ScrubUtf8(s.source, 64)) + ", " + (s.campaign_id ? std::to_string(s.campaign_id) : "NULL") + ")"));
+  TAYORI_RETURN_IF_ERROR(db.Run(
+      "INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source, campaign_id) "
+      "VALUES (?, ?, 0, ?, ?, ?)",
+      {s.tenant_id, s.email, s.reason, ScrubUtf8(s.source, 64),
+       s.campaign_id ? Param(s.campaign_id) : Param(nullptr)}));
   if (db.affected_rows() == 0) return false;
-  TAYORI_RETURN_IF_ERROR(db.Execute(
-      "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) VALUES (" +
-      std::to_string(s.tenant_id) + ", 'suppression', LAST_INSERT_ID(), 'suppressed', " +
-      db.Quote(ScrubUtf8(s.actor, 128)) + ", " + db.Quote(ScrubUtf8(s.detail, 300)) + ")"));
+  TAYORI_RETURN_IF_ERROR(db.Run(
+      "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
+      "VALUES (?, 'suppression', LAST_INSERT_ID(), 'suppressed', ?, ?)",
+      {s.tenant_id, ScrubUtf8(s.actor, 128), ScrubUtf8(s.detail, 300)}));
   return true;
 }
 
 Result<bool> PauseSenderDomain(Connection& db, uint64_t sender_domain_id, const std::string& reason_in,
                                const std::string& actor) {
-  std::string did = std::to_string(sender_domain_id);
   std::string reason = ScrubUtf8(reason_in, 400);
-  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE sender_domains SET state = 'paused', paused_at = UTC_TIMESTAMP(6), "
-                                    "state_reason = " + db.Quote(reason) + " WHERE id = " + did +
-                                    " AND state <> 'paused'"));
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE sender_domains SET state = 'paused', paused_at = UTC_TIMESTAMP(6), "
+                                "state_reason = ? WHERE id = ? AND state <> 'paused'",
+                                {reason, sender_domain_id}));
   if (db.affected_rows() == 0) return false;
-  std::string who = db.Quote(ScrubUtf8(actor, 128));
-  TAYORI_RETURN_IF_ERROR(db.Execute(
+  std::string who = ScrubUtf8(actor, 128);
+  TAYORI_RETURN_IF_ERROR(db.Run(
       "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
-      "'sender_domain', id, 'alert', " + who + ", " + db.Quote("sender domain paused: " + reason) +
-      " FROM sender_domains WHERE id = " + did));
-  TAYORI_RETURN_IF_ERROR(db.Execute(
+      "'sender_domain', id, 'alert', ?, ? FROM sender_domains WHERE id = ?",
+      {who, "sender domain paused: " + reason, sender_domain_id}));
+  TAYORI_RETURN_IF_ERROR(db.Run(
       "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, "
-      "'campaign', id, 'state_change', " + who + ", " + db.Quote("-> paused: sender domain paused") +
-      " FROM campaigns WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
-  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " +
-                                    db.Quote(ScrubUtf8("sender domain paused: " + reason, 512)) +
-                                    " WHERE sender_domain_id = " + did + " AND state IN ('scheduled','sending')"));
+      "'campaign', id, 'state_change', ?, '-> paused: sender domain paused' "
+      "FROM campaigns WHERE sender_domain_id = ? AND state IN ('scheduled','sending')",
+      {who, sender_domain_id}));
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns SET state = 'paused', state_reason = ? "
+                                "WHERE sender_domain_id = ? AND state IN ('scheduled','sending')",
+                                {ScrubUtf8("sender domain paused: " + reason, 512), sender_domain_id}));
   return true;
 }
 

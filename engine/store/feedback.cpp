@@ -6,15 +6,16 @@
 #include "base/utf8_text.h"
 #include "store/compress.h"
 #include "store/effects.h"
+#include "store/state_columns.h"
 #include "store/transaction.h"
-#include "store/values.h"
 
 namespace tayori::store {
 namespace {
 
 struct Matched {
   uint64_t delivery_id = 0, campaign_id = 0, tenant_id = 0, sender_domain_id = 0;
-  std::string email, state, matched_by = "none";
+  std::string email, matched_by = "none";
+  scheduler::DeliveryState state = scheduler::DeliveryState::kQueued;
 };
 
 std::string Lower(std::string s) {
@@ -22,53 +23,43 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string Hex(const std::string& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
 Result<std::optional<Matched>> FindDelivery(Connection& db, const FeedbackMatch& m) {
   std::string select =
       "SELECT d.id, d.campaign_id, c.tenant_id, c.sender_domain_id, d.email, d.state FROM deliveries d "
       "JOIN campaigns c ON c.id = d.campaign_id WHERE ";
-  auto first = [&](const std::string& where, const char* how) -> Result<std::optional<Matched>> {
-    TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query(select + where + " ORDER BY d.id LIMIT 1 FOR UPDATE"));
-    if (rows.rows.empty()) return std::optional<Matched>();
-    const auto& r = rows.rows[0];
+  auto first = [&](const std::string& where, std::initializer_list<Param> params,
+                   const char* how) -> Result<std::optional<Matched>> {
+    TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select(select + where + " ORDER BY d.id LIMIT 1 FOR UPDATE", params));
+    if (rows.empty()) return std::optional<Matched>();
+    const Row& r = rows.rows[0];
     Matched x;
-    x.delivery_id = U64(r[0]);
-    x.campaign_id = U64(r[1]);
-    x.tenant_id = U64(r[2]);
-    x.sender_domain_id = U64(r[3]);
-    x.email = Str(r[4]);
-    x.state = Str(r[5]);
+    x.delivery_id = r.U64(0);
+    x.campaign_id = r.U64(1);
+    x.tenant_id = r.U64(2);
+    x.sender_domain_id = r.U64(3);
+    x.email = r.Str(4);
+    TAYORI_ASSIGN_OR_RETURN(x.state, ReadDeliveryState(r.OptStr(5), "deliveries.state"));
     x.matched_by = how;
     return std::optional<Matched>(x);
   };
   if (m.delivery_id) {
-    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.id = " + std::to_string(*m.delivery_id), "verp"));
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.id = ?", {*m.delivery_id}, "verp"));
     if (x) return x;
   }
   if (!m.message_id.empty()) {
-    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.message_id = " + db.Quote(ScrubUtf8(m.message_id, 255)), "message_id"));
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.message_id = ?", {ScrubUtf8(m.message_id, 255)}, "message_id"));
     if (x) return x;
   }
   if (m.token) {
-    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = " + std::to_string(m.token->campaign_id) +
-                                              " AND d.subscriber_id = " + std::to_string(m.token->subscriber_id) +
-                                              " AND c.tenant_id = " + std::to_string(m.token->tenant_id),
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = ? AND d.subscriber_id = ? AND c.tenant_id = ?",
+                                          {m.token->campaign_id, m.token->subscriber_id, m.token->tenant_id},
                                           "token"));
     if (x) return x;
   }
   if (m.feedback_id && !m.feedback_id->recipient.empty()) {
-    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = " + std::to_string(m.feedback_id->campaign_id) +
-                                              " AND c.tenant_id = " + std::to_string(m.feedback_id->tenant_id) +
-                                              " AND d.email = " + db.Quote(ScrubUtf8(m.feedback_id->recipient, 320)),
+    TAYORI_ASSIGN_OR_RETURN(auto x, first("d.campaign_id = ? AND c.tenant_id = ? AND d.email = ?",
+                                          {m.feedback_id->campaign_id, m.feedback_id->tenant_id,
+                                           ScrubUtf8(m.feedback_id->recipient, 320)},
                                           "feedback_id"));
     if (x) return x;
   }
@@ -76,11 +67,12 @@ Result<std::optional<Matched>> FindDelivery(Connection& db, const FeedbackMatch&
 }
 
 // The counter of each terminal state a hard bounce can overturn.
-const char* CounterOf(const std::string& state) {
-  if (state == "sent") return "sent_count";
-  if (state == "unknown") return "unknown_count";
-  if (state == "failed") return "failed_count";
-  if (state == "expired") return "expired_count";
+const char* CounterOf(scheduler::DeliveryState state) {
+  using scheduler::DeliveryState;
+  if (state == DeliveryState::kSent) return "sent_count";
+  if (state == DeliveryState::kUnknown) return "unknown_count";
+  if (state == DeliveryState::kFailed) return "failed_count";
+  if (state == DeliveryState::kExpired) return "expired_count";
   return nullptr;
 }
 
@@ -90,16 +82,18 @@ const char* CounterOf(const std::string& state) {
 Status HardBounce(Connection& db, const Matched& d, const FeedbackItem& it, const FeedbackPolicy& p,
                   FeedbackCommit& out) {
   static const char* kOverturnable = "'sent','unknown','failed','expired','queued','deferred'";
-  TAYORI_RETURN_IF_ERROR(db.Execute(
-      "UPDATE deliveries SET state = 'bounced', last_enhanced = " + db.Quote(ScrubUtf8(it.status, 16)) +
-      ", last_code = " + (it.reply_code.empty() ? std::string("last_code") : std::to_string(std::atoi(it.reply_code.c_str()))) +
-      ", last_reply = " + db.Quote(ScrubUtf8("bounce report: " + it.diagnostic, 512)) +
-      " WHERE id = " + std::to_string(d.delivery_id) + " AND state IN (" + kOverturnable + ")"));
+  // No reply code in the report keeps the one the relay gave (COALESCE).
+  TAYORI_RETURN_IF_ERROR(db.Run(
+      std::string("UPDATE deliveries SET state = 'bounced', last_enhanced = ?, last_code = COALESCE(?, last_code), "
+                  "last_reply = ? WHERE id = ? AND state IN (") + kOverturnable + ")",
+      {ScrubUtf8(it.status, 16),
+       it.reply_code.empty() ? Param(nullptr) : Param(std::atoi(it.reply_code.c_str())),
+       ScrubUtf8("bounce report: " + it.diagnostic, 512), d.delivery_id}));
   if (db.affected_rows() > 0) {
     ++out.bounced;
     std::string moves = "bounced_count = bounced_count + 1";
     if (const char* from = CounterOf(d.state)) moves += std::string(", ") + from + " = GREATEST(" + from + ", 1) - 1";
-    TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE campaigns SET " + moves + " WHERE id = " + std::to_string(d.campaign_id)));
+    TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns SET " + moves + " WHERE id = ?", {d.campaign_id}));
   }
   ShopSuppression s{d.tenant_id, d.email, "bounce", "dsn " + it.status, d.campaign_id,
                     "bounce report for campaign " + std::to_string(d.campaign_id) + ": " + it.status + " " +
@@ -114,11 +108,11 @@ Status SoftBounce(Connection& db, const Matched& d, const FeedbackItem& it, cons
                   FeedbackCommit& out) {
   // Counted before this report's own event is written: this one makes +1.
   TAYORI_ASSIGN_OR_RETURN(
-      Rows rows, db.Query("SELECT COUNT(*) FROM feedback_events WHERE tenant_id = " + std::to_string(d.tenant_id) +
-                          " AND recipient = " + db.Quote(ScrubUtf8(Lower(d.email), 320)) +
-                          " AND type = 'bounce' AND hard = 0 AND effect = 'record' AND created_at >= "
-                          "UTC_TIMESTAMP(6) - INTERVAL " + std::to_string(p.soft_bounce_window_days) + " DAY"));
-  int64_t before = static_cast<int64_t>(U64(rows.rows.at(0).at(0)));
+      Table rows, db.Select("SELECT COUNT(*) FROM feedback_events WHERE tenant_id = ? AND recipient = ? "
+                            "AND type = 'bounce' AND hard = 0 AND effect = 'record' AND created_at >= "
+                            "UTC_TIMESTAMP(6) - INTERVAL ? DAY",
+                            {d.tenant_id, ScrubUtf8(Lower(d.email), 320), p.soft_bounce_window_days}));
+  int64_t before = rows.rows.at(0).I64(0);
   if (before + 1 < p.soft_bounce_limit) return Status::Ok();
   ShopSuppression s{d.tenant_id, d.email, "bounce", "soft bounces " + it.status, d.campaign_id,
                     std::to_string(before + 1) + " soft bounces within " + std::to_string(p.soft_bounce_window_days) +
@@ -137,7 +131,7 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
   auto found = FindDelivery(db, match);
   if (!found.ok()) return found.status();
   std::optional<Matched> d = *found;
-  if (d && d->state == "leased" && d->matched_by != "feedback_id") {
+  if (d && d->state == scheduler::DeliveryState::kLeased && d->matched_by != "feedback_id") {
     bool changes_state = std::any_of(items.begin(), items.end(),
                                      [](const FeedbackItem& it) { return it.effect == "bounce_and_suppress"; });
     if (changes_state) {
@@ -177,8 +171,7 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
         if (added.ok()) {
           out.suppressed += *added;
           ++out.complaints;
-          st = db.Execute("UPDATE campaigns SET complaint_count = complaint_count + 1 WHERE id = " +
-                          std::to_string(d->campaign_id));
+          st = db.Run("UPDATE campaigns SET complaint_count = complaint_count + 1 WHERE id = ?", {d->campaign_id});
         }
         effect = it.effect;
       } else if (it.effect == "pause_sender_domain") {
@@ -192,18 +185,16 @@ Status ApplyItems(Connection& db, const FeedbackMatch& match, const std::vector<
       if (!st.ok()) return st;
     }
     if (!note.empty()) out.notes.push_back(note);
-    st = db.Execute(
+    st = db.Run(
         "INSERT INTO feedback_events (inbound_message_id, type, recipient, status, reply_code, category, hard, "
         "feedback_type, diagnostic, matched_by, delivery_id, campaign_id, tenant_id, sender_domain_id, effect, "
-        "effect_note) VALUES (" + std::to_string(out.inbound_message_id) + ", " + db.Quote(it.type) + ", " +
-        db.Quote(ScrubUtf8(Lower(d && it.effect != "none" ? d->email : it.recipient), 320)) + ", " +
-        db.Quote(ScrubUtf8(it.status, 16)) + ", " + db.Quote(ScrubUtf8(it.reply_code, 8)) + ", " +
-        db.Quote(ScrubUtf8(it.category, 32)) + ", " + (it.hard ? "1" : "0") + ", " +
-        db.Quote(ScrubUtf8(it.feedback_type, 32)) + ", " + db.Quote(ScrubUtf8(it.diagnostic, 1000)) + ", " +
-        db.Quote(d ? d->matched_by : "none") + ", " + (d ? std::to_string(d->delivery_id) : "NULL") + ", " +
-        (d ? std::to_string(d->campaign_id) : "NULL") + ", " + (d ? std::to_string(d->tenant_id) : "NULL") + ", " +
-        (d ? std::to_string(d->sender_domain_id) : "NULL") + ", " + db.Quote(effect) + ", " +
-        (note.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(note, 512))) + ")");
+        "effect_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {out.inbound_message_id, it.type, ScrubUtf8(Lower(d && it.effect != "none" ? d->email : it.recipient), 320),
+         ScrubUtf8(it.status, 16), ScrubUtf8(it.reply_code, 8), ScrubUtf8(it.category, 32), it.hard,
+         ScrubUtf8(it.feedback_type, 32), ScrubUtf8(it.diagnostic, 1000), d ? d->matched_by : std::string("none"),
+         d ? Param(d->delivery_id) : Param(nullptr), d ? Param(d->campaign_id) : Param(nullptr),
+         d ? Param(d->tenant_id) : Param(nullptr), d ? Param(d->sender_domain_id) : Param(nullptr), effect,
+         note.empty() ? Param(nullptr) : Param(ScrubUtf8(note, 512))});
     if (!st.ok()) return st;
   }
   return Status::Ok();
@@ -216,17 +207,15 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
   FeedbackCommit out;
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // The unique key makes two listeners racing on one resend serialise here.
-  std::string sha = "UNHEX('" + Hex(message.sha256) + "')";
   std::string rcpts;
   for (const auto& r : message.rcpt_to) rcpts += (rcpts.empty() ? "" : ",") + r;
-  Status st = db.Execute(
+  std::string raw_deflate = Deflate(message.raw);
+  TAYORI_RETURN_IF_ERROR(db.Run(
       "INSERT IGNORE INTO inbound_messages (sha256, mail_from, rcpt_to, size_bytes, raw_deflate, format, disposition, "
-      "reason) VALUES (" + sha + ", " + db.Quote(ScrubUtf8(message.mail_from, 320)) + ", " +
-      db.Quote(ScrubUtf8(rcpts, 10000)) + ", " + std::to_string(message.raw.size()) + ", " +
-      db.Quote(Deflate(message.raw)) + ", " + db.Quote(ScrubUtf8(message.format, 32)) + ", " +
-      db.Quote(message.disposition) + ", " +
-      (message.reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(message.reason, 512))) + ")");
-  if (!st.ok()) return st;
+      "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {Param::Bytes(message.sha256), ScrubUtf8(message.mail_from, 320), ScrubUtf8(rcpts, 10000), message.raw.size(),
+       Param::Bytes(raw_deflate), ScrubUtf8(message.format, 32), message.disposition,
+       message.reason.empty() ? Param(nullptr) : Param(ScrubUtf8(message.reason, 512))}));
   if (db.affected_rows() == 0) {
     out.duplicate = true;
     TAYORI_RETURN_IF_ERROR(tx.Commit());
@@ -244,15 +233,15 @@ Result<FeedbackCommit> CommitFeedback(Connection& db, const InboundMessage& mess
 
 Result<std::vector<StoredInbound>> StoredInboundMessages(Connection& db, uint64_t from_id, int limit,
                                                          size_t max_bytes) {
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT id, raw_deflate, rcpt_to FROM inbound_messages WHERE id >= " +
-                                              std::to_string(from_id) + " AND raw_deflate <> '' ORDER BY id LIMIT " +
-                                              std::to_string(limit)));
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT id, raw_deflate, rcpt_to FROM inbound_messages WHERE id >= ? "
+                                                "AND raw_deflate <> '' ORDER BY id LIMIT ?",
+                                                {from_id, limit}));
   std::vector<StoredInbound> out;
   for (const auto& r : rows.rows) {
     StoredInbound m;
-    m.id = U64(r[0]);
-    TAYORI_ASSIGN_OR_RETURN(m.raw, Inflate(Str(r[1]), max_bytes));
-    std::string rcpts = Str(r[2]);
+    m.id = r.U64(0);
+    TAYORI_ASSIGN_OR_RETURN(m.raw, Inflate(r.Str(1), max_bytes));
+    const std::string& rcpts = r.Str(2);
     for (size_t start = 0; start <= rcpts.size();) {
       size_t comma = rcpts.find(',', start);
       if (comma == std::string::npos) comma = rcpts.size();
@@ -270,21 +259,20 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
                                        const FeedbackPolicy& policy) {
   FeedbackCommit out;
   out.inbound_message_id = inbound_message_id;
-  std::string id = std::to_string(inbound_message_id);
+  uint64_t id = inbound_message_id;
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // The earlier reading's events go; what they did that cannot repeat
   // harmlessly (a complaint counted) is taken back first. A delivery made
   // 'bounced' and a suppression stay: applying them again changes nothing.
-  Status st = db.Execute("UPDATE campaigns c JOIN (SELECT campaign_id, COUNT(*) AS n FROM feedback_events WHERE "
-                         "inbound_message_id = " + id + " AND effect = 'suppress_for_shop' GROUP BY campaign_id) f ON "
-                         "f.campaign_id = c.id SET c.complaint_count = GREATEST(c.complaint_count, f.n) - f.n");
-  if (st.ok()) st = db.Execute("DELETE FROM feedback_events WHERE inbound_message_id = " + id);
-  if (st.ok())
-    st = db.Execute("UPDATE inbound_messages SET format = " + db.Quote(ScrubUtf8(format, 32)) + ", disposition = " +
-                    db.Quote(disposition) + ", reason = " +
-                    (reason.empty() ? std::string("NULL") : db.Quote(ScrubUtf8(reason, 512))) + " WHERE id = " + id);
-  if (!st.ok()) return st;
-  st = ApplyItems(db, match, items, policy, out);
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns c JOIN (SELECT campaign_id, COUNT(*) AS n FROM feedback_events "
+                                "WHERE inbound_message_id = ? AND effect = 'suppress_for_shop' GROUP BY campaign_id) f "
+                                "ON f.campaign_id = c.id SET c.complaint_count = GREATEST(c.complaint_count, f.n) - f.n",
+                                {id}));
+  TAYORI_RETURN_IF_ERROR(db.Run("DELETE FROM feedback_events WHERE inbound_message_id = ?", {id}));
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE inbound_messages SET format = ?, disposition = ?, reason = ? WHERE id = ?",
+                                {ScrubUtf8(format, 32), disposition,
+                                 reason.empty() ? Param(nullptr) : Param(ScrubUtf8(reason, 512)), id}));
+  Status st = ApplyItems(db, match, items, policy, out);
   if (!st.ok()) return st;
   if (out.retry_later) return Transient("delivery still leased by an engine; try again shortly");
   TAYORI_RETURN_IF_ERROR(tx.Commit());
@@ -292,9 +280,9 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
 }
 
 Result<int> ExpireInboundMessages(Connection& db, int days) {
-  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE inbound_messages SET raw_deflate = '' WHERE raw_deflate <> '' AND "
-                                    "received_at < UTC_TIMESTAMP(6) - INTERVAL " + std::to_string(days) +
-                                    " DAY LIMIT 10000"));
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE inbound_messages SET raw_deflate = '' WHERE raw_deflate <> '' AND "
+                                "received_at < UTC_TIMESTAMP(6) - INTERVAL ? DAY LIMIT 10000",
+                                {days}));
   return static_cast<int>(db.affected_rows());
 }
 

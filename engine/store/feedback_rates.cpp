@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "store/transaction.h"
-#include "store/values.h"
 
 namespace tayori::store {
 
@@ -14,22 +13,23 @@ namespace {
 Result<ShopRates> Rates(Connection& db, const char* column, uint64_t id, int window_days) {
   ShopRates r;
   r.window_days = window_days;
-  std::string v = std::to_string(id), w = std::to_string(window_days);
   // A message bounced by a later report was accepted by the relay: it counts
   // as delivered for the complaint rate's denominator, and as a hard bounce.
+  // `column` is one of two names fixed by the callers below.
   TAYORI_ASSIGN_OR_RETURN(
-      Rows rows, db.Query(std::string("SELECT COALESCE(SUM(c.sent_count), 0), COALESCE(SUM(c.bounced_count), 0), "
-                                      "COALESCE(SUM(c.complaint_count), 0), (SELECT COUNT(*) FROM feedback_events f "
-                                      "WHERE f.") + column + " = " + v + " AND f.effect = 'bounce_and_suppress' AND "
-                          "f.created_at >= UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY), COALESCE(MIN(c.tenant_id), 0) "
-                          "FROM campaigns c WHERE c." + column + " = " + v +
-                          " AND c.started_at >= UTC_TIMESTAMP(6) - INTERVAL " + w + " DAY"));
-  const auto& row = rows.rows.at(0);
-  r.sent = U64(row[0]);
-  r.hard_bounces = U64(row[1]);
-  r.complaints = U64(row[2]);
-  r.async_bounced = U64(row[3]);
-  r.tenant_id = U64(row[4]);
+      Table rows, db.Select(std::string("SELECT COALESCE(SUM(c.sent_count), 0), COALESCE(SUM(c.bounced_count), 0), "
+                                        "COALESCE(SUM(c.complaint_count), 0), (SELECT COUNT(*) FROM feedback_events f "
+                                        "WHERE f.") + column + " = ? AND f.effect = 'bounce_and_suppress' AND "
+                            "f.created_at >= UTC_TIMESTAMP(6) - INTERVAL ? DAY), COALESCE(MIN(c.tenant_id), 0) "
+                            "FROM campaigns c WHERE c." + column + " = ? AND "
+                            "c.started_at >= UTC_TIMESTAMP(6) - INTERVAL ? DAY",
+                            {id, window_days, id, window_days}));
+  const Row& row = rows.rows.at(0);
+  r.sent = row.U64(0);
+  r.hard_bounces = row.U64(1);
+  r.complaints = row.U64(2);
+  r.async_bounced = row.U64(3);
+  r.tenant_id = row.U64(4);
   return r;
 }
 
@@ -75,26 +75,24 @@ Result<GuardVerdict> EnforceFeedbackGuards(Connection& db, uint64_t tenant_id, c
     break;
   }
   if (v.reason.empty()) return v;
-  std::string t = std::to_string(tenant_id);
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-  Status st = db.Execute(
+  TAYORI_RETURN_IF_ERROR(db.Run(
       "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-      "id, 'alert', " + db.Quote(actor) + ", " + db.Quote(v.reason) + " FROM campaigns WHERE tenant_id = " + t +
-      " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return st;
-  st = db.Execute("UPDATE campaigns SET state = 'paused', state_reason = " + db.Quote(v.reason.substr(0, 500)) +
-                  " WHERE tenant_id = " + t + " AND state IN ('scheduled','sending')");
-  if (!st.ok()) return st;
+      "id, 'alert', ?, ? FROM campaigns WHERE tenant_id = ? AND state IN ('scheduled','sending')",
+      {actor, v.reason, tenant_id}));
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns SET state = 'paused', state_reason = ? "
+                                "WHERE tenant_id = ? AND state IN ('scheduled','sending')",
+                                {v.reason.substr(0, 500), tenant_id}));
   v.paused = static_cast<int>(db.affected_rows());
   TAYORI_RETURN_IF_ERROR(tx.Commit());
   return v;
 }
 
 Result<std::vector<uint64_t>> ShopsSending(Connection& db) {
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT DISTINCT tenant_id FROM campaigns WHERE state IN "
-                                              "('scheduled','sending')"));
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT DISTINCT tenant_id FROM campaigns WHERE state IN "
+                                                "('scheduled','sending')"));
   std::vector<uint64_t> out;
-  for (const auto& r : rows.rows) out.push_back(U64(r[0]));
+  for (const auto& r : rows.rows) out.push_back(r.U64(0));
   return out;
 }
 

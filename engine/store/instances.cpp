@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "store/transaction.h"
-#include "store/values.h"
 
 namespace tayori::store {
 
@@ -12,15 +11,16 @@ Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& 
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   // FOR UPDATE (a gap lock when there is no row): two processes starting
   // with one name at once serialise here, and the second sees the first.
-  auto rows = db.Query("SELECT host, pid, state, TIMESTAMPDIFF(MICROSECOND, heartbeat_at, UTC_TIMESTAMP(6)) / 1e6 "
-                       "FROM engine_instances WHERE name = " + db.Quote(who.name) + " FOR UPDATE");
+  auto rows = db.Select("SELECT host, pid, state, TIMESTAMPDIFF(MICROSECOND, heartbeat_at, UTC_TIMESTAMP(6)) / 1e6 "
+                        "FROM engine_instances WHERE name = ? FOR UPDATE",
+                        {who.name});
   if (!rows.ok()) return rows.status();
   InstanceClaim claim;
   if (!rows->rows.empty()) {
-    const auto& r = rows->rows[0];
-    std::string host = Str(r[0]), state = Str(r[2]);
-    int pid = static_cast<int>(U64(r[1]));
-    double age = std::stod(Str(r[3]).empty() ? "0" : Str(r[3]));
+    const Row& r = rows->rows[0];
+    std::string host = r.OptStr(0).value_or(""), state = r.OptStr(2).value_or("");
+    int pid = static_cast<int>(r.OptI64(1).value_or(0));
+    double age = r.IsNull(3) ? 0 : r.Double(3);
     claim.had_predecessor = true;
     bool same_process = host == who.host && pid == who.pid;
     bool fresh = state != "stopped" && age < alive_window_s;
@@ -37,16 +37,16 @@ Result<InstanceClaim> ClaimInstanceName(Connection& db, const InstanceIdentity& 
       }
     }
   }
-  Status st = db.Execute(
-      "INSERT INTO engine_instances (name, host, pid, state, started_at, heartbeat_at) VALUES (" + db.Quote(who.name) +
-      ", " + db.Quote(who.host) + ", " + std::to_string(who.pid) + ", 'running', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)) "
+  TAYORI_RETURN_IF_ERROR(db.Run(
+      "INSERT INTO engine_instances (name, host, pid, state, started_at, heartbeat_at) "
+      "VALUES (?, ?, ?, 'running', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)) "
       "ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), state = 'running', "
-      "started_at = VALUES(started_at), heartbeat_at = VALUES(heartbeat_at)");
-  if (!st.ok()) return st;
+      "started_at = VALUES(started_at), heartbeat_at = VALUES(heartbeat_at)",
+      {who.name, who.host, who.pid}));
   if (claim.had_predecessor) {
-    st = db.Execute("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
-                    "WHERE state = 'leased' AND lease_owner = " + db.Quote(who.name));
-    if (!st.ok()) return st;
+    TAYORI_RETURN_IF_ERROR(db.Run("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL "
+                                  "WHERE state = 'leased' AND lease_owner = ?",
+                                  {who.name}));
     claim.released_leases = static_cast<int>(db.affected_rows());
   }
   TAYORI_RETURN_IF_ERROR(tx.Commit());
@@ -59,28 +59,31 @@ Result<HeartbeatResult> Heartbeat(Connection& db, const InstanceIdentity& who, c
   // The previous beat's age first: a large gap means this process (or the
   // database) was away, and the caller must renew its leases before it
   // judges anyone else dead.
-  TAYORI_ASSIGN_OR_RETURN(Rows prev, db.Query("SELECT host, pid, TIMESTAMPDIFF(MICROSECOND, heartbeat_at, "
-                                              "UTC_TIMESTAMP(6)) / 1e6 FROM engine_instances WHERE name = " +
-                                              db.Quote(who.name)));
-  if (prev.rows.empty() || Str(prev.rows[0][0]) != who.host || static_cast<int>(U64(prev.rows[0][1])) != who.pid) {
-    std::string holder = prev.rows.empty() ? "nobody (the row is gone)"
-                                           : "PID " + Str(prev.rows[0][1]) + " on " + Str(prev.rows[0][0]);
+  TAYORI_ASSIGN_OR_RETURN(Table prev, db.Select("SELECT host, pid, TIMESTAMPDIFF(MICROSECOND, heartbeat_at, "
+                                                "UTC_TIMESTAMP(6)) / 1e6 FROM engine_instances WHERE name = ?",
+                                                {who.name}));
+  if (prev.empty() || prev.rows[0].OptStr(0).value_or("") != who.host ||
+      prev.rows[0].OptI64(1).value_or(0) != who.pid) {
+    std::string holder = prev.empty() ? "nobody (the row is gone)"
+                                      : "PID " + std::to_string(prev.rows[0].OptI64(1).value_or(0)) + " on " +
+                                            prev.rows[0].OptStr(0).value_or("");
     return Permanent("engine instance name '" + who.name + "' now belongs to " + holder +
                      "; this process no longer owns its leases and must stop");
   }
-  out.gap_s = std::stod(Str(prev.rows[0][2]).empty() ? "0" : Str(prev.rows[0][2]));
-  TAYORI_RETURN_IF_ERROR(db.Execute("UPDATE engine_instances SET heartbeat_at = UTC_TIMESTAMP(6), state = " +
-                                    db.Quote(state) + " WHERE name = " + db.Quote(who.name) + " AND host = " +
-                                    db.Quote(who.host) + " AND pid = " + std::to_string(who.pid)));
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT (SELECT heartbeat_at FROM engine_instances WHERE name = " +
-                                              db.Quote(who.name) + "), COUNT(*), COALESCE(SUM(name < " +
-                                              db.Quote(who.name) + "), 0) FROM engine_instances WHERE state "
-                                              "<> 'stopped' AND heartbeat_at >= UTC_TIMESTAMP(6) - INTERVAL " +
-                                              std::to_string(alive_window_s) + " SECOND"));
-  out.beat_at = Str(rows.rows[0][0]);
-  int n = std::stoi(rows.rows[0][1].value_or("1"));
-  out.live_instances = n < 1 ? 1 : n;
-  out.rank = std::min(out.live_instances - 1, static_cast<int>(U64(rows.rows[0][2])));
+  out.gap_s = prev.rows[0].IsNull(2) ? 0 : prev.rows[0].Double(2);
+  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE engine_instances SET heartbeat_at = UTC_TIMESTAMP(6), state = ? "
+                                "WHERE name = ? AND host = ? AND pid = ?",
+                                {state, who.name, who.host, who.pid}));
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT (SELECT heartbeat_at FROM engine_instances WHERE name = ?), "
+                                                "COUNT(*), COALESCE(SUM(name < ?), 0) FROM engine_instances WHERE "
+                                                "state <> 'stopped' AND heartbeat_at >= UTC_TIMESTAMP(6) - INTERVAL ? "
+                                                "SECOND",
+                                                {who.name, who.name, alive_window_s}));
+  const Row& r = rows.rows.at(0);
+  out.beat_at = r.OptStr(0).value_or("");
+  int64_t n = r.I64(1);
+  out.live_instances = n < 1 ? 1 : static_cast<int>(n);
+  out.rank = std::min(out.live_instances - 1, static_cast<int>(r.I64(2)));
   return out;
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "store/state_columns.h"
-#include "store/values.h"
 
 namespace tayori::store {
 
@@ -11,7 +10,7 @@ Result<std::vector<TenantListing>> ListTenants(Connection& db, int limit) {
   // Counts by correlated subqueries over indexed foreign keys: one row per
   // shop without a GROUP BY over three joins.
   TAYORI_ASSIGN_OR_RETURN(
-      Rows r, db.Query("SELECT t.id, t.slug, t.name, t.sender_id, t.created_at, "
+      Table r, db.Select("SELECT t.id, t.slug, t.name, t.sender_id, t.created_at, "
                        "(SELECT COUNT(*) FROM lists l WHERE l.tenant_id = t.id), "
                        "(SELECT COUNT(*) FROM sender_domains d WHERE d.tenant_id = t.id), "
                        "(SELECT COUNT(*) FROM campaigns c WHERE c.tenant_id = t.id) "
@@ -20,14 +19,14 @@ Result<std::vector<TenantListing>> ListTenants(Connection& db, int limit) {
   out.reserve(r.rows.size());
   for (const auto& x : r.rows) {
     TenantListing t;
-    t.id = U64(x[0]);
-    t.slug = Str(x[1]);
-    t.name = Str(x[2]);
-    t.sender_id = Str(x[3]);
-    t.created_at = Str(x[4]);
-    t.lists = U64(x[5]);
-    t.sender_domains = U64(x[6]);
-    t.campaigns = U64(x[7]);
+    t.id = x.U64(0);
+    t.slug = x.Str(1);
+    t.name = x.Str(2);
+    t.sender_id = x.Str(3);
+    t.created_at = x.Str(4);
+    t.lists = x.U64(5);
+    t.sender_domains = x.U64(6);
+    t.campaigns = x.U64(7);
     out.push_back(std::move(t));
   }
   return out;
@@ -36,7 +35,7 @@ Result<std::vector<TenantListing>> ListTenants(Connection& db, int limit) {
 Result<std::vector<ListListing>> ListLists(Connection& db, uint64_t tenant_id, int limit) {
   std::string where = tenant_id ? " WHERE l.tenant_id = " + std::to_string(tenant_id) : "";
   TAYORI_ASSIGN_OR_RETURN(
-      Rows r, db.Query("SELECT l.id, t.slug, l.slug, l.name, l.created_at, "
+      Table r, db.Select("SELECT l.id, t.slug, l.slug, l.name, l.created_at, "
                        "(SELECT COUNT(*) FROM list_members m WHERE m.list_id = l.id AND m.state = 'subscribed'), "
                        "(SELECT COUNT(*) FROM list_members m WHERE m.list_id = l.id AND m.state = 'unsubscribed') "
                        "FROM lists l JOIN tenants t ON t.id = l.tenant_id" + where +
@@ -45,13 +44,13 @@ Result<std::vector<ListListing>> ListLists(Connection& db, uint64_t tenant_id, i
   out.reserve(r.rows.size());
   for (const auto& x : r.rows) {
     ListListing l;
-    l.id = U64(x[0]);
-    l.tenant_slug = Str(x[1]);
-    l.slug = Str(x[2]);
-    l.name = Str(x[3]);
-    l.created_at = Str(x[4]);
-    l.subscribed = U64(x[5]);
-    l.unsubscribed = U64(x[6]);
+    l.id = x.U64(0);
+    l.tenant_slug = x.Str(1);
+    l.slug = x.Str(2);
+    l.name = x.Str(3);
+    l.created_at = x.Str(4);
+    l.subscribed = x.U64(5);
+    l.unsubscribed = x.U64(6);
     out.push_back(std::move(l));
   }
   return out;
@@ -64,7 +63,7 @@ Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tena
   if (state) where += " AND c.state = " + Literal(*state);
   // The newest `limit` campaigns, shown oldest first.
   TAYORI_ASSIGN_OR_RETURN(
-      Rows r, db.Query("SELECT * FROM (SELECT c.id, t.slug, l.slug AS list_slug, d.domain, c.state, "
+      Table r, db.Select("SELECT * FROM (SELECT c.id, t.slug, l.slug AS list_slug, d.domain, c.state, "
                        "COALESCE(c.state_reason, ''), COALESCE(c.scheduled_at, ''), COALESCE(c.started_at, ''), "
                        "COALESCE(c.finished_at, ''), c.total_count, c.sent_count, c.failed_count, c.bounced_count, "
                        "c.suppressed_count, c.expired_count, c.unknown_count, c.cancelled_count FROM campaigns c "
@@ -75,23 +74,23 @@ Result<std::vector<CampaignListing>> ListCampaigns(Connection& db, uint64_t tena
   out.reserve(r.rows.size());
   for (const auto& x : r.rows) {
     CampaignListing c;
-    c.id = U64(x[0]);
-    c.tenant_slug = Str(x[1]);
-    c.list_slug = Str(x[2]);
-    c.domain = Str(x[3]);
-    TAYORI_ASSIGN_OR_RETURN(c.state, ReadCampaignState(x[4], "campaigns.state"));
-    c.state_reason = Str(x[5]);
-    c.scheduled_at = Str(x[6]);
-    c.started_at = Str(x[7]);
-    c.finished_at = Str(x[8]);
-    c.total = U64(x[9]);
-    c.sent = U64(x[10]);
-    c.failed = U64(x[11]);
-    c.bounced = U64(x[12]);
-    c.suppressed = U64(x[13]);
-    c.expired = U64(x[14]);
-    c.unknown = U64(x[15]);
-    c.cancelled = U64(x[16]);
+    c.id = x.U64(0);
+    c.tenant_slug = x.Str(1);
+    c.list_slug = x.Str(2);
+    c.domain = x.Str(3);
+    TAYORI_ASSIGN_OR_RETURN(c.state, ReadCampaignState(x.OptStr(4), "campaigns.state"));
+    c.state_reason = x.Str(5);
+    c.scheduled_at = x.Str(6);
+    c.started_at = x.Str(7);
+    c.finished_at = x.Str(8);
+    c.total = x.U64(9);
+    c.sent = x.U64(10);
+    c.failed = x.U64(11);
+    c.bounced = x.U64(12);
+    c.suppressed = x.U64(13);
+    c.expired = x.U64(14);
+    c.unknown = x.U64(15);
+    c.cancelled = x.U64(16);
     out.push_back(std::move(c));
   }
   return out;

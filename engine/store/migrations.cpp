@@ -17,14 +17,14 @@ constexpr const char* kCreateLedger =
 
 Result<std::map<int, MigrationState>> ReadLedger(Connection& db) {
   TAYORI_RETURN_IF_ERROR(db.Execute(kCreateLedger));
-  TAYORI_ASSIGN_OR_RETURN(Rows rows, db.Query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version"));
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT version, name, applied_at FROM schema_migrations ORDER BY version"));
   std::map<int, MigrationState> applied;
   for (const auto& r : rows.rows) {
     MigrationState s;
-    s.version = std::stoi(r[0].value_or("0"));
-    s.name = r[1].value_or("");
+    s.version = r.Int(0);
+    s.name = r.Str(1);
     s.applied = true;
-    s.applied_at = r[2].value_or("");
+    s.applied_at = r.Str(2);
     applied[s.version] = s;
   }
   return applied;
@@ -36,15 +36,15 @@ class MigrationLock {
  public:
   explicit MigrationLock(Connection& db) : db_(db) {}
   Status Acquire() {
-    auto r = db_.Query("SELECT GET_LOCK('tayori_migrate', 60)");
+    auto r = db_.Select("SELECT GET_LOCK('tayori_migrate', 60)");
     if (!r.ok()) return r.status();
-    if (r->rows.empty() || r->rows[0][0].value_or("0") != "1")
+    if (r->empty() || r->rows[0].OptI64(0).value_or(0) != 1)
       return Transient("another process is migrating this database (lock tayori_migrate held for 60 s)");
     held_ = true;
     return Status::Ok();
   }
   ~MigrationLock() {
-    if (held_) (void)db_.Query("SELECT RELEASE_LOCK('tayori_migrate')");
+    if (held_) (void)db_.Select("SELECT RELEASE_LOCK('tayori_migrate')");
   }
 
  private:
@@ -170,8 +170,8 @@ Result<std::vector<int>> Migrate(Connection& db) {
         return st.WithContext("migration " + std::to_string(m.version) + " (" + m.name + "), statement " +
                               std::to_string(i + 1) + " of " + std::to_string(statements.size()));
     }
-    TAYORI_RETURN_IF_ERROR(db.Execute("INSERT INTO schema_migrations (version, name) VALUES (" +
-                                      std::to_string(m.version) + ", " + db.Quote(m.name) + ")"));
+    TAYORI_RETURN_IF_ERROR(
+        db.Run("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", {m.version, m.name}));
     done.push_back(m.version);
   }
   return done;

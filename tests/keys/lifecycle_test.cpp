@@ -284,7 +284,7 @@ TEST_F(KeyLifecycleTest, HostedAndDelegatedDomainsPublishResolveAndVerify) {
   }
 
   // The web app's view has the public columns and no secret one.
-  auto view = db_->Query("SELECT * FROM dkim_keys_public WHERE domain = " + db_->Quote(shop_zone_));
+  auto view = db_->Select("SELECT * FROM dkim_keys_public WHERE domain = ?", {shop_zone_});
   ASSERT_TRUE(view.ok()) << view.status().ToString();
   EXPECT_EQ(view->size(), 2u);
   for (const auto& c : view->columns) {

@@ -187,8 +187,8 @@ TEST(MigrationsTest, MigrationInterruptedAfterAnyStatementCompletesWhenRunAgain)
       for (const auto& earlier : AllMigrations()) {
         if (earlier.version >= m.version) break;
         for (const auto& st : SplitStatements(earlier.sql)) ASSERT_TRUE(db->Execute(st).ok()) << st;
-        ASSERT_TRUE(db->Execute("INSERT INTO schema_migrations (version, name) VALUES (" +
-                                std::to_string(earlier.version) + ", " + db->Quote(earlier.name) + ")")
+        ASSERT_TRUE(db->Run("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                            {earlier.version, earlier.name})
                         .ok());
       }
       // The first k statements of this one, then the process "dies".
@@ -214,14 +214,15 @@ TEST(ConnectionTest, WrongPasswordIsAConfigurationError) {
   EXPECT_EQ(c.status().message().find("definitely-wrong"), std::string::npos) << "password leaked into message";
 }
 
-TEST(ConnectionTest, QuoteEscapesForSql) {
+// Values go to the server bound, never spliced into SQL (Quote is gone).
+TEST(ConnectionTest, ABoundValueReadsBackAsItself) {
   testing::ScratchDatabase scratch("quote");
   auto db = scratch.Connect();
   ASSERT_NE(db, nullptr);
   std::string tricky = "O'Brien \\ \"x\" 日本語 ; DROP TABLE t; --";
-  auto r = db->Query("SELECT " + db->Quote(tricky));
+  auto r = db->Select("SELECT ?", {tricky});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->rows[0][0].value(), tricky);
+  EXPECT_EQ(r->rows.at(0).Str(0), tricky);
 }
 
 }  // namespace
