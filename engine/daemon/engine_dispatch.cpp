@@ -19,7 +19,7 @@ void Engine::Impl::Pump() {
       .room = [this] { return building + ready.size() < build_window; },
       .vet = [this](const scheduler::Ticket&, std::shared_ptr<Item>& item) {
         auto cit = campaigns.find(item->delivery.campaign_id);
-        if (draining || cit == campaigns.end() || cit->second.status != CampaignStatus::kReady) {
+        if (draining || cit == campaigns.end() || cit->second.status != Preparation::kReady) {
           Release(*item);
           return scheduler::Vet::kTaken;
         }
@@ -90,10 +90,10 @@ void Engine::Impl::SubmitReady() {
 void Engine::Impl::PauseDomainLocally(uint64_t domain_id, const std::string& reply) {
   paused_domains.insert(domain_id);
   for (auto& [id, e] : campaigns) {
-    if (e.sender_domain_id != domain_id || e.status != CampaignStatus::kReady) continue;
+    if (e.sender_domain_id != domain_id || e.status != Preparation::kReady) continue;
     log::Error("engine", "ALERT sender domain failed authentication at the receiver; pausing its campaigns",
                {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}, {"reply", reply}});
-    e.status = CampaignStatus::kBlocked;
+    e.status = Preparation::kBlocked;
     Deactivate(id, e);
   }
 }

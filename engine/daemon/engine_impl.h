@@ -97,10 +97,14 @@ struct Ready {
   BuiltMessage built;
 };
 
-enum class CampaignStatus { kLoading, kReady, kBlocked };
+// Where a held campaign stands in this engine's memory — being loaded and
+// prepared, ready to send, or blocked (it cannot send as prepared and is
+// being paused) — not a campaign state: that is scheduler::CampaignState,
+// the database's.
+enum class Preparation { kLoading, kReady, kBlocked };
 
 struct CampaignEntry {
-  CampaignStatus status = CampaignStatus::kLoading;
+  Preparation status = Preparation::kLoading;
   std::shared_ptr<const PreparedCampaign> prepared;
   uint64_t tenant_id = 0;
   uint64_t list_id = 0;

@@ -19,8 +19,8 @@ void Engine::Impl::Poll() {
   std::vector<uint64_t> idle_campaigns, known, domains;
   for (auto& [id, e] : campaigns) known.push_back(id);
   for (auto& [id, e] : campaigns) {
-    if (e.status == CampaignStatus::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
-    if (e.status == CampaignStatus::kReady) domains.push_back(e.sender_domain_id);
+    if (e.status == Preparation::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
+    if (e.status == Preparation::kReady) domains.push_back(e.sender_domain_id);
   }
   std::string instance = options.instance;
   store::InstanceIdentity who = self;
@@ -150,7 +150,7 @@ void Engine::Impl::CheckFeedbackGuards() {
   guards_checked_at = now;
   std::set<uint64_t> shops;
   for (const auto& [id, e] : campaigns)
-    if (e.status == CampaignStatus::kReady) shops.insert(e.tenant_id);
+    if (e.status == Preparation::kReady) shops.insert(e.tenant_id);
   if (shops.empty()) return;
   store::GuardLimits limits{config().feedback.max_complaint_rate, config().feedback.max_hard_bounce_rate,
                             static_cast<uint64_t>(config().feedback.min_volume)};
@@ -222,7 +222,7 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
   // A signing key switched (a rotation step anywhere, a revoked key) or
   // the domain changed state: re-prepare with what the database says now.
   for (auto& [id, e] : campaigns) {
-    if (e.status != CampaignStatus::kReady) continue;
+    if (e.status != Preparation::kReady) continue;
     auto v = r.key_versions.find(e.sender_domain_id);
     if (v == r.key_versions.end() || v->second == e.key_version) continue;
     log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
@@ -323,7 +323,7 @@ void Engine::Impl::Expand(uint64_t id) {
 
 void Engine::Impl::Load(uint64_t id, bool reload) {
   CampaignEntry& e = campaigns[id];
-  if (!reload) e.status = CampaignStatus::kLoading;
+  if (!reload) e.status = Preparation::kLoading;
   auto row = std::make_shared<store::CampaignRow>();
   auto keys = std::make_shared<std::vector<store::DomainKeyRow>>();
   auto version = std::make_shared<std::string>();
@@ -347,7 +347,7 @@ void Engine::Impl::Load(uint64_t id, bool reload) {
             return;
           }
           log::Warn("engine", "cannot load campaign", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
-          if (it->second.status == CampaignStatus::kLoading && it->second.in_memory == 0)
+          if (it->second.status == Preparation::kLoading && it->second.in_memory == 0)
             campaigns.erase(it);  // tried again at the next poll
           return;
         }
@@ -373,14 +373,14 @@ void Engine::Impl::OnPrepared(uint64_t id, const Result<std::shared_ptr<const Pr
     BlockCampaign(id, it->second, result.status().message());
     return;
   }
-  it->second.status = CampaignStatus::kReady;
+  it->second.status = Preparation::kReady;
   it->second.prepared = *result;
   log::Info("engine", "campaign ready", {{"campaign", std::to_string(id)}, {"domain", (*result)->row.domain}});
   LeaseMore();
 }
 
 void Engine::Impl::BlockCampaign(uint64_t id, CampaignEntry& e, const std::string& reason) {
-  e.status = CampaignStatus::kBlocked;
+  e.status = Preparation::kBlocked;
   log::Error("engine", "campaign cannot send, pausing it", {{"campaign", std::to_string(id)}, {"reason", reason}});
   Deactivate(id, e);
   db_read->Submit(
@@ -405,9 +405,9 @@ void Engine::Impl::LeaseMore() {
   std::vector<uint64_t> ready;
   const size_t lease_campaigns = static_cast<size_t>(config().engine.lease_campaigns);
   for (auto it = campaigns.upper_bound(lease_cursor); ready.size() < lease_campaigns && it != campaigns.end(); ++it)
-    if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
+    if (it->second.status == Preparation::kReady) ready.push_back(it->first);
   for (auto it = campaigns.begin(); ready.size() < lease_campaigns && it != campaigns.end() && it->first <= lease_cursor; ++it)
-    if (it->second.status == CampaignStatus::kReady) ready.push_back(it->first);
+    if (it->second.status == Preparation::kReady) ready.push_back(it->first);
   if (ready.empty()) return;
   lease_cursor = ready.back();
   lease_busy = true;

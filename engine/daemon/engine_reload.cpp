@@ -89,7 +89,7 @@ Status Engine::Impl::TryReload() {
     // Campaigns prepared with the old unsubscribe key or base URL are
     // prepared again, as after a signing key switch.
     for (auto& [id, e] : campaigns)
-      if (e.status == CampaignStatus::kReady) Load(id, true);
+      if (e.status == Preparation::kReady) Load(id, true);
   }
   if (new_provider) {
     pending_provider = std::move(new_provider);
