@@ -48,8 +48,10 @@ class Relay:
     def accepted(self):
         if not os.path.exists(self.log):
             return []
+        # The relay appends while we read: a last line without its newline
+        # is still being written and is read next time, not parsed half.
         with open(self.log) as f:
-            return [json.loads(l) for l in f if l.strip()]
+            return [json.loads(l) for l in f if l.endswith("\n") and l.strip()]
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
