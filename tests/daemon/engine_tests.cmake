@@ -45,8 +45,9 @@ foreach(group IN ITEMS sending failure shaping operations)
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(engine.${t} PROPERTIES LABELS integration TIMEOUT 240)
     if(TAYORI_SANITIZE)
-      # Scenarios that measure a rate scale it down under ASan+UBSan, whose
-      # engine spends several times the CPU per message (engine_shaping_test.py).
+      # Under ASan+UBSan a message takes several times the CPU: the scenario
+      # of each destination's rate then asserts only that no group exceeds
+      # its rate; the optimized build's run asserts it reaches 90% of it.
       set_tests_properties(engine.${t} PROPERTIES ENVIRONMENT TAYORI_SANITIZED=1)
     endif()
   endforeach()
