@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from clitest import check, env, Mariadb, failures  # noqa: E402
+from clitest import check, env, Mariadb, failures, unsubscribe_token  # noqa: E402
 
 TAYORI = sys.argv[1]
 
@@ -87,21 +87,8 @@ def run(config, *args, lang=None):
 
 
 def probe_token():
-    """The token format of engine/unsubscribe/token.h for shop 0, written independently."""
-    import hashlib
-    import hmac
-
-    def varint(n):
-        out = bytearray()
-        while True:
-            b = n & 0x7F
-            n >>= 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-    body = bytes([1, 2]) + varint(0) + varint(0) + varint(0) + varint(0)
-    mac = hmac.new(base64.b64decode(UNSUB), b"tayori-unsubscribe\x00k1\x00" + body, hashlib.sha256).digest()[:16]
-    return "k1." + base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()
+    """A valid token for shop 0 (the endpoint probe's shape: scope 2, all ids 0)."""
+    return unsubscribe_token(base64.b64decode(UNSUB), "k1", 0, 0, 0, 0, scope=2)
 
 
 def states(out):

@@ -6,8 +6,6 @@ scripts/services (root over its socket). A missing service fails the test.
 usage: suppress_cli_test.py /path/to/tayori
 """
 import base64
-import hashlib
-import hmac
 import os
 import signal
 import subprocess
@@ -18,7 +16,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from clitest import check, env, Mariadb, failures  # noqa: E402
+from clitest import check, env, Mariadb, failures, unsubscribe_token  # noqa: E402
 
 TAYORI = sys.argv[1]
 
@@ -37,19 +35,8 @@ def run(*args, stdin=None):
     return p.returncode, p.stdout, p.stderr
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 def token(secret, tenant, lst, sub, scope=1, campaign=7, key_id=b"k1"):
-    payload = bytes([1, scope]) + varint(tenant) + varint(lst) + varint(sub) + varint(campaign)
-    mac = hmac.new(secret, b"tayori-unsubscribe\0" + key_id + b"\0" + payload, hashlib.sha256).digest()[:16]
-    return key_id.decode() + "." + base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
+    return unsubscribe_token(secret, key_id.decode(), tenant, lst, sub, campaign, scope)
 
 
 def main():

@@ -9,8 +9,6 @@ Needs the environment scripts/test exports (TAYORI_TEST_MYSQL_SOCKET, ...);
 a missing service fails the test.
 """
 import base64
-import hashlib
-import hmac
 import socket
 import urllib.request
 import json
@@ -21,6 +19,9 @@ import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import clitest  # noqa: E402  (the independent unsubscribe token writer)
 
 TAYORI = None
 SRC = os.environ.get("TAYORI_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -248,20 +249,7 @@ port = {admin_port}
 
     # ---- tests -----------------------------------------------------------------
 
-    @staticmethod
-    def unsubscribe_token(secret, key_id, tenant, lst, subscriber, campaign, scope=1):
-        """The token format of engine/unsubscribe/token.h, written independently."""
-        def varint(n):
-            out = bytearray()
-            while True:
-                b = n & 0x7F
-                n >>= 7
-                out.append(b | (0x80 if n else 0))
-                if not n:
-                    return bytes(out)
-        body = bytes([1, scope]) + varint(tenant) + varint(lst) + varint(subscriber) + varint(campaign)
-        mac = hmac.new(secret, b"tayori-unsubscribe\x00" + key_id.encode() + b"\x00" + body, hashlib.sha256).digest()[:16]
-        return key_id + "." + base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()
+    unsubscribe_token = staticmethod(clitest.unsubscribe_token)
 
     def free_port(self):
         s = socket.socket()

@@ -9,6 +9,9 @@ Each test adds this directory to sys.path and imports it:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
     from clitest import check, env, finish, Mariadb
 """
+import base64
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -61,3 +64,20 @@ class Mariadb:
     def drop(self):
         subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={self.socket}", "-e",
                         f"DROP DATABASE IF EXISTS {self.db}"])
+
+
+def unsubscribe_token(secret, key_id, tenant, lst, subscriber, campaign, scope=1):
+    """The token format of engine/unsubscribe/token.h, written independently
+    of it (so a test checks the engine against the format, not against
+    itself): version 1, scope, varint ids, an HMAC-SHA256 cut to 16 bytes
+    over "tayori-unsubscribe\\0KEYID\\0" + body, base64url without padding."""
+    def varint(n):
+        out = bytearray()
+        while True:
+            b, n = n & 0x7F, n >> 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+    body = bytes([1, scope]) + varint(tenant) + varint(lst) + varint(subscriber) + varint(campaign)
+    mac = hmac.new(secret, b"tayori-unsubscribe\0" + key_id.encode() + b"\0" + body, hashlib.sha256).digest()[:16]
+    return key_id + "." + base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()
