@@ -4,7 +4,7 @@
 namespace tayori::daemon {
 
 bool Engine::Impl::Suppressed(const Item& item, uint64_t list_id) const {
-  return suppressed.Contains(item.tenant_id, list_id, item.delivery.email);
+  return suppressed.Contains(item.ticket.tenant_id, list_id, item.delivery.email);
 }
 
 void Engine::Impl::Pump() {

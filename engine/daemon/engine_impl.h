@@ -86,8 +86,7 @@ constexpr auto kFinalWriteTimeout = std::chrono::seconds(15);
 // A leased delivery on its way through the pipeline.
 struct Item {
   store::LeasedDelivery delivery;
-  uint64_t tenant_id = 0;
-  std::string shaping_key;
+  scheduler::Ticket ticket;  // its shop, campaign and shaping key, as the dispatcher sees it
 };
 
 // A rendered and signed message waiting for a relay slot.
@@ -344,14 +343,14 @@ struct Engine::Impl {
     --building;
     if (building_items.erase(item->delivery.id) == 0) {
       // Given back at the drain deadline while it was being built.
-      dispatch.Abandon(item->shaping_key);
+      dispatch.Abandon(item->ticket.shaping_key);
       if (draining) MaybeFinishDrain();
       return;
     }
     if (!built.ok()) {
       // This recipient's data cannot make a valid message (bad address,
       // header injection attempt): fail it with the reason, never send it.
-      dispatch.Abandon(item->shaping_key);
+      dispatch.Abandon(item->ticket.shaping_key);
       store::DeliveryOutcome o;
       o.delivery_id = item->delivery.id;
       o.campaign_id = item->delivery.campaign_id;
@@ -373,7 +372,7 @@ struct Engine::Impl {
   void OnSubmitted(const Item& item, const PreparedCampaign& campaign, const std::string& message_id,
                    const smtp::SubmitResult& r) {
     --submitting;
-    dispatch.Finish(item.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
+    dispatch.Finish(item.ticket.shaping_key, FeedbackFor(r.classification.outcome), clock.Steady());
     ++replies_by_code[{r.relay, r.reply.code}];
     DeliveryContext ctx{&item.delivery, campaign.row.tenant_id, campaign.row.sender_domain_id, message_id};
     double u = std::uniform_real_distribution<double>(0, 1)(rng);

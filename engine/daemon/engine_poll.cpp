@@ -441,13 +441,14 @@ void Engine::Impl::LeaseMore() {
 void Engine::Impl::Enqueue(store::LeasedDelivery d, SteadyTime asked) {
   auto it = campaigns.find(d.campaign_id);
   auto item = std::make_shared<Item>();
-  item->tenant_id = it != campaigns.end() ? it->second.tenant_id : 0;
+  item->ticket.tenant_id = it != campaigns.end() ? it->second.tenant_id : 0;
+  item->ticket.campaign_id = d.campaign_id;
   auto domain = mime::DomainToALabel(d.dest_domain);
-  item->shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
+  item->ticket.shaping_key = shaper.KeyOf(domain.ok() ? *domain : d.dest_domain);
   item->delivery = std::move(d);
   leases.Hold(item->delivery.id, asked, clock.Steady());
   if (it != campaigns.end()) ++it->second.in_memory;
-  dispatch.Push(scheduler::Ticket{item->tenant_id, item->delivery.campaign_id, item->shaping_key}, item);
+  dispatch.Push(item->ticket, item);
 }
 
 void Engine::Impl::Deactivate(uint64_t id, CampaignEntry& e, bool cancelled) {
