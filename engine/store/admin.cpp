@@ -70,30 +70,27 @@ Result<int> ImportSubscribers(Connection& db, uint64_t tenant_id, uint64_t list_
   if (rows.empty()) return 0;
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   int added = 0;
-  for (size_t start = 0; start < rows.size(); start += kMaxBatchRows) {
-    size_t n = std::min(kMaxBatchRows, rows.size() - start);
-    // The bucket is filled with the chunk's last row again: the upsert and
-    // INSERT IGNORE take a repeated address once.
-    size_t bucket = BatchRows(n);
+  TAYORI_RETURN_IF_ERROR(ForEachChunk(rows.size(), [&](size_t start, size_t n) -> Status {
     std::vector<Param> values, members;
-    values.reserve(bucket * 4);
-    members.reserve(bucket + 2);
+    values.reserve(n * 4);
+    members.reserve(n + 2);
     members.insert(members.end(), {Param(list_id), Param(tenant_id)});
-    for (size_t i = 0; i < bucket; ++i) {
-      const ImportRow& r = rows[start + std::min(i, n - 1)];
+    for (size_t i = 0; i < n; ++i) {
+      const ImportRow& r = rows[start + i];
       values.insert(values.end(), {Param(tenant_id), Param(r.email), Param(r.display_name), OrNull(r.fields_json)});
       members.emplace_back(r.email);
     }
     TAYORI_RETURN_IF_ERROR(db.Run("INSERT INTO subscribers (tenant_id, email, display_name, fields) VALUES " +
-                                      RepeatGroup("(?, ?, ?, ?)", bucket) +
+                                      RepeatGroup("(?, ?, ?, ?)", n) +
                                       " ON DUPLICATE KEY UPDATE display_name = VALUES(display_name), "
                                       "fields = VALUES(fields)",
                                   values));
     TAYORI_RETURN_IF_ERROR(db.Run("INSERT IGNORE INTO list_members (list_id, subscriber_id) SELECT ?, id "
-                                  "FROM subscribers WHERE tenant_id = ? AND email IN (" + RepeatGroup("?", bucket) + ")",
+                                  "FROM subscribers WHERE tenant_id = ? AND email IN (" + RepeatGroup("?", n) + ")",
                                   members));
     added += static_cast<int>(db.affected_rows());
-  }
+    return Status::Ok();
+  }));
   TAYORI_RETURN_IF_ERROR(tx.Commit());
   return added;
 }

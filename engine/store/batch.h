@@ -1,15 +1,19 @@
 // Multi-row statements as prepared statements (store-internal). A statement
 // with a group of placeholders per row is prepared once per row count, so
-// counts are rounded up to a few buckets and the last row repeated to fill
-// one (the statements that use this ignore a repeated key: INSERT IGNORE,
-// ON DUPLICATE KEY, IN lists). Longer inputs go in chunks of kMaxBatchRows.
+// only a few row counts are used, each a power of two:
+//  - a write splits its rows into such chunks (ForEachChunk), so every row
+//    is written once, in at most one statement per set bit of the count;
+//  - a read's IN list is rounded up to one (InList), the last id repeated.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "store/statement.h"
 
 namespace tayori::store {
@@ -23,6 +27,20 @@ inline size_t BatchRows(size_t n) {
   size_t rows = 8;
   while (rows < n) rows *= 2;
   return rows;
+}
+
+// Calls `write(start, rows)` for consecutive chunks of `n` rows, each a
+// power of two and at most kMaxBatchRows, largest first; stops at the first
+// error. Exact, so a write-back's row counts say what was written.
+template <typename Write>
+Status ForEachChunk(size_t n, Write&& write) {
+  size_t start = 0;
+  while (start < n) {
+    size_t rows = std::min(kMaxBatchRows, std::bit_floor(n - start));
+    TAYORI_RETURN_IF_ERROR(write(start, rows));
+    start += rows;
+  }
+  return Status::Ok();
 }
 
 // `rows` copies of `group` ("(?, ?)") joined by ", ".

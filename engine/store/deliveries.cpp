@@ -289,9 +289,8 @@ void BatchRow(const DeliveryOutcome& o, std::vector<Param>& out) {
 // Fills the batch table, one row per delivery in id order (the join then
 // locks deliveries in ascending id order, which keeps deadlocks between
 // instances rare). A second outcome for one delivery would be a bug
-// upstream; the first wins. One INSERT per kMaxBatchRows outcomes (one for
-// any flush the engine makes); its row count is bucketed and the last row
-// repeated to fill, which the primary key turns into no change.
+// upstream; the first wins. Rows go in power-of-two chunks (batch.h), each
+// row once.
 Status FillBatch(Connection& db, const std::vector<DeliveryOutcome>& outcomes) {
   std::vector<const DeliveryOutcome*> sorted;
   sorted.reserve(outcomes.size());
@@ -305,20 +304,17 @@ Status FillBatch(Connection& db, const std::vector<DeliveryOutcome>& outcomes) {
                sorted.end());
   TAYORI_RETURN_IF_ERROR(PrepareBatchTable(db));
   std::vector<Param> params;
-  for (size_t start = 0; start < sorted.size(); start += kMaxBatchRows) {
-    size_t n = std::min(kMaxBatchRows, sorted.size() - start), rows = BatchRows(n);
+  return ForEachChunk(sorted.size(), [&](size_t start, size_t rows) {
     params.clear();
     params.reserve(rows * 12);
-    for (size_t i = 0; i < rows; ++i) BatchRow(*sorted[start + std::min(i, n - 1)], params);
-    TAYORI_RETURN_IF_ERROR(db.Run(std::string("INSERT INTO ") + kBatchTable +
-                                      " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, "
-                                      "last_code, last_enhanced, last_reply, message_id, relay, relay_queue_id) "
-                                      "VALUES " +
-                                      RepeatGroup("(?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)", rows) +
-                                      " ON DUPLICATE KEY UPDATE id = id",
-                                  params));
-  }
-  return Status::Ok();
+    for (size_t i = 0; i < rows; ++i) BatchRow(*sorted[start + i], params);
+    return db.Run(std::string("INSERT INTO ") + kBatchTable +
+                      " (id, campaign_id, state, counts_attempt, next_attempt_at, has_reply, "
+                      "last_code, last_enhanced, last_reply, message_id, relay, relay_queue_id) "
+                      "VALUES " +
+                      RepeatGroup("(?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?)", rows),
+                  params);
+  });
 }
 
 // Applies the rows of the batch table whose delivery this owner still

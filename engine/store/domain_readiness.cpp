@@ -42,20 +42,18 @@ Status SaveDomainReadiness(Connection& db, const DomainReadinessRecord& r) {
        Cut(r.reason, 1000), r.report_en, r.report_ja, Cut(r.checked_by, 160), r.next_check_in_s}));
   TAYORI_RETURN_IF_ERROR(db.Run("DELETE FROM domain_check_states WHERE sender_domain_id = ?", {r.sender_domain_id}));
   if (!r.check_states.empty()) {
-    // Bucketed (batch.h): the last check repeated to fill changes nothing.
-    size_t n = r.check_states.size(), rows = BatchRows(n);
     std::vector<std::string> checks;
-    checks.reserve(n);
+    checks.reserve(r.check_states.size());
     for (const auto& [check, state] : r.check_states) checks.push_back(Cut(check, 32));
-    std::vector<Param> params;
-    params.reserve(rows * 3);
-    for (size_t i = 0; i < rows; ++i) {
-      size_t k = std::min(i, n - 1);
-      params.insert(params.end(), {Param(r.sender_domain_id), Param(checks[k]), Param(r.check_states[k].second)});
-    }
-    TAYORI_RETURN_IF_ERROR(db.Run("INSERT INTO domain_check_states (sender_domain_id, check_id, state) VALUES " +
-                                      RepeatGroup("(?, ?, ?)", rows) + " ON DUPLICATE KEY UPDATE state = state",
-                                  params));
+    TAYORI_RETURN_IF_ERROR(ForEachChunk(checks.size(), [&](size_t start, size_t rows) {
+      std::vector<Param> params;
+      params.reserve(rows * 3);
+      for (size_t k = start; k < start + rows; ++k)
+        params.insert(params.end(), {Param(r.sender_domain_id), Param(checks[k]), Param(r.check_states[k].second)});
+      return db.Run("INSERT INTO domain_check_states (sender_domain_id, check_id, state) VALUES " +
+                        RepeatGroup("(?, ?, ?)", rows) + " ON DUPLICATE KEY UPDATE state = state",
+                    params);
+    }));
   }
   return tx.Commit();
 }

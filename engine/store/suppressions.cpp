@@ -85,20 +85,17 @@ namespace {
 // One chunk of an import, inside the caller's transaction; the new rows.
 Result<uint64_t> ImportChunk(Connection& db, uint64_t tenant_id, uint64_t list_id, const std::string* emails,
                              size_t n, const std::string& source, const std::string& detail) {
-  // The bucket is filled with the chunk's last address again: INSERT IGNORE
-  // and the IN list both take a repeated address once.
-  size_t rows = BatchRows(n);
   std::vector<Param> values, in;
-  values.reserve(rows * 4);
-  in.reserve(rows + 3);
+  values.reserve(n * 4);
+  in.reserve(n + 3);
   in.insert(in.end(), {Param(detail), Param(tenant_id), Param(list_id), Param(uint64_t{0})});
-  for (size_t i = 0; i < rows; ++i) {
-    const std::string& e = emails[std::min(i, n - 1)];
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& e = emails[i];
     values.insert(values.end(), {Param(tenant_id), Param(e), Param(list_id), Param(source)});
     in.emplace_back(e);
   }
   TAYORI_RETURN_IF_ERROR(db.Run("INSERT IGNORE INTO suppressions (tenant_id, email, list_id, reason, source) VALUES " +
-                                    RepeatGroup("(?, ?, ?, 'import', ?)", rows),
+                                    RepeatGroup("(?, ?, ?, 'import', ?)", n),
                                 values));
   uint64_t added = db.affected_rows();
   if (added == 0) return added;
@@ -108,7 +105,7 @@ Result<uint64_t> ImportChunk(Connection& db, uint64_t tenant_id, uint64_t list_i
   TAYORI_RETURN_IF_ERROR(db.Run("INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) "
                                 "SELECT tenant_id, 'suppression', id, 'suppressed', 'cli', ? FROM suppressions "
                                 "WHERE tenant_id = ? AND list_id = ? AND id >= ? AND email IN (" +
-                                    RepeatGroup("?", rows) + ")",
+                                    RepeatGroup("?", n) + ")",
                                 in));
   return added;
 }
@@ -122,11 +119,11 @@ Result<uint64_t> ImportSuppressions(Connection& db, uint64_t tenant_id, uint64_t
                        (list_id ? " for list " + std::to_string(list_id) : std::string(" for the whole shop"));
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   uint64_t added = 0;
-  for (size_t start = 0; start < emails.size(); start += kMaxBatchRows) {
-    size_t n = std::min(kMaxBatchRows, emails.size() - start);
+  TAYORI_RETURN_IF_ERROR(ForEachChunk(emails.size(), [&](size_t start, size_t n) -> Status {
     TAYORI_ASSIGN_OR_RETURN(uint64_t chunk, ImportChunk(db, tenant_id, list_id, &emails[start], n, source, detail));
     added += chunk;
-  }
+    return Status::Ok();
+  }));
   TAYORI_RETURN_IF_ERROR(tx.Commit());
   return added;
 }

@@ -205,6 +205,35 @@ TEST_F(DeliveriesTest, ManyFlushesOnOneConnectionAndQuotesInReplies) {
 }
 
 
+// A batch of 1,037 outcomes goes in chunks of 1,024, 8, 4 and 1 rows
+// (store/batch.h): each lands once, and the batch table holds exactly as
+// many rows as outcomes (no padding), so the counters move by exactly 1,037.
+TEST_F(DeliveriesTest, AnOddSizedBatchWritesEveryOutcomeExactlyOnce) {
+  constexpr int kExtra = 1027;  // with the 10 of SetUp: 1,037 deliveries
+  std::string subscribers, deliveries;
+  for (int i = 11; i <= 10 + kExtra; ++i) {
+    std::string n = std::to_string(i), sep = subscribers.empty() ? "" : ", ";
+    subscribers += sep + "(1, 'x" + n + "@dest.example')";
+    deliveries += sep + "(1, " + n + ", 'x" + n + "@dest.example', 'dest.example')";
+  }
+  Exec("INSERT INTO subscribers (tenant_id, email) VALUES " + subscribers);
+  Exec("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain) VALUES " + deliveries);
+  auto leased = LeaseDeliveries(*db_, 1, "a", 600, 2000);
+  ASSERT_TRUE(leased.ok()) << leased.status().ToString();
+  ASSERT_EQ(leased->size(), 6u + kExtra);
+  std::vector<DeliveryOutcome> outcomes;
+  for (const auto& d : *leased) outcomes.push_back(Sent(d.id, 1, "Q" + std::to_string(d.id)));
+  outcomes.push_back(outcomes.front());  // a repeated outcome counts once
+  auto r = WriteOutcomes(*db_, "a", outcomes);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->written, 6 + kExtra);
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries WHERE campaign_id = 1 AND state = 'sent'"),
+            std::to_string(6 + kExtra));
+  EXPECT_EQ(Value("SELECT sent_count FROM campaigns WHERE id = 1"), std::to_string(6 + kExtra));
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries WHERE campaign_id = 1 AND relay_queue_id = CONCAT('Q', id)"),
+            std::to_string(6 + kExtra));
+}
+
 TEST_F(DeliveriesTest, OnlyTheLeasesNamedAreRenewedSoForgottenOnesAreReleased) {
   ASSERT_EQ(LeaseAll(1, "a").size(), 6u);
   Exec("UPDATE deliveries SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND");
