@@ -73,6 +73,12 @@ constexpr auto kFlushInterval = 100ms;
 // depends on it.
 constexpr auto kWarmUpPollInterval = std::chrono::milliseconds(100);
 constexpr int kWarmUpHeartbeats = 3;
+// Campaigns expanded together in one transaction at most: the statements of
+// store::ExpandCampaigns hold a part per campaign, and their planning grows
+// with the parts. (Rows per transaction are engine.expansion_chunk.) With
+// ten thousand small campaigns, one transaction each was most of the
+// database's work.
+constexpr size_t kExpansionBatch = 100;
 // A failed outcome write is tried again after 1 s, doubling to this cap:
 // the cap only bounds how soon a recovered database is noticed.
 constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
@@ -182,7 +188,13 @@ struct Engine::Impl {
   SteadyTime idle_destinations_checked_at{};
   SteadyTime guards_checked_at{};
   uint64_t suppression_cursor = 0;
+  // Campaigns being expanded: queued in claim order, taken kExpansionBatch
+  // at a time by one job; a campaign with more to go goes to the back, so
+  // a long list does not hold up the small ones claimed after it.
   std::set<uint64_t> expanding;
+  std::deque<uint64_t> expand_queue;
+  std::map<uint64_t, int> expanded_deliveries;  // so far, per campaign in the queue
+  bool expansion_busy = false;
   // Outcomes not yet committed, in the order they were recorded
   // (scheduler/outcome_queue.h: one write at a time, a failed batch back in
   // front, never dropped).
@@ -305,7 +317,8 @@ struct Engine::Impl {
   void CheckFeedbackGuards();
 
   void ApplyPoll(const PollResult& r, bool housekeeping, bool drain);
-  void Expand(uint64_t id);
+  void Expand(const std::vector<uint64_t>& ids);
+  void ExpandNext();
 
   // Loads and prepares a campaign; with `reload`, a ready campaign keeps
   // sending with what it has until the new preparation replaces it.

@@ -218,7 +218,7 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
     log::Info("engine", "campaign sent", {{"campaign", std::to_string(id)}});
     campaigns.erase(id);
   }
-  for (uint64_t id : r.to_expand) Expand(id);
+  Expand(r.to_expand);
   // A signing key switched (a rotation step anywhere, a revoked key) or
   // the domain changed state: re-prepare with what the database says now.
   for (auto& [id, e] : campaigns) {
@@ -266,59 +266,75 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
   LeaseMore();
 }
 
-void Engine::Impl::Expand(uint64_t id) {
-  if (expanding.contains(id)) return;
-  expanding.insert(id);
-  auto progress = std::make_shared<store::ExpandResult>();
-  auto total = std::make_shared<int>(0);
+void Engine::Impl::Expand(const std::vector<uint64_t>& ids) {
+  for (uint64_t id : ids)
+    if (expanding.insert(id).second) expand_queue.push_back(id);
+  ExpandNext();
+}
+
+void Engine::Impl::ExpandNext() {
+  if (expansion_busy || expand_queue.empty()) return;
+  auto batch = std::make_shared<std::vector<uint64_t>>(
+      expand_queue.begin(), expand_queue.begin() + static_cast<std::ptrdiff_t>(std::min(kExpansionBatch, expand_queue.size())));
+  auto results = std::make_shared<std::map<uint64_t, store::ExpandResult>>();
   std::string instance = options.instance;
   int lease = lease_s();
   int chunk = config().engine.expansion_chunk;
-  // The step refers to itself weakly; a pending job's callback holds it
-  // strongly, so it lives exactly as long as the expansion goes on.
-  auto step_ptr = std::make_shared<std::function<void()>>();
-  std::weak_ptr<std::function<void()>> weak_step = step_ptr;
-  *step_ptr = [this, id, progress, total, instance, lease, chunk, weak_step] {
-    auto step_ptr = weak_step.lock();
-    if (!step_ptr) return;
-    db_expand->Submit(
-        [=](store::Connection& db) -> Status {
-          TAYORI_ASSIGN_OR_RETURN(*progress, store::ExpandChunk(db, id, instance, lease, chunk));
-          return Status::Ok();
-        },
-        [this, id, progress, total, chunk, step_ptr](Status st) {
-          if (!st.ok()) {
+  expansion_busy = true;
+  db_expand->Submit(
+      [=](store::Connection& db) -> Status {
+        TAYORI_ASSIGN_OR_RETURN(*results, store::ExpandCampaigns(db, *batch, instance, lease, chunk));
+        return Status::Ok();
+      },
+      [this, batch, results, chunk](Status st) {
+        expansion_busy = false;
+        std::set<uint64_t> ended, again;
+        if (!st.ok()) {
+          // The claims stay ours: the next poll's ClaimUnexpandedCampaigns
+          // hands them back and they are tried again.
+          for (uint64_t id : *batch) {
             log::Error("engine", "expanding campaign failed", {{"campaign", std::to_string(id)}, {"reason", st.message()}});
-            expanding.erase(id);
-            if (draining) MaybeFinishDrain();
-            return;
+            ended.insert(id);
           }
-          *total += progress->inserted;
-          if (progress->stopped) {
+        }
+        for (const auto& [id, progress] : *results) {
+          int total = expanded_deliveries[id] += progress.inserted;
+          if (progress.stopped) {
             // Paused, cancelled or taken by another instance meanwhile:
             // expansion ends here (resumed by whoever sends it again).
             log::Info("engine", "expansion stopped",
-                      {{"campaign", std::to_string(id)}, {"reason", progress->stop_reason},
-                       {"deliveries", std::to_string(*total)}});
-            expanding.erase(id);
-            if (draining) MaybeFinishDrain();
-            return;
+                      {{"campaign", std::to_string(id)}, {"reason", progress.stop_reason},
+                       {"deliveries", std::to_string(total)}});
+            ended.insert(id);
+          } else if (progress.done || draining) {
+            log::Info("engine", progress.done ? "campaign expanded" : "expansion paused for drain",
+                      {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(total)}});
+            ended.insert(id);
+          } else {
+            if (progress.inserted > 0 && total % (chunk * 20) < progress.inserted)
+              log::Info("engine", "expanding campaign", {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(total)}});
+            again.insert(id);
           }
-          if (progress->done || draining) {
-            log::Info("engine", progress->done ? "campaign expanded" : "expansion paused for drain",
-                      {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
-            expanding.erase(id);
-            if (draining) MaybeFinishDrain();
-            return;
-          }
-          if (*total % (chunk * 20) == 0)
-            log::Info("engine", "expanding campaign",
-                      {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(*total)}});
-          LeaseMore();
-          (*step_ptr)();
-        });
-  };
-  (*step_ptr)();
+        }
+        if (draining)  // those not reached yet wait for the next start
+          ended.insert(expand_queue.begin(), expand_queue.end());
+        std::deque<uint64_t> rest;
+        for (uint64_t id : expand_queue)
+          if (!ended.contains(id) && !again.contains(id)) rest.push_back(id);
+        for (uint64_t id : *batch)
+          if (again.contains(id)) rest.push_back(id);  // more to go: behind the others
+        expand_queue = std::move(rest);
+        for (uint64_t id : ended) {
+          expanding.erase(id);
+          expanded_deliveries.erase(id);
+        }
+        if (draining) {
+          MaybeFinishDrain();
+          return;
+        }
+        LeaseMore();
+        ExpandNext();
+      });
 }
 
 void Engine::Impl::Load(uint64_t id, bool reload) {

@@ -74,6 +74,20 @@ struct ExpandResult {
 Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std::string& instance, int lease_s,
                                  int chunk);
 
+// ExpandChunk for several campaigns in one transaction of a few statements
+// whatever their number (ten thousand small campaigns would otherwise be ten
+// thousand transactions). The chunks together stay within `chunk` members:
+// the first campaign always gets its chunk, the others go while they fit,
+// and those left out are absent from the result (ask again). Ownership is
+// checked for all at once. Keep the list short (the statements hold a part
+// per campaign): the engine asks for kExpansionBatch at most.
+Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const std::vector<uint64_t>& campaign_ids,
+                                                         const std::string& instance, int lease_s, int chunk);
+
+// "" for each campaign whose list and sender domain belong to its shop, else
+// the reason (as OwnershipProblem); campaigns that do not exist are absent.
+Result<std::map<uint64_t, std::string>> OwnershipProblems(Connection& db, const std::vector<uint64_t>& campaign_ids);
+
 // Ids of every campaign in 'sending', and whether any campaign is due
 // ('scheduled' with scheduled_at <= now) — what the engine polls for.
 struct SendingSet {

@@ -141,6 +141,77 @@ TEST_F(EngineQueriesTest, ASmallListExpandsInOneChunkAndFinishedCampaignsEndToge
   EXPECT_EQ(Value("SELECT COUNT(*) FROM events WHERE detail = 'sending -> sent'"), "2");
 }
 
+// Many campaigns in one transaction, as the engine expands small ones: each
+// chunk goes to its own campaign with its own counters, suppressed and
+// unsubscribed members as in a single expansion; the chunks together stay
+// within one chunk's rows (a campaign that does not fit is left for the next
+// call); a paused, foreign-claimed or foreign-list campaign stops as alone.
+TEST_F(EngineQueriesTest, ManyCampaignsExpandTogetherEachWithItsOwnChunk) {
+  uint64_t a = Campaign(1, 1, 1, "scheduled");
+  uint64_t b = Campaign(2, 2, 2, "scheduled");
+  uint64_t c = Campaign(1, 1, 1, "scheduled");
+  ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
+  uint64_t paused = Campaign(1, 1, 1, "sending");
+  Exec("UPDATE campaigns SET state = 'paused' WHERE id = " + std::to_string(paused));
+  uint64_t theirs = Campaign(1, 1, 1, "sending");
+  Exec("UPDATE campaigns SET claimed_by = 'e2', claimed_until = UTC_TIMESTAMP(6) + INTERVAL 60 SECOND WHERE id = " +
+       std::to_string(theirs));
+  uint64_t foreign = Campaign(1, 1, 1, "sending");
+  Exec("UPDATE campaigns SET list_id = 2, claimed_by = 'e1' WHERE id = " + std::to_string(foreign));
+  // Shop 2's second member is suppressed for the shop, its third unsubscribed.
+  Exec("INSERT INTO suppressions (tenant_id, email, list_id, reason, source) VALUES (2, 'r2@shop2-readers.example', "
+       "0, 'operator', 'test')");
+  Exec("UPDATE list_members SET state = 'unsubscribed' WHERE list_id = 2 AND subscriber_id = 6");
+
+  // Chunks of 5 rows: a (3 members) and b (3) do not fit together.
+  auto first = ExpandCampaigns(*db_, {a, b, c, paused, theirs, foreign}, "e1", 60, 5);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->at(a).done);
+  EXPECT_EQ(first->at(a).inserted, 3);
+  EXPECT_FALSE(first->contains(b));
+  EXPECT_FALSE(first->contains(c));
+  EXPECT_EQ(first->at(paused).stop_reason, "campaign is paused");
+  EXPECT_EQ(first->at(theirs).stop_reason, "expansion claimed by e2");
+  EXPECT_TRUE(first->at(foreign).stopped);
+  EXPECT_NE(first->at(foreign).stop_reason.find("list 2 belongs to shop 2"), std::string::npos);
+  EXPECT_EQ(Value("SELECT state FROM campaigns WHERE id = " + std::to_string(foreign)), "paused");
+
+  // A chunk counts list members, unsubscribed ones too: b (3) and c (3)
+  // fit within 6.
+  auto second = ExpandCampaigns(*db_, {b, c}, "e1", 60, 6);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->at(b).inserted, 2);
+  EXPECT_EQ(second->at(b).suppressed, 1);
+  EXPECT_TRUE(second->at(b).done);
+  EXPECT_EQ(second->at(c).inserted, 3);
+  EXPECT_TRUE(second->at(c).done);
+  for (uint64_t id : {a, c})
+    EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', suppressed_count, ',', expand_cursor, ',', "
+                    "COALESCE(claimed_by, 'NULL')) FROM campaigns WHERE id = " + std::to_string(id)),
+              "1,3,0,3,NULL");
+  EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', suppressed_count, ',', expand_cursor) FROM "
+                  "campaigns WHERE id = " + std::to_string(b)),
+            "1,2,1,6");
+  EXPECT_EQ(Value("SELECT GROUP_CONCAT(CONCAT(campaign_id = " + std::to_string(b) + ", subscriber_id, state) ORDER BY "
+                  "campaign_id, subscriber_id) FROM deliveries WHERE campaign_id IN (" + std::to_string(b) + ", " +
+                  std::to_string(c) + ")"),
+            "14queued,15suppressed,01queued,02queued,03queued");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM deliveries WHERE campaign_id IN (" + std::to_string(paused) + ", " +
+                  std::to_string(theirs) + ", " + std::to_string(foreign) + ")"),
+            "0");
+
+  // A list longer than the chunk: the first chunk only, the claim extended.
+  uint64_t d = Campaign(1, 1, 1, "scheduled");
+  ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
+  auto part = ExpandCampaigns(*db_, {d}, "e1", 60, 2);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  EXPECT_EQ(part->at(d).inserted, 2);
+  EXPECT_FALSE(part->at(d).done);
+  EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', expand_cursor, ',', claimed_by) FROM campaigns WHERE id = " +
+                  std::to_string(d)),
+            "0,2,e1");
+}
+
 // An expansion holds the campaign row while it inserts the deliveries and
 // sets `expanded`; a finish check that waited for that lock must see the new
 // deliveries, not a snapshot from before its wait (it once ended campaigns
