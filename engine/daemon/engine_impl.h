@@ -320,9 +320,10 @@ struct Engine::Impl {
   void Expand(const std::vector<uint64_t>& ids);
   void ExpandNext();
 
-  // Loads and prepares a campaign; with `reload`, a ready campaign keeps
-  // sending with what it has until the new preparation replaces it.
-  void Load(uint64_t id, bool reload = false);
+  // Loads and prepares campaigns (one database job for all); with
+  // `reload`, a ready campaign keeps sending with what it has until the new
+  // preparation replaces it.
+  void Load(const std::vector<uint64_t>& ids, bool reload = false);
   void OnPrepared(uint64_t id, const Result<std::shared_ptr<const PreparedCampaign>>& result);
 
   // The campaign cannot send as it is: record why and pause it, so an

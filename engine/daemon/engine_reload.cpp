@@ -88,8 +88,10 @@ Status Engine::Impl::TryReload() {
     secrets = new_secrets;
     // Campaigns prepared with the old unsubscribe key or base URL are
     // prepared again, as after a signing key switch.
+    std::vector<uint64_t> ready;
     for (auto& [id, e] : campaigns)
-      if (e.status == Preparation::kReady) Load(id, true);
+      if (e.status == Preparation::kReady) ready.push_back(id);
+    Load(ready, true);
   }
   if (new_provider) {
     pending_provider = std::move(new_provider);

@@ -116,23 +116,18 @@ Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std
   return ids;
 }
 
-Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
-  TAYORI_ASSIGN_OR_RETURN(
-      Table rows,
-      db.Select("SELECT c.id, c.tenant_id, c.list_id, c.sender_domain_id, c.state, t.slug, t.name, t.sender_id, "
-                "l.slug, l.name, d.domain, d.state, COALESCE(d.state_reason, ''), c.from_address, c.from_name, "
-                "COALESCE(c.reply_to, ''), c.subject_template, COALESCE(c.text_template, ''), "
-                "COALESCE(c.html_template, ''), c.mail_type, c.expanded, COALESCE(t.fields, ''), COALESCE(c.fields, '') "
-                "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id "
-                "JOIN lists l ON l.id = c.list_id AND l.tenant_id = c.tenant_id "
-                "JOIN sender_domains d ON d.id = c.sender_domain_id AND d.tenant_id = c.tenant_id WHERE c.id = ?",
-                {id}));
-  if (rows.empty()) {
-    TAYORI_ASSIGN_OR_RETURN(std::string problem, OwnershipProblem(db, id));
-    if (!problem.empty()) return Permanent("campaign " + std::to_string(id) + " refused: " + problem);
-    return NotFound("campaign " + std::to_string(id) + " does not exist");
-  }
-  const Row& r = rows.rows[0];
+namespace {
+
+constexpr const char* kCampaignRowSelect =
+    "SELECT c.id, c.tenant_id, c.list_id, c.sender_domain_id, c.state, t.slug, t.name, t.sender_id, "
+    "l.slug, l.name, d.domain, d.state, COALESCE(d.state_reason, ''), c.from_address, c.from_name, "
+    "COALESCE(c.reply_to, ''), c.subject_template, COALESCE(c.text_template, ''), "
+    "COALESCE(c.html_template, ''), c.mail_type, c.expanded, COALESCE(t.fields, ''), COALESCE(c.fields, '') "
+    "FROM campaigns c JOIN tenants t ON t.id = c.tenant_id "
+    "JOIN lists l ON l.id = c.list_id AND l.tenant_id = c.tenant_id "
+    "JOIN sender_domains d ON d.id = c.sender_domain_id AND d.tenant_id = c.tenant_id ";
+
+Result<CampaignRow> ReadCampaignRow(const Row& r) {
   CampaignRow c;
   c.id = r.U64(0);
   c.tenant_id = r.U64(1);
@@ -158,6 +153,34 @@ Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
   c.shop_fields_json = r.Str(21);
   c.campaign_fields_json = r.Str(22);
   return c;
+}
+
+}  // namespace
+
+Result<CampaignRow> LoadCampaign(Connection& db, uint64_t id) {
+  TAYORI_ASSIGN_OR_RETURN(auto rows, LoadCampaigns(db, {id}));
+  return rows.at(id);
+}
+
+Result<std::map<uint64_t, Result<CampaignRow>>> LoadCampaigns(Connection& db, const std::vector<uint64_t>& ids) {
+  std::map<uint64_t, Result<CampaignRow>> out;
+  if (ids.empty()) return out;
+  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select(std::string(kCampaignRowSelect) + "WHERE c.id IN (" + IdList(ids) + ")"));
+  for (const Row& r : rows.rows) out.insert_or_assign(r.U64(0), ReadCampaignRow(r));
+  // Not found by the joins: another shop's list or domain, or gone.
+  std::vector<uint64_t> missing;
+  for (uint64_t id : ids)
+    if (!out.contains(id)) missing.push_back(id);
+  if (missing.empty()) return out;
+  TAYORI_ASSIGN_OR_RETURN(auto problems, OwnershipProblems(db, missing));
+  for (uint64_t id : missing) {
+    auto p = problems.find(id);
+    if (p != problems.end() && !p->second.empty())
+      out.insert_or_assign(id, Permanent("campaign " + std::to_string(id) + " refused: " + p->second));
+    else
+      out.insert_or_assign(id, NotFound("campaign " + std::to_string(id) + " does not exist"));
+  }
+  return out;
 }
 
 namespace {

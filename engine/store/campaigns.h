@@ -51,6 +51,9 @@ Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std
 // at another shop's list would mail that shop's subscribers under that shop's
 // key, so it is refused (kPermanent, with the reason; see OwnershipProblem).
 Result<CampaignRow> LoadCampaign(Connection& db, uint64_t campaign_id);
+// LoadCampaign for several campaigns in one statement (two when one is
+// missing or refused): each id's row or its own error.
+Result<std::map<uint64_t, Result<CampaignRow>>> LoadCampaigns(Connection& db, const std::vector<uint64_t>& campaign_ids);
 
 // "" when the campaign's list and sender domain belong to its shop; else the
 // reason, e.g. "list 7 belongs to shop 2, not to the campaign's shop 1".

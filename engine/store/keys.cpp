@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "store/campaigns.h"
 #include "store/state_columns.h"
 #include "store/transaction.h"
 
@@ -221,6 +222,16 @@ Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifi
 
 Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id) {
   return KeysWhere(db, "dk.sender_domain_id = ? AND dk.state = 'active'", {sender_domain_id});
+}
+
+Result<std::map<uint64_t, std::vector<DomainKeyRow>>> ActiveDomainKeys(Connection& db,
+                                                                      const std::vector<uint64_t>& sender_domain_ids) {
+  std::map<uint64_t, std::vector<DomainKeyRow>> out;
+  if (sender_domain_ids.empty()) return out;
+  TAYORI_ASSIGN_OR_RETURN(auto keys, KeysWhere(db, "dk.sender_domain_id IN (" + IdList(sender_domain_ids) +
+                                                       ") AND dk.state = 'active'"));
+  for (auto& k : keys) out[k.sender_domain_id].push_back(std::move(k));
+  return out;
 }
 
 Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> AllDomainKeys(Connection& db) {

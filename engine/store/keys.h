@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <utility>
 #include <string>
@@ -108,6 +109,10 @@ Result<std::vector<DomainKeyRow>> LifecycleKeys(Connection& db);
 Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifiedDomains(Connection& db);
 // The keys a domain signs with now: state 'active' (an RSA one, maybe an Ed25519 one).
 Result<std::vector<DomainKeyRow>> ActiveDomainKeys(Connection& db, uint64_t sender_domain_id);
+// The same for several domains in one statement, by domain (a domain with
+// no active key is absent).
+Result<std::map<uint64_t, std::vector<DomainKeyRow>>> ActiveDomainKeys(Connection& db,
+                                                                      const std::vector<uint64_t>& sender_domain_ids);
 
 // Every key row of every domain, in any state, with its domain, ordered by
 // domain then newest key first (`tayori dkim reseal`).
