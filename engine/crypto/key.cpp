@@ -1,5 +1,6 @@
 #include "crypto/key.h"
 
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -101,6 +102,33 @@ Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view p
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr);
   if (pkey == nullptr) return InvalidInput(OpenSslError("not a readable, unencrypted PEM private key"));
   auto key = Adopt(pkey);
+  if (key.ok() && (*key)->type() == KeyType::kRsa && (*key)->bits() > kMaxRsaBits)
+    return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
+  return key;
+}
+
+Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view pem, KeyType expected) {
+  EVP_PKEY* pkey = nullptr;
+  const char* type = expected == KeyType::kRsa ? "RSA" : "ED25519";
+  OSSL_DECODER_CTX* ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, type, EVP_PKEY_KEYPAIR, nullptr, nullptr);
+  if (ctx != nullptr) {
+    const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
+    size_t len = pem.size();
+    OSSL_DECODER_from_data(ctx, &data, &len);
+    OSSL_DECODER_CTX_free(ctx);
+  }
+  if (pkey == nullptr) {
+    // Not that type (or not readable): the general reader says which.
+    ERR_clear_error();
+    auto any = FromPem(pem);
+    if (!any.ok()) return any;
+    return InvalidInput("the key is " + std::string(KeyTypeName((*any)->type())) + ", expected " +
+                        std::string(KeyTypeName(expected)));
+  }
+  auto key = Adopt(pkey);
+  if (key.ok() && (*key)->type() != expected)
+    return InvalidInput("the key is " + std::string(KeyTypeName((*key)->type())) + ", expected " +
+                        std::string(KeyTypeName(expected)));
   if (key.ok() && (*key)->type() == KeyType::kRsa && (*key)->bits() > kMaxRsaBits)
     return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
   return key;

@@ -45,6 +45,11 @@ class PrivateKey {
   // An RSA key below kMinRsaSigningBits is accepted here (it can be loaded to
   // derive its record) but no Signer can be built with it.
   static Result<std::shared_ptr<const PrivateKey>> FromPem(std::string_view pem);
+  // The same for a key whose type is known (a key row's algorithm): about a
+  // quarter of the time, since OpenSSL then tries only that type's decoders
+  // (0.09 against 0.34 ms for RSA-2048; it counts when thousands of shops'
+  // keys are loaded). A key of another type is kInvalidInput.
+  static Result<std::shared_ptr<const PrivateKey>> FromPem(std::string_view pem, KeyType expected);
 
   ~PrivateKey();
   PrivateKey(const PrivateKey&) = delete;

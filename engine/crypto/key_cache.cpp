@@ -6,7 +6,13 @@ namespace tayori::crypto {
 
 KeyCache::KeyCache(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
-Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem) {
+Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem) { return Get(pem, std::nullopt); }
+
+Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem, KeyType expected) {
+  return Get(pem, std::optional<KeyType>(expected));
+}
+
+Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem, std::optional<KeyType> expected) {
   std::string digest(crypto::AsBytes(crypto::Sha256(pem)));
   {
     std::lock_guard lock(mu_);
@@ -20,7 +26,7 @@ Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem) {
   // Parse outside the lock: other threads keep signing with cached keys
   // meanwhile. Two threads may parse the same new key at once; the first to
   // insert wins and both return that one.
-  auto parsed = PrivateKey::FromPem(pem);
+  auto parsed = expected ? PrivateKey::FromPem(pem, *expected) : PrivateKey::FromPem(pem);
   if (!parsed.ok()) return parsed.status();
   std::lock_guard lock(mu_);
   ++stats_.misses;

@@ -15,6 +15,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,6 +38,8 @@ class KeyCache {
   // (or after eviction). A PEM that does not parse is not cached; the error is
   // returned each time.
   Result<std::shared_ptr<const PrivateKey>> Get(std::string_view pem);
+  // The same for a key of a known type (PrivateKey::FromPem(pem, expected)).
+  Result<std::shared_ptr<const PrivateKey>> Get(std::string_view pem, KeyType expected);
 
   struct Stats {
     uint64_t hits = 0;
@@ -48,6 +51,7 @@ class KeyCache {
 
  private:
   using Entry = std::pair<std::string, std::shared_ptr<const PrivateKey>>;  // digest, key
+  Result<std::shared_ptr<const PrivateKey>> Get(std::string_view pem, std::optional<KeyType> expected);
   void InsertLocked(std::string digest, std::shared_ptr<const PrivateKey> key);
 
   const size_t capacity_;

@@ -31,7 +31,15 @@ Result<OpenedKey> OpenDomainKey(const std::vector<crypto::Kek>& keks, const std:
   if (!kek) return Permanent(what + " is sealed with KEK '" + row.kek_id + "', which is not configured (dkim.keks)");
   auto pem = crypto::Open(*kek, BindingOf(domain, row), row.private_key_sealed);
   if (!pem.ok()) return Permanent(pem.status().message());
-  auto key = cache ? cache->Get(*pem) : crypto::PrivateKey::FromPem(*pem);
+  // The row says which type the key is: read as that type, which is several
+  // times quicker (thousands of shops' keys load at a start).
+  Result<std::shared_ptr<const crypto::PrivateKey>> key = Internal("not read");
+  if (row.algorithm == "rsa-sha256" || row.algorithm == "ed25519-sha256") {
+    auto type = row.algorithm == "rsa-sha256" ? crypto::KeyType::kRsa : crypto::KeyType::kEd25519;
+    key = cache ? cache->Get(*pem, type) : crypto::PrivateKey::FromPem(*pem, type);
+  } else {
+    key = cache ? cache->Get(*pem) : crypto::PrivateKey::FromPem(*pem);
+  }
   if (!key.ok()) return Permanent(what + " does not parse after unsealing: " + key.status().message());
   // The row's p= is what DNS publishes and receivers verify with. A key that
   // is not its private half would sign mail that fails DKIM everywhere; and

@@ -66,6 +66,37 @@ TEST(KeyTest, RejectsGarbagePem) {
   EXPECT_FALSE(crypto::PrivateKey::FromPem("").ok());
 }
 
+// A key row names its algorithm, so the engine reads the key as that type:
+// the same key as the general reader gives, PKCS#1 too, and a key of the
+// other type is refused by name.
+TEST(KeyTest, ReadsAKeyOfAKnownTypeAndRefusesTheOtherType) {
+  for (auto [file, type] : {std::pair{"rsa2048.pem", crypto::KeyType::kRsa}, std::pair{"ed25519.pem", crypto::KeyType::kEd25519}}) {
+    std::string pem = testing::ReadTestFile(file);
+    auto any = crypto::PrivateKey::FromPem(pem);
+    auto typed = crypto::PrivateKey::FromPem(pem, type);
+    ASSERT_TRUE(any.ok() && typed.ok()) << file << ": " << typed.status().ToString();
+    EXPECT_EQ((*typed)->type(), type);
+    EXPECT_EQ((*typed)->PublicKeyBase64(), (*any)->PublicKeyBase64());
+    auto other = crypto::PrivateKey::FromPem(pem, type == crypto::KeyType::kRsa ? crypto::KeyType::kEd25519
+                                                                                : crypto::KeyType::kRsa);
+    ASSERT_FALSE(other.ok()) << file;
+    EXPECT_EQ(other.status().error_class(), ErrorClass::kInvalidInput);
+    EXPECT_NE(other.status().message().find("expected"), std::string::npos) << other.status().message();
+  }
+  // The older PKCS#1 form ("RSA PRIVATE KEY"), as OpenDKIM installations keep.
+  auto key = crypto::PrivateKey::FromPem(testing::ReadTestFile("rsa2048.pem"));
+  ASSERT_TRUE(key.ok());
+  std::string pkcs1 = testing::ReadTestFile("rsa2048.pkcs1.pem");
+  ASSERT_EQ(pkcs1.rfind("-----BEGIN RSA PRIVATE KEY-----", 0), 0u);
+  auto typed = crypto::PrivateKey::FromPem(pkcs1, crypto::KeyType::kRsa);
+  ASSERT_TRUE(typed.ok()) << typed.status().ToString();
+  EXPECT_EQ((*typed)->PublicKeyBase64(), (*key)->PublicKeyBase64());
+  auto garbage = crypto::PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                                             crypto::KeyType::kRsa);
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.status().error_class(), ErrorClass::kInvalidInput);
+}
+
 TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
   auto key = crypto::PrivateKey::GenerateRsa();
   ASSERT_TRUE(key.ok());
