@@ -110,25 +110,33 @@ Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view p
 Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view pem, KeyType expected) {
   EVP_PKEY* pkey = nullptr;
   const char* type = expected == KeyType::kRsa ? "RSA" : "ED25519";
+  // The decoders tried and failed leave errors behind: dropped here, back to
+  // whatever the caller's queue held.
+  ERR_set_mark();
   OSSL_DECODER_CTX* ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, type, EVP_PKEY_KEYPAIR, nullptr, nullptr);
   if (ctx != nullptr) {
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
     size_t len = pem.size();
-    OSSL_DECODER_from_data(ctx, &data, &len);
+    if (OSSL_DECODER_from_data(ctx, &data, &len) != 1 && pkey != nullptr) {
+      EVP_PKEY_free(pkey);
+      pkey = nullptr;
+    }
     OSSL_DECODER_CTX_free(ctx);
   }
-  if (pkey == nullptr) {
-    // Not that type (or not readable): the general reader says which.
-    ERR_clear_error();
-    auto any = FromPem(pem);
-    if (!any.ok()) return any;
-    return InvalidInput("the key is " + std::string(KeyTypeName((*any)->type())) + ", expected " +
+  ERR_pop_to_mark();
+  auto mismatch = [&](KeyType found) {
+    return InvalidInput("the key is " + std::string(KeyTypeName(found)) + ", expected " +
                         std::string(KeyTypeName(expected)));
+  };
+  if (pkey == nullptr) {
+    // Not that type, or a form this decoder does not take: the general
+    // reader reads it or says why not.
+    auto any = FromPem(pem);
+    if (!any.ok() || (*any)->type() == expected) return any;
+    return mismatch((*any)->type());
   }
   auto key = Adopt(pkey);
-  if (key.ok() && (*key)->type() != expected)
-    return InvalidInput("the key is " + std::string(KeyTypeName((*key)->type())) + ", expected " +
-                        std::string(KeyTypeName(expected)));
+  if (key.ok() && (*key)->type() != expected) return mismatch((*key)->type());
   if (key.ok() && (*key)->type() == KeyType::kRsa && (*key)->bits() > kMaxRsaBits)
     return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
   return key;

@@ -20,7 +20,12 @@ Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem, st
     if (it != index_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
       ++stats_.hits;
-      return it->second->second;
+      // A hit answers as a parse would: a key of another type is refused.
+      const auto& key = it->second->second;
+      if (expected && key->type() != *expected)
+        return InvalidInput("the key is " + std::string(KeyTypeName(key->type())) + ", expected " +
+                            std::string(KeyTypeName(*expected)));
+      return key;
     }
   }
   // Parse outside the lock: other threads keep signing with cached keys

@@ -12,8 +12,16 @@ void Engine::Impl::Expand(const std::vector<uint64_t>& ids) {
 
 void Engine::Impl::ExpandNext() {
   if (expansion_busy || expand_queue.empty()) return;
-  auto batch = std::make_shared<std::vector<uint64_t>>(
-      expand_queue.begin(), expand_queue.begin() + static_cast<std::ptrdiff_t>(std::min(kExpansionBatch, expand_queue.size())));
+  // Small campaigns together; a campaign known to have more to go alone
+  // (its chunk is a whole transaction's rows, and batched with others each
+  // of them would read its next chunk's bounds for nothing).
+  auto batch = std::make_shared<std::vector<uint64_t>>();
+  for (uint64_t id : expand_queue) {
+    bool large = expanded_deliveries.contains(id) && expanded_deliveries[id] > 0;
+    if (large && !batch->empty()) break;
+    batch->push_back(id);
+    if (large || batch->size() == kExpansionBatch) break;
+  }
   auto results = std::make_shared<std::map<uint64_t, store::ExpandResult>>();
   std::string instance = options.instance;
   int lease = lease_s();

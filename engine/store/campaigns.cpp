@@ -191,20 +191,6 @@ struct ChunkBounds {
   int members = 0;
 };
 
-// The chunks as a derived table of constants, b(cid, tid, lid, lo, hi). The
-// values are ids and cursors read from the database in this transaction.
-std::string BoundsTable(const std::vector<ChunkBounds>& chunks) {
-  std::string t;
-  for (const auto& c : chunks) {
-    bool first = t.empty();
-    t += first ? "(SELECT " : " UNION ALL SELECT ";
-    t += std::to_string(c.campaign_id) + (first ? " AS cid, " : ", ") + std::to_string(c.tenant_id) +
-         (first ? " AS tid, " : ", ") + std::to_string(c.list_id) + (first ? " AS lid, " : ", ") +
-         std::to_string(c.lo) + (first ? " AS lo, " : ", ") + std::to_string(c.hi) + (first ? " AS hi" : "");
-  }
-  return t + ")";
-}
-
 }  // namespace
 
 Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const std::vector<uint64_t>& campaign_ids,
@@ -239,8 +225,20 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
       open.push_back({id, row.U64(2), row.U64(1), row.U64(3), row.U64(3), 0});
     }
   }
+  // Gone (deleted by the web app): that one stops, the others go on.
   for (uint64_t id : campaign_ids)
-    if (!out.contains(id)) return NotFound("campaign " + std::to_string(id) + " does not exist");
+    if (!out.contains(id)) {
+      out[id].stopped = true;
+      out[id].stop_reason = "campaign does not exist";
+    }
+  // Locked in id order (as every statement that locks campaigns), fitted in
+  // the caller's order: the engine puts a campaign with more to go behind
+  // the others, and that order must hold here.
+  std::map<uint64_t, size_t> position;
+  for (size_t i = 0; i < campaign_ids.size(); ++i) position.try_emplace(campaign_ids[i], i);
+  std::stable_sort(open.begin(), open.end(), [&](const ChunkBounds& a, const ChunkBounds& b) {
+    return position[a.campaign_id] < position[b.campaign_id];
+  });
   // Checked again at expansion, whatever was checked at the claim: the web
   // app may have rewritten the row since (one statement for all).
   std::vector<uint64_t> ids;
@@ -295,27 +293,58 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
     c.members = members;
     batch.push_back(c);
   }
-  std::string b = BoundsTable(batch);
   // Unsubscribed members are skipped; suppressed ones (for the shop, list_id
   // 0, or this list) become terminal 'suppressed' deliveries so they are
-  // counted. In list order, so deliveries go out in it; STRAIGHT_JOIN keeps
-  // the plan: from each chunk's bounds along list_members' primary key.
-  if (rows_in_batch > 0)
+  // counted. In list order, so deliveries go out in it.
+  //
+  // Two forms of one statement. When every chunk is its whole list (cursor 0,
+  // list shorter than a chunk: the many-small-campaigns case; a member added
+  // since the bounds were read stays out, beyond hi), one join from a table
+  // of the chunks reads each list once, which MariaDB plans far
+  // quicker than a hundred parts. Otherwise a part per campaign with its
+  // bounds written as numbers (ids and cursors read above), so each reads
+  // only its chunk's range of list_members' primary key: bounds taken from a
+  // joined table would be read as a ref on list_id alone, the whole list for
+  // every chunk.
+  bool whole_lists = std::all_of(batch.begin(), batch.end(),
+                                 [&](const ChunkBounds& c) { return c.lo == 0 && c.members < chunk; });
+  std::string members, in_range;
+  for (const auto& c : batch) {
+    std::string cid = std::to_string(c.campaign_id), tid = std::to_string(c.tenant_id),
+                lid = std::to_string(c.list_id), lo = std::to_string(c.lo), hi = std::to_string(c.hi);
+    std::string sep = members.empty() ? "" : " UNION ALL ";
+    if (whole_lists)
+      members += sep + "SELECT " + cid + (sep.empty() ? " AS cid, " : ", ") + tid + (sep.empty() ? " AS tid, " : ", ") +
+                 lid + (sep.empty() ? " AS lid, " : ", ") + hi + (sep.empty() ? " AS hi" : "");
+    else
+      members += sep + "SELECT " + cid +
+                 " AS cid, s.id AS sid, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)) AS dest, "
+                 "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = " + tid +
+                 " AND x.email = s.email AND x.list_id IN (0, " + lid + ")), 'suppressed', 'queued') AS state "
+                 "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = " + tid +
+                 " WHERE m.list_id = " + lid + " AND m.state = 'subscribed' AND m.subscriber_id > " + lo +
+                 " AND m.subscriber_id <= " + hi;
+    in_range += std::string(in_range.empty() ? "" : " UNION ALL ") + "SELECT " + cid +
+                ", COUNT(*), COALESCE(SUM(state = 'suppressed'), 0) FROM deliveries WHERE campaign_id = " + cid +
+                " AND subscriber_id > " + lo + " AND subscriber_id <= " + hi;
+  }
+  const std::string insert =
+      "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) ";
+  if (rows_in_batch > 0 && whole_lists)
     TAYORI_RETURN_IF_ERROR(db.Execute(
-        "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) "
-        "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
+        insert + "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
         "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = b.tid AND x.email = s.email AND x.list_id IN (0, "
-        "b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM " + b + " b "
-        "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id > b.lo AND m.subscriber_id <= b.hi "
+        "b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM (" + members + ") b "
+        "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id <= b.hi "
         "JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = b.tid "
         "WHERE m.state = 'subscribed' ORDER BY b.cid, m.subscriber_id"));
+  else if (rows_in_batch > 0)
+    TAYORI_RETURN_IF_ERROR(db.Execute(
+        insert + "SELECT cid, sid, email, dest, state, UTC_TIMESTAMP(6) FROM (" + members + ") u ORDER BY cid, sid"));
   // What each chunk inserted, and how many of those are suppressed: the
   // cursor only moves forward under the campaign's lock, so every delivery
   // in (lo, hi] is from this chunk.
-  TAYORI_ASSIGN_OR_RETURN(Table counts,
-                          db.Select("SELECT STRAIGHT_JOIN b.cid, COUNT(d.id), COALESCE(SUM(d.state = 'suppressed'), 0) "
-                                    "FROM " + b + " b LEFT JOIN deliveries d ON d.campaign_id = b.cid AND "
-                                    "d.subscriber_id > b.lo AND d.subscriber_id <= b.hi GROUP BY b.cid"));
+  TAYORI_ASSIGN_OR_RETURN(Table counts, db.Select(in_range));
   std::string values;
   for (const Row& r : counts.rows) {
     ExpandResult& res = out[r.U64(0)];
@@ -349,7 +378,10 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
 Result<ExpandResult> ExpandChunk(Connection& db, uint64_t campaign_id, const std::string& instance, int lease_s,
                                  int chunk) {
   TAYORI_ASSIGN_OR_RETURN(auto results, ExpandCampaigns(db, {campaign_id}, instance, lease_s, chunk));
-  return results.at(campaign_id);
+  const ExpandResult& r = results.at(campaign_id);
+  if (r.stopped && r.stop_reason == "campaign does not exist")
+    return NotFound("campaign " + std::to_string(campaign_id) + " does not exist");
+  return r;
 }
 
 Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const std::vector<uint64_t>& domain_ids) {

@@ -23,6 +23,20 @@ TEST(KeyCacheTest, ReturnsTheSameParsedKeyForTheSamePem) {
   EXPECT_EQ(cache.stats().hits, 1u);
 }
 
+// A key row whose algorithm does not match its key is refused whether the
+// key is parsed now or already cached.
+TEST(KeyCacheTest, AKeyOfAnotherTypeIsRefusedOnAHitAsOnAMiss) {
+  crypto::KeyCache cache;
+  std::string pem = testing::ReadTestFile("rsa2048.pem");
+  auto miss = cache.Get(pem, crypto::KeyType::kEd25519);
+  ASSERT_FALSE(miss.ok());
+  ASSERT_TRUE(cache.Get(pem, crypto::KeyType::kRsa).ok());
+  auto hit = cache.Get(pem, crypto::KeyType::kEd25519);
+  ASSERT_FALSE(hit.ok());
+  EXPECT_EQ(hit.status().error_class(), ErrorClass::kInvalidInput);
+  EXPECT_EQ(hit.status().message(), miss.status().message());
+}
+
 TEST(KeyCacheTest, DoesNotCacheErrors) {
   crypto::KeyCache cache;
   EXPECT_FALSE(cache.Get("not a key").ok());

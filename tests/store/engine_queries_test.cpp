@@ -200,6 +200,22 @@ TEST_F(EngineQueriesTest, ManyCampaignsExpandTogetherEachWithItsOwnChunk) {
                   std::to_string(theirs) + ", " + std::to_string(foreign) + ")"),
             "0");
 
+  // The caller's order decides who goes first, not the ids: with e (3
+  // members, claimed later, a higher id) first, f's chunk is left out.
+  uint64_t f = Campaign(1, 1, 1, "scheduled");
+  uint64_t e = Campaign(2, 2, 2, "scheduled");
+  ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
+  auto ordered = ExpandCampaigns(*db_, {e, f, 999999}, "e1", 60, 4);
+  ASSERT_TRUE(ordered.ok()) << ordered.status().ToString();
+  EXPECT_TRUE(ordered->at(e).done);
+  EXPECT_FALSE(ordered->contains(f));
+  // A campaign deleted meanwhile stops alone; the others go on.
+  EXPECT_TRUE(ordered->at(999999).stopped);
+  EXPECT_EQ(ordered->at(999999).stop_reason, "campaign does not exist");
+  auto gone = ExpandChunk(*db_, 999999, "e1", 60, 3);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().error_class(), ErrorClass::kNotFound);
+
   // A list longer than the chunk: the first chunk only, the claim extended.
   uint64_t d = Campaign(1, 1, 1, "scheduled");
   ASSERT_TRUE(ClaimDueCampaigns(*db_, "e1", 60, 10).ok());
