@@ -85,8 +85,10 @@ void Engine::Impl::ExpandNext() {
 
 void Engine::Impl::Load(const std::vector<uint64_t>& ids, bool reload) {
   if (ids.empty()) return;
-  for (uint64_t id : ids)
+  for (uint64_t id : ids) {
     if (!reload) campaigns[id].status = Preparation::kLoading;
+    if (reload) campaigns[id].reloading = true;
+  }
   struct Loaded {
     std::map<uint64_t, Result<store::CampaignRow>> rows;
     std::map<uint64_t, std::string> versions;                       // by sender domain
@@ -111,6 +113,7 @@ void Engine::Impl::Load(const std::vector<uint64_t>& ids, bool reload) {
         for (uint64_t id : ids) {
           auto it = campaigns.find(id);
           if (it == campaigns.end()) continue;
+          it->second.reloading = false;
           auto row = loaded->rows.find(id);
           if (st.ok() && row != loaded->rows.end() && !row->second.ok() &&
               row->second.status().error_class() == ErrorClass::kPermanent) {

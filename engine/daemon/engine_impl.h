@@ -117,6 +117,7 @@ struct CampaignEntry {
   size_t in_memory = 0;  // items queued, parked or in flight
   bool seen = true;      // still 'sending' at the last poll
   std::string key_version;  // store::SigningKeyVersions of its domain when prepared
+  bool reloading = false;   // a Load(…, reload) of it is reading the database
 };
 
 inline std::string DefaultInstanceName() {

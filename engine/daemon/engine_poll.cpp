@@ -224,12 +224,14 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
   // the domain changed state: re-prepare with what the database says now.
   std::vector<uint64_t> reload;
   for (auto& [id, e] : campaigns) {
-    if (e.status != Preparation::kReady) continue;
+    if (e.status != Preparation::kReady || e.reloading) continue;
     auto v = r.key_versions.find(e.sender_domain_id);
     if (v == r.key_versions.end() || v->second == e.key_version) continue;
+    // key_version moves only when the reload has read the new keys: a reload
+    // that fails is tried again at the next poll, rather than the campaign
+    // signing with the old (perhaps revoked) key until a restart.
     log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
               {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}});
-    e.key_version = v->second;
     reload.push_back(id);
   }
   Load(reload, true);
