@@ -107,6 +107,10 @@ Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view p
   return key;
 }
 
+Status KeyTypeMismatch(KeyType found, KeyType expected) {
+  return InvalidInput("the key is " + std::string(KeyTypeName(found)) + ", expected " + std::string(KeyTypeName(expected)));
+}
+
 Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view pem, KeyType expected) {
   EVP_PKEY* pkey = nullptr;
   const char* type = expected == KeyType::kRsa ? "RSA" : "ED25519";
@@ -124,19 +128,15 @@ Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view p
     OSSL_DECODER_CTX_free(ctx);
   }
   ERR_pop_to_mark();
-  auto mismatch = [&](KeyType found) {
-    return InvalidInput("the key is " + std::string(KeyTypeName(found)) + ", expected " +
-                        std::string(KeyTypeName(expected)));
-  };
   if (pkey == nullptr) {
     // Not that type, or a form this decoder does not take: the general
     // reader reads it or says why not.
     auto any = FromPem(pem);
     if (!any.ok() || (*any)->type() == expected) return any;
-    return mismatch((*any)->type());
+    return KeyTypeMismatch((*any)->type(), expected);
   }
   auto key = Adopt(pkey);
-  if (key.ok() && (*key)->type() != expected) return mismatch((*key)->type());
+  if (key.ok() && (*key)->type() != expected) return KeyTypeMismatch((*key)->type(), expected);
   if (key.ok() && (*key)->type() == KeyType::kRsa && (*key)->bits() > kMaxRsaBits)
     return InvalidInput("RSA keys over " + std::to_string(kMaxRsaBits) + " bits are not supported");
   return key;

@@ -33,6 +33,9 @@ constexpr int kDefaultRsaBits = 2048;
 constexpr size_t kTxtStringMax = 255;
 
 std::string_view KeyTypeName(KeyType t);  // "rsa" / "ed25519", the k= values
+// kInvalidInput "the key is rsa, expected ed25519": a key read for a key row
+// that names the other type.
+Status KeyTypeMismatch(KeyType found, KeyType expected);
 
 class PrivateKey {
  public:

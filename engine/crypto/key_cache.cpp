@@ -22,9 +22,7 @@ Result<std::shared_ptr<const PrivateKey>> KeyCache::Get(std::string_view pem, st
       ++stats_.hits;
       // A hit answers as a parse would: a key of another type is refused.
       const auto& key = it->second->second;
-      if (expected && key->type() != *expected)
-        return InvalidInput("the key is " + std::string(KeyTypeName(key->type())) + ", expected " +
-                            std::string(KeyTypeName(*expected)));
+      if (expected && key->type() != *expected) return KeyTypeMismatch(key->type(), *expected);
       return key;
     }
   }

@@ -86,8 +86,10 @@ void Engine::Impl::ExpandNext() {
 void Engine::Impl::Load(const std::vector<uint64_t>& ids, bool reload) {
   if (ids.empty()) return;
   for (uint64_t id : ids) {
-    if (!reload) campaigns[id].status = Preparation::kLoading;
-    if (reload) campaigns[id].reloading = true;
+    if (reload)
+      campaigns[id].reloading = true;
+    else
+      campaigns[id].status = Preparation::kLoading;
   }
   struct Loaded {
     std::map<uint64_t, Result<store::CampaignRow>> rows;

@@ -41,13 +41,6 @@ Result<std::map<uint64_t, std::string>> OwnershipProblems(Connection& db, const 
   return out;
 }
 
-Result<std::string> OwnershipProblem(Connection& db, uint64_t campaign_id) {
-  TAYORI_ASSIGN_OR_RETURN(auto problems, OwnershipProblems(db, {campaign_id}));
-  auto it = problems.find(campaign_id);
-  if (it == problems.end()) return NotFound("campaign " + std::to_string(campaign_id) + " does not exist");
-  return it->second;
-}
-
 Result<std::vector<uint64_t>> ClaimDueCampaigns(Connection& db, const std::string& instance, int lease_s, int limit) {
   TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
   TAYORI_ASSIGN_OR_RETURN(Table rows,

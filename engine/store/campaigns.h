@@ -49,15 +49,11 @@ Result<std::vector<uint64_t>> ClaimUnexpandedCampaigns(Connection& db, const std
 // Loads a campaign with its shop, list and author domain. The list and the
 // domain must belong to the campaign's shop: a row the web app wrote pointing
 // at another shop's list would mail that shop's subscribers under that shop's
-// key, so it is refused (kPermanent, with the reason; see OwnershipProblem).
+// key, so it is refused (kPermanent, with the reason; see OwnershipProblems).
 Result<CampaignRow> LoadCampaign(Connection& db, uint64_t campaign_id);
 // LoadCampaign for several campaigns in one statement (two when one is
 // missing or refused): each id's row or its own error.
 Result<std::map<uint64_t, Result<CampaignRow>>> LoadCampaigns(Connection& db, const std::vector<uint64_t>& campaign_ids);
-
-// "" when the campaign's list and sender domain belong to its shop; else the
-// reason, e.g. "list 7 belongs to shop 2, not to the campaign's shop 1".
-Result<std::string> OwnershipProblem(Connection& db, uint64_t campaign_id);
 
 struct ExpandResult {
   int inserted = 0;    // new deliveries (queued or suppressed)
@@ -88,7 +84,8 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
                                                          const std::string& instance, int lease_s, int chunk);
 
 // "" for each campaign whose list and sender domain belong to its shop, else
-// the reason (as OwnershipProblem); campaigns that do not exist are absent.
+// the reason, e.g. "list 7 belongs to shop 2, not to the campaign's shop 1";
+// campaigns that do not exist are absent.
 Result<std::map<uint64_t, std::string>> OwnershipProblems(Connection& db, const std::vector<uint64_t>& campaign_ids);
 
 // Ids of every campaign in 'sending', and whether any campaign is due

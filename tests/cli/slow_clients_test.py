@@ -20,8 +20,6 @@ before deadline + margin" (the slow clients would otherwise hang forever).
 usage: slow_clients_test.py /path/to/tayori
 """
 import base64
-import hashlib
-import hmac
 import http.client
 import os
 import select
@@ -34,7 +32,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from clitest import check, env, Mariadb, failures  # noqa: E402
+from clitest import check, env, Mariadb, failures, unsubscribe_token  # noqa: E402
 
 TAYORI = sys.argv[1]
 IDLE_S = 3          # http.request_timeout_s
@@ -59,19 +57,8 @@ def run(*args):
     return p.returncode, p.stdout, p.stderr
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def token(secret, tenant, lst, sub, campaign=7, key_id=b"k1"):
-    payload = bytes([1, 1]) + varint(tenant) + varint(lst) + varint(sub) + varint(campaign)
-    mac = hmac.new(secret, b"tayori-unsubscribe\0" + key_id + b"\0" + payload, hashlib.sha256).digest()[:16]
-    return key_id.decode() + "." + base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
+def token(secret, tenant, lst, sub, campaign=7, key_id="k1"):
+    return unsubscribe_token(secret, key_id, tenant, lst, sub, campaign)
 
 
 class SlowClients:
