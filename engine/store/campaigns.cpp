@@ -358,12 +358,19 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
   }
   // One statement moves every cursor and counter; a finished expansion
   // gives up its claim, an unfinished one extends it.
+  // The claim is given up by letting it lapse now: claimed_by keeps naming
+  // the instance that expanded (and sends) it until the campaign finishes.
+  // Clearing both columns to NULL would change the row's length, and InnoDB
+  // then rewrites the whole record, templates and all (about 5 KB, in the
+  // redo log too); a value for a value of the same size is updated in place.
+  // With thousands of ten-recipient campaigns that rewrite was a tenth of the
+  // database's time.
   // (Text, not prepared: the statement differs with every batch.)
   TAYORI_RETURN_IF_ERROR(db.Execute(
       "UPDATE campaigns c JOIN (" + values + ") v ON v.cid = c.id SET c.expand_cursor = v.hi, "
       "c.total_count = c.total_count + v.ins, c.suppressed_count = c.suppressed_count + v.sup, c.expanded = v.done, "
-      "c.claimed_by = IF(v.done, NULL, c.claimed_by), "
-      "c.claimed_until = IF(v.done, NULL, UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) + " SECOND)"));
+      "c.claimed_until = IF(v.done, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL " + std::to_string(lease_s) +
+      " SECOND)"));
   TAYORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }

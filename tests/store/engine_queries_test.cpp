@@ -121,9 +121,11 @@ TEST_F(EngineQueriesTest, ASmallListExpandsInOneChunkAndFinishedCampaignsEndToge
     EXPECT_EQ(chunk->inserted, 3);
     EXPECT_TRUE(chunk->done);
   }
-  EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', COALESCE(claimed_by, 'NULL')) FROM campaigns "
-                  "WHERE id = " + std::to_string(a)),
-            "1,3,NULL");
+  // The finished expansion's claim lapses at once; claimed_by still names
+  // the instance (cleared when the campaign finishes).
+  EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', COALESCE(claimed_by, 'NULL'), ',', "
+                  "claimed_until <= UTC_TIMESTAMP(6)) FROM campaigns WHERE id = " + std::to_string(a)),
+            "1,3,e1,1");
   // Nothing finishes while a delivery is still to send.
   auto none = FinishCompletedCampaigns(*db_, {a, b});
   ASSERT_TRUE(none.ok()) << none.status().ToString();
@@ -138,6 +140,10 @@ TEST_F(EngineQueriesTest, ASmallListExpandsInOneChunkAndFinishedCampaignsEndToge
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(*other, std::vector<uint64_t>{b});  // a is sent already: not twice
   EXPECT_EQ(Value("SELECT COUNT(*) FROM campaigns WHERE state = 'sent' AND finished_at IS NOT NULL"), "2");
+  // A finished campaign names no engine any more.
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM campaigns WHERE state = 'sent' AND claimed_by IS NULL AND "
+                  "claimed_until IS NULL"),
+            "2");
   EXPECT_EQ(Value("SELECT COUNT(*) FROM events WHERE detail = 'sending -> sent'"), "2");
 }
 
@@ -187,8 +193,9 @@ TEST_F(EngineQueriesTest, ManyCampaignsExpandTogetherEachWithItsOwnChunk) {
   EXPECT_TRUE(second->at(c).done);
   for (uint64_t id : {a, c})
     EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', suppressed_count, ',', expand_cursor, ',', "
-                    "COALESCE(claimed_by, 'NULL')) FROM campaigns WHERE id = " + std::to_string(id)),
-              "1,3,0,3,NULL");
+                    "COALESCE(claimed_by, 'NULL'), ',', claimed_until <= UTC_TIMESTAMP(6)) FROM campaigns WHERE id = " +
+                    std::to_string(id)),
+              "1,3,0,3,e1,1");
   EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', suppressed_count, ',', expand_cursor) FROM "
                   "campaigns WHERE id = " + std::to_string(b)),
             "1,2,1,6");
