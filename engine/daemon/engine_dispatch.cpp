@@ -68,7 +68,7 @@ void Engine::Impl::Build(std::shared_ptr<Item> item, std::shared_ptr<const Prepa
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
     ++built_messages;
     return [this, item, campaign, built] { OnBuilt(item, campaign, *built); };
-  });
+  }, campaign->row.sender_domain_id);  // one signing key, one thread (worker_pool.h)
 }
 
 void Engine::Impl::SubmitReady() {

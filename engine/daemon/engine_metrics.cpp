@@ -26,6 +26,12 @@ std::string Engine::Impl::MetricsText() const {
   w.Sample("tayori_build_seconds_total", static_cast<double>(build_ns.load()) / 1e9);
   w.Family("tayori_built_messages_total", "counter", "Messages rendered and signed.");
   w.Sample("tayori_built_messages_total", static_cast<double>(built_messages.load()));
+  w.Family("tayori_build_jobs_total", "counter",
+           "Worker jobs by the thread that ran them: their author domain's own (or any, for a job tied to "
+           "none), or another because its own was busy.");
+  auto pool = workers->stats();
+  w.Sample("tayori_build_jobs_total", {{"thread", "own"}}, static_cast<double>(pool.own));
+  w.Sample("tayori_build_jobs_total", {{"thread", "other"}}, static_cast<double>(pool.stolen));
   w.Family("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
   w.Sample("tayori_rate_limit_waits_total", static_cast<double>(dispatch.rate_waits()));
   w.Family("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");

@@ -139,9 +139,13 @@ void Engine::Impl::Finish() {
       [this, with_relay](Status st) {
         --writes_pending;
         if (!st.ok()) log::Warn("engine", "final release failed", {{"reason", st.message()}});
+        auto pool = workers->stats();
         log::Info("engine", "stopped",
                   {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)},
-                   {"left_with_relays", std::to_string(with_relay->size())}});
+                   {"left_with_relays", std::to_string(with_relay->size())},
+                   {"worker_jobs", std::to_string(pool.own + pool.stolen)},
+                   {"worker_jobs_off_their_thread", std::to_string(pool.stolen)},
+                   {"worker_jobs_first_on_thread", std::to_string(pool.first_on_thread)}});
         Stop();
       });
   // A database that does not answer must not keep the process alive.
