@@ -31,6 +31,50 @@ Status CheckRsaSigningBits(int bits) {
   return Status::Ok();
 }
 
+// A decoder context reused for one key after another. Building one
+// (OSSL_DECODER_CTX_new_for_pkey: every decoder chain that can produce the
+// type) is most of the cost of reading a key; the context itself holds no
+// state from one decode to the next but the output slot, emptied each time.
+// One thread only: each thread keeps its own (thread_local below).
+class ReusableDecoder {
+ public:
+  ReusableDecoder(const char* input, const char* structure, const char* type, int selection)
+      : ctx_(OSSL_DECODER_CTX_new_for_pkey(&out_, input, structure, type, selection, nullptr, nullptr)) {}
+  ~ReusableDecoder() {
+    OSSL_DECODER_CTX_free(ctx_);
+    EVP_PKEY_free(out_);
+  }
+  ReusableDecoder(const ReusableDecoder&) = delete;
+  ReusableDecoder& operator=(const ReusableDecoder&) = delete;
+
+  // The key, or null when `data` is not one of this type and form. Errors of
+  // the decoders tried are dropped (back to the caller's mark).
+  PkeyPtr Decode(std::string_view data) {
+    if (ctx_ == nullptr) return nullptr;
+    EVP_PKEY_free(out_);
+    out_ = nullptr;
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    size_t len = data.size();
+    ERR_set_mark();
+    bool ok = OSSL_DECODER_from_data(ctx_, &p, &len) == 1;
+    ERR_pop_to_mark();
+    PkeyPtr got(out_);
+    out_ = nullptr;
+    if (!ok) got.reset();
+    return got;
+  }
+
+ private:
+  EVP_PKEY* out_ = nullptr;  // the context writes here
+  OSSL_DECODER_CTX* ctx_;
+};
+
+ReusableDecoder& PemDecoderFor(KeyType type) {
+  thread_local ReusableDecoder rsa("PEM", nullptr, "RSA", EVP_PKEY_KEYPAIR);
+  thread_local ReusableDecoder ed25519("PEM", nullptr, "ED25519", EVP_PKEY_KEYPAIR);
+  return type == KeyType::kRsa ? rsa : ed25519;
+}
+
 }  // namespace
 
 std::string_view KeyTypeName(KeyType t) { return t == KeyType::kRsa ? "rsa" : "ed25519"; }
@@ -112,22 +156,7 @@ Status KeyTypeMismatch(KeyType found, KeyType expected) {
 }
 
 Result<std::shared_ptr<const PrivateKey>> PrivateKey::FromPem(std::string_view pem, KeyType expected) {
-  EVP_PKEY* pkey = nullptr;
-  const char* type = expected == KeyType::kRsa ? "RSA" : "ED25519";
-  // The decoders tried and failed leave errors behind: dropped here, back to
-  // whatever the caller's queue held.
-  ERR_set_mark();
-  OSSL_DECODER_CTX* ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, type, EVP_PKEY_KEYPAIR, nullptr, nullptr);
-  if (ctx != nullptr) {
-    const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
-    size_t len = pem.size();
-    if (OSSL_DECODER_from_data(ctx, &data, &len) != 1 && pkey != nullptr) {
-      EVP_PKEY_free(pkey);
-      pkey = nullptr;
-    }
-    OSSL_DECODER_CTX_free(ctx);
-  }
-  ERR_pop_to_mark();
+  EVP_PKEY* pkey = PemDecoderFor(expected).Decode(pem).release();
   if (pkey == nullptr) {
     // Not that type, or a form this decoder does not take: the general
     // reader reads it or says why not.
@@ -166,6 +195,19 @@ std::string PrivateKey::PublicKeyBase64() const {
   std::string out = crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(len)));
   OPENSSL_free(der);
   return out;
+}
+
+bool PrivateKey::HasPublicKey(std::string_view p) const {
+  if (type_ == KeyType::kEd25519) {
+    unsigned char raw[32];
+    size_t len = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(pkey_, raw, &len) != 1) return false;
+    return p == std::string_view(reinterpret_cast<const char*>(raw), len);
+  }
+  thread_local ReusableDecoder spki("DER", "SubjectPublicKeyInfo", "RSA", EVP_PKEY_PUBLIC_KEY);
+  PkeyPtr pub = spki.Decode(p);
+  // EVP_PKEY_eq compares the public components (n and e).
+  return pub != nullptr && EVP_PKEY_eq(pkey_, pub.get()) == 1;
 }
 
 Result<std::shared_ptr<const PublicKey>> PublicKey::FromDkimBytes(KeyType type, std::string_view der) {

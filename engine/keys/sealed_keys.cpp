@@ -46,8 +46,7 @@ Result<OpenedKey> OpenDomainKey(const std::vector<crypto::Kek>& keks, const std:
   // for a TK1 blob (bound to nothing) this check is what notices a blob
   // copied from another row.
   auto stored = crypto::Base64Decode(row.public_key);
-  auto derived = crypto::Base64Decode((*key)->PublicKeyBase64());
-  if (!stored.ok() || !derived.ok() || *stored != *derived)
+  if (!stored.ok() || !(*key)->HasPublicKey(*stored))
     return Permanent(what + " does not match its public key (p=): the sealed key belongs to another key row");
   return OpenedKey{std::move(pem).value(), std::move(key).value()};
 }

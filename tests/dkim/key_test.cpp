@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "crypto/primitives.h"
 #include "dkim/key_record.h"
 #include "test_util.h"
 
@@ -95,6 +98,58 @@ TEST(KeyTest, ReadsAKeyOfAKnownTypeAndRefusesTheOtherType) {
                                              crypto::KeyType::kRsa);
   ASSERT_FALSE(garbage.ok());
   EXPECT_EQ(garbage.status().error_class(), ErrorClass::kInvalidInput);
+}
+
+// Each thread reuses one decoder per type: keys read one after another, with
+// failures between them, come out each as itself.
+TEST(KeyTest, KeysReadOneAfterAnotherOnOneThreadAreEachThemselves) {
+  std::vector<std::shared_ptr<const crypto::PrivateKey>> made;
+  for (int i = 0; i < 3; ++i) {
+    auto k = crypto::PrivateKey::GenerateRsa();
+    ASSERT_TRUE(k.ok());
+    made.push_back(*k);
+  }
+  std::string garbage = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  std::string ed = testing::ReadTestFile("ed25519.pem");
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& k : made) {
+      auto pem = k->ToPem();
+      ASSERT_TRUE(pem.ok());
+      EXPECT_FALSE(crypto::PrivateKey::FromPem(garbage, crypto::KeyType::kRsa).ok());
+      EXPECT_FALSE(crypto::PrivateKey::FromPem(ed, crypto::KeyType::kRsa).ok());
+      auto read = crypto::PrivateKey::FromPem(*pem, crypto::KeyType::kRsa);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+      EXPECT_EQ((*read)->PublicKeyBase64(), k->PublicKeyBase64());
+    }
+  }
+  // And on another thread, with its own decoders.
+  std::thread other([&] {
+    auto pem = made[1]->ToPem();
+    auto read = crypto::PrivateKey::FromPem(*pem, crypto::KeyType::kRsa);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ((*read)->PublicKeyBase64(), made[1]->PublicKeyBase64());
+  });
+  other.join();
+}
+
+// The check of a loaded key against its row's p=: its own public half, in
+// the bytes the record publishes, and nothing else.
+TEST(KeyTest, HasPublicKeyIsTrueForItsOwnPublicHalfOnly) {
+  auto rsa = crypto::PrivateKey::FromPem(testing::ReadTestFile("rsa2048.pem"));
+  auto other = crypto::PrivateKey::GenerateRsa();
+  auto ed = crypto::PrivateKey::FromPem(testing::ReadTestFile("ed25519.pem"));
+  auto ed_other = crypto::PrivateKey::GenerateEd25519();
+  ASSERT_TRUE(rsa.ok() && other.ok() && ed.ok() && ed_other.ok());
+  auto bytes = [](const crypto::PrivateKey& k) { return *crypto::Base64Decode(k.PublicKeyBase64()); };
+  EXPECT_TRUE((*rsa)->HasPublicKey(bytes(**rsa)));
+  EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**other)));
+  EXPECT_TRUE((*other)->HasPublicKey(bytes(**other)));
+  EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**ed)));
+  EXPECT_FALSE((*rsa)->HasPublicKey(""));
+  EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**rsa).substr(0, 100)));
+  EXPECT_TRUE((*ed)->HasPublicKey(bytes(**ed)));
+  EXPECT_FALSE((*ed)->HasPublicKey(bytes(**ed_other)));
+  EXPECT_FALSE((*ed)->HasPublicKey(bytes(**rsa)));
 }
 
 TEST(KeyTest, SplitsTxtValueInto255ByteStrings) {
