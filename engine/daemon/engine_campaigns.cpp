@@ -53,6 +53,8 @@ void Engine::Impl::ExpandNext() {
                        {"deliveries", std::to_string(total)}});
             ended.insert(id);
           } else if (progress.done || draining) {
+            // Expanded to nothing (everyone suppressed) finishes at the next poll.
+            if (auto it = campaigns.find(id); it != campaigns.end()) it->second.finish_unchecked = true;
             log::Info("engine", progress.done ? "campaign expanded" : "expansion paused for drain",
                       {{"campaign", std::to_string(id)}, {"deliveries", std::to_string(total)}});
             ended.insert(id);

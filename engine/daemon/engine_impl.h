@@ -118,6 +118,11 @@ struct CampaignEntry {
   bool seen = true;      // still 'sending' at the last poll
   std::string key_version;  // store::SigningKeyVersions of its domain when prepared
   bool reloading = false;   // a Load(…, reload) of it is reading the database
+  // Whether it may have finished since its last finish check: set when it is
+  // loaded or expanded and when outcomes of it are written. Only these go in
+  // an ordinary poll's finish check; a housekeeping poll checks every idle
+  // campaign (another instance may have sent its last deliveries).
+  bool finish_unchecked = true;
 };
 
 inline std::string DefaultInstanceName() {

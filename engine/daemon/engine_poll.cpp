@@ -20,7 +20,10 @@ void Engine::Impl::Poll() {
   std::vector<uint64_t> idle_campaigns, known, domains;
   for (auto& [id, e] : campaigns) known.push_back(id);
   for (auto& [id, e] : campaigns) {
-    if (e.status == Preparation::kReady && e.in_memory == 0) idle_campaigns.push_back(id);
+    if (e.status == Preparation::kReady && e.in_memory == 0 && (housekeeping || e.finish_unchecked)) {
+      idle_campaigns.push_back(id);
+      e.finish_unchecked = false;  // set again by any write of its outcomes from now on
+    }
     if (e.status == Preparation::kReady) domains.push_back(e.sender_domain_id);
   }
   std::string instance = options.instance;

@@ -22,6 +22,7 @@ void Engine::Impl::OnWritten(const std::vector<store::DeliveryOutcome>& batch, S
   SteadyTime now = clock.Steady();
   for (const auto& o : batch) {
     leases.Drop(o.delivery_id);
+    if (auto it = campaigns.find(o.campaign_id); it != campaigns.end()) it->second.finish_unchecked = true;
     if (o.suppress_address) suppressed.Committed(o.tenant_id, o.email, now);
   }
   double took = std::chrono::duration<double>(clock.Steady() - started).count();
