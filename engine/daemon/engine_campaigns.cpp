@@ -148,7 +148,7 @@ void Engine::Impl::Load(const std::vector<uint64_t>& ids, bool reload) {
           // whatever a reload meanwhile puts in their place.
           workers->Submit([this, id, campaign, keys = std::move(keys), result, cfg = cfg_now,
                            sec = secrets]() -> std::function<void()> {
-            *result = PrepareCampaign(*campaign, keys, *cfg, *sec, key_cache, clock);
+            *result = PrepareCampaign(*campaign, keys, *cfg, *sec, key_cache, clock, &templates);
             return [this, id, result] { OnPrepared(id, *result); };
           });
         }

@@ -183,6 +183,7 @@ struct Engine::Impl {
   ratelimit::Shaper shaper;
   scheduler::RetryPolicy retry;
   crypto::KeyCache key_cache;
+  render::TemplateCache templates;  // parsed once per text for all campaigns
   // Leased work not started yet: fair queue, parked, waiting for a slot
   // (scheduler/dispatcher.h decides; Pump() applies its decisions).
   scheduler::Dispatcher<std::shared_ptr<Item>> dispatch{shaper, std::chrono::seconds(30)};  // horizon set at start

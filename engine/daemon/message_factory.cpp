@@ -83,7 +83,8 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
                                                                 const std::vector<store::DomainKeyRow>& active_keys,
                                                                 const config::Config& config,
                                                                 const FactorySecrets& secrets,
-                                                                crypto::KeyCache& key_cache, const Clock& clock) {
+                                                                crypto::KeyCache& key_cache, const Clock& clock,
+                                                                render::TemplateCache* templates) {
   // The web app writes campaign rows: a From on a mailbox provider's domain
   // (gmail.com, yahoo.co.jp ...) can never pass DMARC, whatever we sign.
   TAYORI_RETURN_IF_ERROR(readiness::CheckAuthorDomainAllowed(row.domain).WithContext("campaign " + std::to_string(row.id)));
@@ -137,7 +138,7 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
   spec.subject = {"subject", row.subject_template};
   if (!row.text_template.empty()) spec.text = render::TemplateSource{"text", row.text_template};
   if (!row.html_template.empty()) spec.html = render::TemplateSource{"html", row.html_template};
-  auto compiled = render::CompiledCampaign::Compile(spec);
+  auto compiled = render::CompiledCampaign::Compile(spec, templates);
   if (!compiled.ok()) return Permanent("campaign " + std::to_string(row.id) + ": " + compiled.status().message());
   if (compiled->author_domain() != signer->domain())
     return Permanent("From address " + row.from_address + " is not in the sender domain " + row.domain +

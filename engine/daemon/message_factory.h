@@ -49,7 +49,8 @@ Result<std::shared_ptr<const PreparedCampaign>> PrepareCampaign(const store::Cam
                                                                 const std::vector<store::DomainKeyRow>& active_keys,
                                                                 const config::Config& config,
                                                                 const FactorySecrets& secrets,
-                                                                crypto::KeyCache& key_cache, const Clock& clock);
+                                                                crypto::KeyCache& key_cache, const Clock& clock,
+                                                                render::TemplateCache* templates = nullptr);
 
 struct BuiltMessage {
   std::shared_ptr<const std::string> data;  // signed, CRLF

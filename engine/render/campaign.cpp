@@ -91,7 +91,7 @@ Result<TemplateSource> SubjectSource(const TemplateSource& s) {
 
 }  // namespace
 
-Result<CompiledCampaign> CompiledCampaign::Compile(const CampaignSpec& spec) {
+Result<CompiledCampaign> CompiledCampaign::Compile(const CampaignSpec& spec, TemplateCache* templates) {
   CompiledCampaign c;
   c.tenant_id_ = spec.tenant_id;
   c.list_id_ = spec.list_id;
@@ -184,15 +184,20 @@ Result<CompiledCampaign> CompiledCampaign::Compile(const CampaignSpec& spec) {
   // --- templates ---
   TAYORI_ASSIGN_OR_RETURN(TemplateSource subject_src, SubjectSource(spec.subject));
   TAYORI_RETURN_IF_ERROR(mime::CheckHeaderText(spec.subject.name, subject_src.text));
-  TAYORI_ASSIGN_OR_RETURN(c.subject_, CompiledTemplate::Compile(subject_src, vars, Escaping::kNone));
+  auto compile = [&](const TemplateSource& src, Escaping escaping) -> Result<CompiledTemplate> {
+    if (!templates) return CompiledTemplate::Compile(src, vars, escaping);
+    TAYORI_ASSIGN_OR_RETURN(auto parsed, templates->Parse(src));
+    return CompiledTemplate::Compile(*parsed, vars, escaping);
+  };
+  TAYORI_ASSIGN_OR_RETURN(c.subject_, compile(subject_src, Escaping::kNone));
   if (spec.text) {
     TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(spec.text->name, spec.text->text));
-    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(WithCrlf(*spec.text), vars, Escaping::kNone));
+    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, compile(WithCrlf(*spec.text), Escaping::kNone));
     c.text_ = std::move(t);
   }
   if (spec.html) {
     TAYORI_RETURN_IF_ERROR(mime::CheckBodyText(spec.html->name, spec.html->text));
-    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, CompiledTemplate::Compile(WithCrlf(*spec.html), vars, Escaping::kHtml));
+    TAYORI_ASSIGN_OR_RETURN(CompiledTemplate t, compile(WithCrlf(*spec.html), Escaping::kHtml));
     c.html_ = std::move(t);
   }
   for (uint32_t i = 0; i < c.slots_.size(); ++i) {

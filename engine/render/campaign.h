@@ -105,7 +105,9 @@ struct RenderedMessage {
 
 class CompiledCampaign {
  public:
-  static Result<CompiledCampaign> Compile(const CampaignSpec& spec);
+  // With `templates`, each template is parsed once per text and name for all
+  // campaigns compiled through that cache; the result is the same.
+  static Result<CompiledCampaign> Compile(const CampaignSpec& spec, TemplateCache* templates = nullptr);
 
   // Renders one recipient's message. `now` gives the Date header; `random`
   // the Message-ID and boundary. Errors are kInvalidInput and concern only

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <string>
 
 namespace tayori::render {
@@ -225,26 +226,40 @@ void AppendHtmlEscaped(std::string& out, std::string_view s) {
   out.append(s.data() + run, s.size() - run);
 }
 
+// What parsing leaves: the tokens, standalone lines marked removed, and the
+// source for line numbers in the errors of binding.
+struct ParsedTemplate {
+  TemplateSource source;
+  std::vector<Token> tokens;
+};
+
+Result<std::shared_ptr<const ParsedTemplate>> ParseTemplate(const TemplateSource& src) {
+  TAYORI_RETURN_IF_ERROR(CheckTemplateLimits(src));
+  km::component<std::string> root;
+  std::string error;
+  // kainjow reports errors through `error`, but it is not noexcept
+  // (std::string::at, allocation): nothing may escape the render module.
+  try {
+    km::context<std::string> ctx;
+    km::context_internal<std::string> internal{ctx};
+    km::parser<std::string> parser{src.text, internal, root, error};
+  } catch (const std::exception& e) {
+    return InvalidInput(src.name + ": mustache parser failed: " + e.what());
+  }
+  if (!error.empty()) return TranslateParseError(src, error);
+  auto parsed = std::make_shared<ParsedTemplate>();
+  TAYORI_RETURN_IF_ERROR(Flatten(src, root, parsed->tokens));
+  RemoveStandaloneLines(parsed->tokens);
+  parsed->source = src;
+  return std::shared_ptr<const ParsedTemplate>(std::move(parsed));
+}
+
 class TemplateBuilder {
  public:
-  static Result<CompiledTemplate> Build(const TemplateSource& src, const TemplateVariables& vars,
+  static Result<CompiledTemplate> Build(const ParsedTemplate& parsed, const TemplateVariables& vars,
                                         Escaping escaping) {
-    TAYORI_RETURN_IF_ERROR(CheckTemplateLimits(src));
-    km::component<std::string> root;
-    std::string error;
-    // kainjow reports errors through `error`, but it is not noexcept
-    // (std::string::at, allocation): nothing may escape the render module.
-    try {
-      km::context<std::string> ctx;
-      km::context_internal<std::string> internal{ctx};
-      km::parser<std::string> parser{src.text, internal, root, error};
-    } catch (const std::exception& e) {
-      return InvalidInput(src.name + ": mustache parser failed: " + e.what());
-    }
-    if (!error.empty()) return TranslateParseError(src, error);
-
-    std::vector<Token> tokens;
-    TAYORI_RETURN_IF_ERROR(Flatten(src, root, tokens));
+    const TemplateSource& src = parsed.source;
+    const std::vector<Token>& tokens = parsed.tokens;
     for (const Token& t : tokens) {
       if (t.kind == Token::kVar || t.kind == Token::kVarRaw || t.kind == Token::kBegin ||
           t.kind == Token::kBeginInverted) {
@@ -252,8 +267,6 @@ class TemplateBuilder {
           return ErrorAt(src, t.pos, "unknown variable '" + t.text + "' (known: " + vars.Names() + ")");
       }
     }
-    RemoveStandaloneLines(tokens);
-
     TemplateBuilder b;
     b.t_.literals_.reserve(src.text.size());
     // Open sections: the index of their kIf op, or -1 for a section decided
@@ -340,7 +353,50 @@ class TemplateBuilder {
 
 Result<CompiledTemplate> CompiledTemplate::Compile(const TemplateSource& source, const TemplateVariables& vars,
                                                    Escaping escaping) {
-  return TemplateBuilder::Build(source, vars, escaping);
+  TAYORI_ASSIGN_OR_RETURN(auto parsed, ParseTemplate(source));
+  return TemplateBuilder::Build(*parsed, vars, escaping);
+}
+
+Result<CompiledTemplate> CompiledTemplate::Compile(const ParsedTemplate& parsed, const TemplateVariables& vars,
+                                                   Escaping escaping) {
+  return TemplateBuilder::Build(parsed, vars, escaping);
+}
+
+TemplateCache::TemplateCache(size_t capacity) : capacity_(std::max<size_t>(1, capacity)) {}
+
+Result<std::shared_ptr<const ParsedTemplate>> TemplateCache::Parse(const TemplateSource& source) {
+  // The name is part of the key: errors found when binding carry it.
+  std::string key = source.name;
+  key += '\0';
+  key += source.text;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = index_.find(key); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      ++stats_.hits;
+      return it->second->second;
+    }
+  }
+  // Parsed outside the lock; two threads may parse the same text at once,
+  // and the second insert finds the first.
+  TAYORI_ASSIGN_OR_RETURN(auto parsed, ParseTemplate(source));
+  std::lock_guard lock(mu_);
+  ++stats_.misses;
+  if (index_.contains(key)) return parsed;
+  lru_.emplace_front(key, parsed);
+  index_.emplace(std::move(key), lru_.begin());
+  if (lru_.size() > capacity_) {
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return parsed;
+}
+
+TemplateCache::Stats TemplateCache::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.size = lru_.size();
+  return s;
 }
 
 void CompiledTemplate::Render(std::span<const std::string_view> slots, std::string& out) const {

@@ -225,5 +225,25 @@ TEST(CampaignTest, ConstantSubjectIsPrecomputedAndIdentical) {
   EXPECT_NE(m->data.find("\r\nSubject: =?UTF-8?B?"), std::string::npos);
 }
 
+// Campaigns compiled through one template cache (as the engine does) give
+// the very bytes of campaigns compiled alone, each with its own constants.
+TEST(CampaignTest, CompiledThroughATemplateCacheTheMessageIsTheSame) {
+  TemplateCache cache;
+  for (std::string shop : {"Shop", "Other & Co"}) {
+    CampaignSpec spec = Spec();
+    spec.shop_fields = {{"name", shop}};
+    spec.html = TemplateSource{"html.mustache", "<p>{{shop.name}}: Hi {{subscriber.name}}</p>"};
+    auto alone = CompiledCampaign::Compile(spec);
+    auto cached = CompiledCampaign::Compile(spec, &cache);
+    ASSERT_TRUE(alone.ok() && cached.ok()) << cached.status().ToString();
+    auto a = RenderOne(*alone, "ann@example.com", "Ann");
+    auto b = RenderOne(*cached, "ann@example.com", "Ann");
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a->data, b->data);
+  }
+  EXPECT_EQ(cache.stats().misses, 3u);  // subject, text and html, parsed once each
+  EXPECT_EQ(cache.stats().hits, 3u);
+}
+
 }  // namespace
 }  // namespace tayori::render
