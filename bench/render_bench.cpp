@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "render/campaign.h"
+#include "render/template_cache.h"
 #include "render/html_to_text.h"
 #include "render/preview.h"
 #include "render/template.h"

@@ -33,13 +33,16 @@ Status CheckRsaSigningBits(int bits) {
 
 // A decoder context reused for one key after another. Building one
 // (OSSL_DECODER_CTX_new_for_pkey: every decoder chain that can produce the
-// type) is most of the cost of reading a key; the context itself holds no
-// state from one decode to the next but the output slot, emptied each time.
+// type) is most of the cost of reading a key. OpenSSL does not document
+// reuse, but in 3.0 a context keeps nothing from one decode to the next
+// except the output slot, which is emptied before each (OpenSSL 3.2 caches
+// built contexts itself). The tests read keys one after another, failures
+// between them, and compare each with the general reader.
 // One thread only: each thread keeps its own (thread_local below).
 class ReusableDecoder {
  public:
   ReusableDecoder(const char* input, const char* structure, const char* type, int selection)
-      : ctx_(OSSL_DECODER_CTX_new_for_pkey(&out_, input, structure, type, selection, nullptr, nullptr)) {}
+      : input_(input), structure_(structure), type_(type), selection_(selection) {}
   ~ReusableDecoder() {
     OSSL_DECODER_CTX_free(ctx_);
     EVP_PKEY_free(out_);
@@ -47,32 +50,58 @@ class ReusableDecoder {
   ReusableDecoder(const ReusableDecoder&) = delete;
   ReusableDecoder& operator=(const ReusableDecoder&) = delete;
 
-  // The key, or null when `data` is not one of this type and form. Errors of
-  // the decoders tried are dropped (back to the caller's mark).
+  // Builds the context on first use, and again after a failed build (out of
+  // memory, say): false while it cannot be built.
+  bool Ready() {
+    if (ctx_ != nullptr) return true;
+    ERR_set_mark();
+    ctx_ = OSSL_DECODER_CTX_new_for_pkey(&out_, input_, structure_, type_, selection_, nullptr, nullptr);
+    ERR_pop_to_mark();
+    return ctx_ != nullptr;
+  }
+
+  // The key, or null when `data` is not exactly one key of this type and
+  // form (bytes left over are refused too). Errors of the decoders tried are
+  // dropped (back to the caller's mark).
   PkeyPtr Decode(std::string_view data) {
-    if (ctx_ == nullptr) return nullptr;
+    if (!Ready()) return nullptr;
     EVP_PKEY_free(out_);
     out_ = nullptr;
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-    size_t len = data.size();
+    size_t left = data.size();
     ERR_set_mark();
-    bool ok = OSSL_DECODER_from_data(ctx_, &p, &len) == 1;
+    bool ok = OSSL_DECODER_from_data(ctx_, &p, &left) == 1;
     ERR_pop_to_mark();
     PkeyPtr got(out_);
     out_ = nullptr;
-    if (!ok) got.reset();
+    if (!ok || left != 0) got.reset();
     return got;
   }
 
  private:
+  const char* input_;
+  const char* structure_;
+  const char* type_;
+  int selection_;
   EVP_PKEY* out_ = nullptr;  // the context writes here
-  OSSL_DECODER_CTX* ctx_;
+  OSSL_DECODER_CTX* ctx_ = nullptr;
 };
 
+// Ed25519's raw 32-byte public key: its p= (RFC 8463 §4.2).
+std::string RawPublicKey(EVP_PKEY* pkey) {
+  unsigned char raw[32];
+  size_t len = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1) std::abort();  // an Ed25519 key we hold has one
+  return std::string(reinterpret_cast<const char*>(raw), len);
+}
+
 ReusableDecoder& PemDecoderFor(KeyType type) {
-  thread_local ReusableDecoder rsa("PEM", nullptr, "RSA", EVP_PKEY_KEYPAIR);
+  if (type == KeyType::kRsa) {
+    thread_local ReusableDecoder rsa("PEM", nullptr, "RSA", EVP_PKEY_KEYPAIR);
+    return rsa;
+  }
   thread_local ReusableDecoder ed25519("PEM", nullptr, "ED25519", EVP_PKEY_KEYPAIR);
-  return type == KeyType::kRsa ? rsa : ed25519;
+  return ed25519;
 }
 
 }  // namespace
@@ -183,12 +212,7 @@ Result<std::string> PrivateKey::ToPem() const {
 }
 
 std::string PrivateKey::PublicKeyBase64() const {
-  if (type_ == KeyType::kEd25519) {
-    unsigned char raw[32];
-    size_t len = sizeof raw;
-    if (EVP_PKEY_get_raw_public_key(pkey_, raw, &len) != 1) std::abort();
-    return crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(raw), len));
-  }
+  if (type_ == KeyType::kEd25519) return crypto::Base64Encode(RawPublicKey(pkey_));
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(pkey_, &der);
   if (len <= 0) std::abort();  // an RSA key we hold can always be encoded
@@ -198,15 +222,14 @@ std::string PrivateKey::PublicKeyBase64() const {
 }
 
 bool PrivateKey::HasPublicKey(std::string_view p) const {
-  if (type_ == KeyType::kEd25519) {
-    unsigned char raw[32];
-    size_t len = sizeof raw;
-    if (EVP_PKEY_get_raw_public_key(pkey_, raw, &len) != 1) return false;
-    return p == std::string_view(reinterpret_cast<const char*>(raw), len);
-  }
+  if (type_ == KeyType::kEd25519) return p == RawPublicKey(pkey_);
   thread_local ReusableDecoder spki("DER", "SubjectPublicKeyInfo", "RSA", EVP_PKEY_PUBLIC_KEY);
+  // Without a decoder (it could not be built), the slow way: never a
+  // mismatch reported for want of one.
+  if (!spki.Ready()) return *Base64Decode(PublicKeyBase64()) == p;
+  // One SubjectPublicKeyInfo, nothing after it, whose public components (n
+  // and e) are this key's (EVP_PKEY_eq): the key verifiers get from p=.
   PkeyPtr pub = spki.Decode(p);
-  // EVP_PKEY_eq compares the public components (n and e).
   return pub != nullptr && EVP_PKEY_eq(pkey_, pub.get()) == 1;
 }
 

@@ -68,7 +68,9 @@ class PrivateKey {
   // The p= value: base64 of the DER SubjectPublicKeyInfo for RSA, of the raw
   // 32-byte public key for Ed25519 (RFC 8463 §4.2).
   std::string PublicKeyBase64() const;
-  // Whether `p` (p= decoded from base64) is this key's public half. Quicker
+  // Whether `p` (p= decoded from base64) is this key's public half: for RSA
+  // exactly one SubjectPublicKeyInfo with this key's n and e (compared by
+  // value, as verifiers read it), for Ed25519 the raw key's bytes. Quicker
   // than comparing with PublicKeyBase64 (its DER encoder is set up per call,
   // 0.07 ms): the engine checks every key it loads against its row's p=.
   bool HasPublicKey(std::string_view p) const;

@@ -37,6 +37,7 @@
 #include "net/transfers.h"
 #include "ratelimit/shaper.h"
 #include "render/random_source.h"
+#include "render/template_cache.h"
 #include "scheduler/dispatcher.h"
 #include "scheduler/lease_book.h"
 #include "scheduler/outcome_queue.h"
@@ -151,6 +152,8 @@ struct Engine::Impl {
   std::unique_ptr<store::DbWorker> db_expand;  // recipient expansion (long jobs)
   std::unique_ptr<store::DbWorker> db_write;   // outcome write-back
   std::unique_ptr<store::DbWorker> db_dkim;   // key lifecycle (key generation is slow)
+  // Its jobs use key_cache and templates, declared after it (destroyed
+  // first): Run() resets it before returning, which runs what is queued.
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<smtp::Submitter> submitter;
   std::unique_ptr<HttpService> http;

@@ -28,7 +28,7 @@ std::string Engine::Impl::MetricsText() const {
   w.Sample("tayori_built_messages_total", static_cast<double>(built_messages.load()));
   w.Family("tayori_build_jobs_total", "counter",
            "Worker jobs by the thread that ran them: their author domain's own (or any, for a job tied to "
-           "none), or another because its own was busy.");
+           "none), or another (its own was busy, or it had signed for that domain lately).");
   auto pool = workers->stats();
   w.Sample("tayori_build_jobs_total", {{"thread", "own"}}, static_cast<double>(pool.own));
   w.Sample("tayori_build_jobs_total", {{"thread", "other"}}, static_cast<double>(pool.stolen));

@@ -103,7 +103,7 @@ void Engine::Impl::Poll() {
         }
         return Status::Ok();
       },
-      [this, r, housekeeping, drain, renew](Status st) {
+      [this, r, housekeeping, drain, renew, checked = idle_campaigns](Status st) {
         poll_busy = false;
         if (r->name_lost) {
           // Another process took our name: our leases are no longer ours,
@@ -122,8 +122,11 @@ void Engine::Impl::Poll() {
             poll_failure_logged_at = now;
             log::Warn("engine", "poll failed", {{"reason", st.message()}, {"failures", std::to_string(poll_failures)}});
           }
-          // Those renewals may not have happened: due again next time.
+          // Those renewals may not have happened: due again next time;
+          // so is the finish check of those campaigns.
           leases.RenewalFailed(renew);
+          for (uint64_t id : checked)
+            if (auto it = campaigns.find(id); it != campaigns.end()) it->second.finish_unchecked = true;
           return;
         }
         if (poll_failures > 0) {

@@ -50,6 +50,14 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
+size_t WorkerPool::ThreadOf(uint64_t affinity) const {
+  uint64_t z = affinity + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<size_t>(z % wake_.size());
+}
+
 bool WorkerPool::RanLately(size_t self, uint64_t affinity) const {
   return lately_[self].set.contains(affinity);
 }

@@ -29,15 +29,16 @@ class WorkerPool {
 
   // Any thread runs it.
   void Submit(Job job);
-  // Jobs with the same affinity run on one thread (affinity % threads): a
-  // worker takes the oldest job that is its own, anyone's, or of an affinity
-  // it ran lately; another thread's only when that one has kTakeOverBacklog
-  // jobs waiting, so one busy thread does not hold the work up (one large
-  // campaign still signs on every core).
-  // Why: OpenSSL sets up an RSA key's blinding once per thread that signs
-  // with it (a modular inverse, about as costly as a signature). With a key
-  // per shop and ten recipients a campaign, signing each key on one thread
-  // halves that set-up.
+  // Jobs with the same affinity run on one thread (chosen by a hash of the
+  // affinity): a worker takes the oldest job that is its own, anyone's, or of
+  // an affinity it ran lately; another thread's only when that one has
+  // kTakeOverBacklog jobs waiting, so one busy thread does not hold the work
+  // up (one large campaign still signs on every core).
+  // Why: OpenSSL 3.0 sets up an RSA key's blinding (a modular inverse, about
+  // as costly as a signature) for the first thread that signs with the key,
+  // and once more, shared under the key's lock, for all other threads. With
+  // a key per shop and ten recipients a campaign, signing each key on one
+  // thread saves most second set-ups and that lock.
   void Submit(Job job, uint64_t affinity);
 
   size_t queued() const;
@@ -46,7 +47,9 @@ class WorkerPool {
   struct Stats {
     uint64_t own = 0;     // jobs run by their affinity's thread (or with none)
     uint64_t stolen = 0;  // jobs with an affinity run by another thread
-    uint64_t first_on_thread = 0;  // jobs whose affinity their thread had not run lately
+    // Jobs whose affinity their thread had not run lately: with two workers,
+    // the RSA blinding set-ups (a key's first job on each thread).
+    uint64_t first_on_thread = 0;
   };
   Stats stats() const;
 
@@ -59,10 +62,14 @@ class WorkerPool {
     std::optional<uint64_t> affinity;
     Job job;
   };
-  size_t ThreadOf(uint64_t affinity) const { return static_cast<size_t>(affinity % wake_.size()); }
+  // Mixed first (splitmix64's finalizer): ids with a stride (a multi-primary
+  // auto_increment_increment, or every other id used) would otherwise all
+  // land on one thread.
+  size_t ThreadOf(uint64_t affinity) const;
   bool RanLately(size_t self, uint64_t affinity) const;
-  // Affinities each thread remembers: as many as the key cache holds keys,
-  // since a cached key keeps each thread's blinding.
+  // Affinities each thread remembers, the oldest first forgotten (first in,
+  // first out: at most as many as the key cache holds keys, since a cached
+  // key keeps its blinding; far more than the campaigns an engine holds).
   static constexpr size_t kLately = 4096;
   void Enqueue(Queued q);
   // Under mu_: whether thread `self` may take a queued job, and which.

@@ -11,6 +11,7 @@
 #include "mime/message_id.h"
 #include "mime/multipart.h"
 #include "render/html_to_text.h"
+#include "render/template_cache.h"
 
 namespace tayori::render {
 namespace {

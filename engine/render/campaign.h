@@ -53,6 +53,8 @@
 
 namespace tayori::render {
 
+class TemplateCache;  // render/template_cache.h
+
 struct UnsubscribeSpec {
   // The token is appended to base_url, e.g. "https://u.example/u/" + token.
   // https only; http is accepted for 127.0.0.1 and localhost (tests).

@@ -362,43 +362,6 @@ Result<CompiledTemplate> CompiledTemplate::Compile(const ParsedTemplate& parsed,
   return TemplateBuilder::Build(parsed, vars, escaping);
 }
 
-TemplateCache::TemplateCache(size_t capacity) : capacity_(std::max<size_t>(1, capacity)) {}
-
-Result<std::shared_ptr<const ParsedTemplate>> TemplateCache::Parse(const TemplateSource& source) {
-  // The name is part of the key: errors found when binding carry it.
-  std::string key = source.name;
-  key += '\0';
-  key += source.text;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = index_.find(key); it != index_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second);
-      ++stats_.hits;
-      return it->second->second;
-    }
-  }
-  // Parsed outside the lock; two threads may parse the same text at once,
-  // and the second insert finds the first.
-  TAYORI_ASSIGN_OR_RETURN(auto parsed, ParseTemplate(source));
-  std::lock_guard lock(mu_);
-  ++stats_.misses;
-  if (index_.contains(key)) return parsed;
-  lru_.emplace_front(key, parsed);
-  index_.emplace(std::move(key), lru_.begin());
-  if (lru_.size() > capacity_) {
-    index_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
-  return parsed;
-}
-
-TemplateCache::Stats TemplateCache::stats() const {
-  std::lock_guard lock(mu_);
-  Stats s = stats_;
-  s.size = lru_.size();
-  return s;
-}
-
 void CompiledTemplate::Render(std::span<const std::string_view> slots, std::string& out) const {
   auto slot = [&](uint32_t i) { return i < slots.size() ? slots[i] : std::string_view(); };
   const size_t n = ops_.size();

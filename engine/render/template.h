@@ -27,14 +27,11 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -95,7 +92,8 @@ Status CheckTemplateLimits(const TemplateSource& source);
 
 // A template parsed (CheckTemplateLimits, then kainjow's parser), not yet
 // bound to variables: what compiling costs that depends on the text alone.
-// Immutable; shared between campaigns through a TemplateCache.
+// Immutable; shared between campaigns through a TemplateCache
+// (render/template_cache.h).
 struct ParsedTemplate;
 Result<std::shared_ptr<const ParsedTemplate>> ParseTemplate(const TemplateSource& source);
 
@@ -130,37 +128,6 @@ class CompiledTemplate {
   std::vector<Op> ops_;
 
   friend class TemplateBuilder;
-};
-
-// Parsed templates by name and text, for the engine: shops of one platform
-// mostly send the platform's templates, and parsing is most of compiling a
-// campaign (about 0.1 ms for the reference templates), paid per campaign
-// when ten thousand shops each send a small one. Bounded: the least recently
-// used is dropped beyond `capacity`. A template that does not parse is not
-// kept; its error comes back each time. Thread-safe.
-class TemplateCache {
- public:
-  static constexpr size_t kDefaultCapacity = 256;
-  explicit TemplateCache(size_t capacity = kDefaultCapacity);
-  TemplateCache(const TemplateCache&) = delete;
-  TemplateCache& operator=(const TemplateCache&) = delete;
-
-  Result<std::shared_ptr<const ParsedTemplate>> Parse(const TemplateSource& source);
-
-  struct Stats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;  // parses
-    size_t size = 0;
-  };
-  Stats stats() const;
-
- private:
-  using Entry = std::pair<std::string, std::shared_ptr<const ParsedTemplate>>;  // name NUL text, parsed
-  const size_t capacity_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // front = most recently used
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  Stats stats_;
 };
 
 // Appends `s` with & < > " ' replaced by HTML character references.

@@ -359,7 +359,7 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
   // One statement moves every cursor and counter; a finished expansion
   // gives up its claim, an unfinished one extends it.
   // The claim is given up by letting it lapse now: claimed_by keeps naming
-  // the instance that expanded (and sends) it until the campaign finishes.
+  // the instance that expanded it (cleared when the campaign is sent).
   // Clearing both columns to NULL would change the row's length, and InnoDB
   // then rewrites the whole record, templates and all (about 5 KB, in the
   // redo log too); a value for a value of the same size is updated in place.

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <future>
 #include <map>
 #include <optional>
@@ -17,7 +16,6 @@
 namespace tayori::daemon {
 namespace {
 
-using namespace std::chrono_literals;
 
 class WorkerPoolTest : public ::testing::Test {
  protected:
@@ -33,94 +31,129 @@ class WorkerPoolTest : public ::testing::Test {
     return ran.get_future().get();
   }
 
+  // The thread of each affinity 0..n-1, learnt by running one job of each
+  // while the pool is idle (a job wakes its own thread when that one is idle).
+  std::vector<std::thread::id> ThreadsOf(WorkerPool& pool, uint64_t n) {
+    std::vector<std::thread::id> out;
+    for (uint64_t a = 0; a < n; ++a) out.push_back(RunOne(pool, a));
+    return out;
+  }
+  // Two affinities that share a thread, and one on the other thread.
+  struct Pick {
+    uint64_t a, same_as_a, other;
+  };
+  Pick PickAffinities(WorkerPool& pool) {
+    auto threads = ThreadsOf(pool, 16);
+    Pick p{0, 0, 0};
+    bool same = false, other = false;
+    for (uint64_t i = 1; i < threads.size(); ++i) {
+      if (!same && threads[i] == threads[0]) p.same_as_a = i, same = true;
+      if (!other && threads[i] != threads[0]) p.other = i, other = true;
+    }
+    EXPECT_TRUE(same && other) << "16 affinities on one thread";
+    return p;
+  }
+
   loop::Loop loop_;  // receives the continuations; never run here
 };
 
 TEST_F(WorkerPoolTest, OneAffinityRunsOnOneThreadWhileItKeepsUp) {
   WorkerPool pool(loop_, 2);
   std::map<uint64_t, std::set<std::thread::id>> threads_of;
-  for (int round = 0; round < 20; ++round)
-    for (uint64_t domain : {7, 8, 9, 10}) threads_of[domain].insert(RunOne(pool, domain));
+  std::set<std::thread::id> all;
+  for (int round = 0; round < 10; ++round) {
+    for (uint64_t domain = 100; domain < 116; ++domain) {
+      auto t = RunOne(pool, domain);
+      threads_of[domain].insert(t);
+      all.insert(t);
+    }
+  }
   for (const auto& [domain, threads] : threads_of) EXPECT_EQ(threads.size(), 1u) << "domain " << domain;
-  // 7 and 9 share a thread (odd and even), 8 and 10 the other.
-  EXPECT_EQ(*threads_of[7].begin(), *threads_of[9].begin());
-  EXPECT_EQ(*threads_of[8].begin(), *threads_of[10].begin());
-  EXPECT_NE(*threads_of[7].begin(), *threads_of[8].begin());
+  EXPECT_EQ(all.size(), 2u);  // the domains spread over both threads
+  // Ids with a stride spread too (they are mixed before the thread is chosen).
+  std::set<std::thread::id> strided;
+  for (uint64_t id = 2; id <= 32; id += 2) strided.insert(RunOne(pool, id));
+  EXPECT_EQ(strided.size(), 2u);
   auto stats = pool.stats();
-  EXPECT_EQ(stats.own, 80u);
+  EXPECT_EQ(stats.own, 160u + 16u);
   EXPECT_EQ(stats.stolen, 0u);
-  EXPECT_EQ(stats.first_on_thread, 4u);
+  EXPECT_EQ(stats.first_on_thread, 16u + 16u);
 }
 
 TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
-  WorkerPool pool(loop_, 2);
-  // Thread of affinity 0 blocked in a job; its next jobs must not wait for it.
+  // Declared before the pool: its destructor runs what is still queued.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::promise<std::thread::id> blocked_on;
-  pool.Submit(
-      [&, released]() -> std::function<void()> {
-        blocked_on.set_value(std::this_thread::get_id());
-        released.wait();
-        return [] {};
-      },
-      0);
-  std::thread::id owner = blocked_on.get_future().get();
-  std::atomic<int> done{0};
   std::mutex mu;
   std::set<std::thread::id> ran_on;
   const int backlog = 6;
-  for (int i = 0; i < backlog; ++i) {
-    pool.Submit(
-        [&]() -> std::function<void()> {
-          {
-            std::lock_guard<std::mutex> lock(mu);
-            ran_on.insert(std::this_thread::get_id());
-          }
-          ++done;
-          return [] {};
-        },
-        2);  // the same thread as 0
-  }
-  // All of them run while the owner is still blocked: the other thread took
-  // the backlog over (from the first job it took, the affinity is one it ran
-  // lately, so it takes the rest too).
-  for (int i = 0; i < 500 && done < backlog; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(done.load(), backlog);
-  EXPECT_EQ(ran_on.size(), 1u);
-  EXPECT_FALSE(ran_on.contains(owner));
-  release.set_value();
-  auto stats = pool.stats();
-  EXPECT_EQ(stats.stolen, static_cast<uint64_t>(backlog));
-}
-
-TEST_F(WorkerPoolTest, AShortBacklogWaitsForItsOwnThread) {
+  std::promise<void> all_ran;
+  int done = 0;
   WorkerPool pool(loop_, 2);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<std::thread::id> blocked_on;
+  Pick pick = PickAffinities(pool);
+  uint64_t stolen_before = pool.stats().stolen;
+  // The thread of affinity a blocked in a job; its next jobs must not wait.
   pool.Submit(
       [&, released]() -> std::function<void()> {
         blocked_on.set_value(std::this_thread::get_id());
         released.wait();
         return [] {};
       },
-      1);
+      pick.a);
   std::thread::id owner = blocked_on.get_future().get();
+  for (int i = 0; i < backlog; ++i) {
+    pool.Submit(
+        [&]() -> std::function<void()> {
+          std::lock_guard<std::mutex> lock(mu);
+          ran_on.insert(std::this_thread::get_id());
+          if (++done == backlog) all_ran.set_value();
+          return [] {};
+        },
+        pick.same_as_a);
+  }
+  // All of them run while the owner is still blocked: the other thread took
+  // the backlog over (from the first job it took, the affinity is one it ran
+  // lately, so it takes the rest too). A hang here is the test's timeout.
+  all_ran.get_future().wait();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ran_on.size(), 1u);
+    EXPECT_FALSE(ran_on.contains(owner));
+  }
+  release.set_value();
+  EXPECT_EQ(pool.stats().stolen - stolen_before, static_cast<uint64_t>(backlog));
+}
+
+TEST_F(WorkerPoolTest, AShortBacklogWaitsForItsOwnThread) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<std::thread::id> blocked_on;
   std::promise<std::thread::id> waited;
+  WorkerPool pool(loop_, 2);
+  Pick pick = PickAffinities(pool);
+  uint64_t stolen_before = pool.stats().stolen;
+  pool.Submit(
+      [&, released]() -> std::function<void()> {
+        blocked_on.set_value(std::this_thread::get_id());
+        released.wait();
+        return [] {};
+      },
+      pick.a);
+  std::thread::id owner = blocked_on.get_future().get();
   pool.Submit(
       [&]() -> std::function<void()> {
         waited.set_value(std::this_thread::get_id());
         return [] {};
       },
-      3);
+      pick.same_as_a);
   // One job waiting is not a backlog: the idle thread leaves it (a new key
   // there would cost a blinding set-up) and takes work of its own meanwhile.
-  EXPECT_NE(RunOne(pool, 0), owner);
+  EXPECT_NE(RunOne(pool, pick.other), owner);
   EXPECT_NE(RunOne(pool, std::nullopt), owner);  // anyone's job: the idle thread
   release.set_value();
   EXPECT_EQ(waited.get_future().get(), owner);
-  EXPECT_EQ(pool.stats().stolen, 0u);
+  EXPECT_EQ(pool.stats().stolen, stolen_before);
 }
 
 TEST_F(WorkerPoolTest, EveryQueuedJobRunsBeforeThePoolIsGone) {

@@ -147,6 +147,9 @@ TEST(KeyTest, HasPublicKeyIsTrueForItsOwnPublicHalfOnly) {
   EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**ed)));
   EXPECT_FALSE((*rsa)->HasPublicKey(""));
   EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**rsa).substr(0, 100)));
+  EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**rsa) + "x"));  // bytes after the key
+  EXPECT_FALSE((*rsa)->HasPublicKey(bytes(**rsa) + bytes(**rsa)));
+  EXPECT_FALSE((*ed)->HasPublicKey(bytes(**ed) + "x"));
   EXPECT_TRUE((*ed)->HasPublicKey(bytes(**ed)));
   EXPECT_FALSE((*ed)->HasPublicKey(bytes(**ed_other)));
   EXPECT_FALSE((*ed)->HasPublicKey(bytes(**rsa)));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "render/template_cache.h"
 #include "unsubscribe/token.h"
 
 namespace tayori::render {

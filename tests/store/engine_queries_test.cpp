@@ -122,7 +122,7 @@ TEST_F(EngineQueriesTest, ASmallListExpandsInOneChunkAndFinishedCampaignsEndToge
     EXPECT_TRUE(chunk->done);
   }
   // The finished expansion's claim lapses at once; claimed_by still names
-  // the instance (cleared when the campaign finishes).
+  // the instance that expanded it (cleared when the campaign is sent).
   EXPECT_EQ(Value("SELECT CONCAT(expanded, ',', total_count, ',', COALESCE(claimed_by, 'NULL'), ',', "
                   "claimed_until <= UTC_TIMESTAMP(6)) FROM campaigns WHERE id = " + std::to_string(a)),
             "1,3,e1,1");
