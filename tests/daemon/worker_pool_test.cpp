@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <mutex>
@@ -54,6 +55,20 @@ class WorkerPoolTest : public ::testing::Test {
     return p;
   }
 
+  // Blocks the thread of `affinity` in a job until `released`; its id.
+  std::thread::id BlockThreadOf(WorkerPool& pool, uint64_t affinity, std::shared_future<void> released) {
+    auto blocked_on = std::make_shared<std::promise<std::thread::id>>();
+    auto on = blocked_on->get_future();
+    pool.Submit(
+        [blocked_on, released]() -> std::function<void()> {
+          blocked_on->set_value(std::this_thread::get_id());
+          released.wait();
+          return [] {};
+        },
+        affinity);
+    return on.get();
+  }
+
   loop::Loop loop_;  // receives the continuations; never run here
 };
 
@@ -84,7 +99,6 @@ TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
   // Declared before the pool: its destructor runs what is still queued.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::promise<std::thread::id> blocked_on;
   std::mutex mu;
   std::set<std::thread::id> ran_on;
   const int backlog = 6;
@@ -94,14 +108,7 @@ TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
   Pick pick = PickAffinities(pool);
   uint64_t stolen_before = pool.stats().stolen;
   // The thread of affinity a blocked in a job; its next jobs must not wait.
-  pool.Submit(
-      [&, released]() -> std::function<void()> {
-        blocked_on.set_value(std::this_thread::get_id());
-        released.wait();
-        return [] {};
-      },
-      pick.a);
-  std::thread::id owner = blocked_on.get_future().get();
+  std::thread::id owner = BlockThreadOf(pool, pick.a, released);
   for (int i = 0; i < backlog; ++i) {
     pool.Submit(
         [&]() -> std::function<void()> {
@@ -128,19 +135,11 @@ TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
 TEST_F(WorkerPoolTest, AShortBacklogWaitsForItsOwnThread) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::promise<std::thread::id> blocked_on;
   std::promise<std::thread::id> waited;
   WorkerPool pool(loop_, 2);
   Pick pick = PickAffinities(pool);
   uint64_t stolen_before = pool.stats().stolen;
-  pool.Submit(
-      [&, released]() -> std::function<void()> {
-        blocked_on.set_value(std::this_thread::get_id());
-        released.wait();
-        return [] {};
-      },
-      pick.a);
-  std::thread::id owner = blocked_on.get_future().get();
+  std::thread::id owner = BlockThreadOf(pool, pick.a, released);
   pool.Submit(
       [&]() -> std::function<void()> {
         waited.set_value(std::this_thread::get_id());
