@@ -23,7 +23,7 @@ Status Engine::Impl::Start() {
   for (const auto& r : config().relays) connections += static_cast<size_t>(r.max_connections);
   submit_window = std::max<size_t>(2, connections * 2);
   dispatch.SetParkHorizon(std::chrono::seconds(config().engine.park_horizon_s));
-  build_window = static_cast<size_t>(workers->threads()) * 4;
+  build_window = workers->window();
   TAYORI_ASSIGN_OR_RETURN(submitter, smtp::Submitter::Create(loop, config(), clock));
 
   // One-click unsubscribe, /healthz and /metrics on the engine's loop.

@@ -28,10 +28,14 @@ std::string Engine::Impl::MetricsText() const {
   w.Sample("tayori_built_messages_total", static_cast<double>(built_messages.load()));
   w.Family("tayori_build_jobs_total", "counter",
            "Worker jobs by the thread that ran them: their author domain's own (or any, for a job tied to "
-           "none), or another (its own was busy, or it had signed for that domain lately).");
+           "none), or another (its own was busy, or it had signed for that domain lately). A domain taken over "
+           "before its own thread signed for it becomes the new thread's own.");
   auto pool = workers->stats();
   w.Sample("tayori_build_jobs_total", {{"thread", "own"}}, static_cast<double>(pool.own));
   w.Sample("tayori_build_jobs_total", {{"thread", "other"}}, static_cast<double>(pool.stolen));
+  w.Family("tayori_build_domains_taken_over_total", "counter",
+           "Author domains a worker took over from a busy thread before that one signed for them.");
+  w.Sample("tayori_build_domains_taken_over_total", static_cast<double>(pool.moved));
   w.Family("tayori_rate_limit_waits_total", "counter", "Times a message waited for the global or a destination rate.");
   w.Sample("tayori_rate_limit_waits_total", static_cast<double>(dispatch.rate_waits()));
   w.Family("tayori_paused_sender_domains", "gauge", "Author domains this engine paused after authentication failures.");

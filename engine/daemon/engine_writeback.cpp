@@ -146,7 +146,8 @@ void Engine::Impl::Finish() {
                    {"left_with_relays", std::to_string(with_relay->size())},
                    {"worker_jobs", std::to_string(pool.own + pool.stolen)},
                    {"worker_jobs_off_their_thread", std::to_string(pool.stolen)},
-                   {"worker_jobs_first_on_thread", std::to_string(pool.first_on_thread)}});
+                   {"worker_jobs_first_on_thread", std::to_string(pool.first_on_thread)},
+                   {"worker_domains_taken_over", std::to_string(pool.moved)}});
         Stop();
       });
   // A database that does not answer must not keep the process alive.

@@ -58,27 +58,66 @@ size_t WorkerPool::ThreadOf(uint64_t affinity) const {
   return static_cast<size_t>(z % wake_.size());
 }
 
+size_t WorkerPool::OwnerOf(uint64_t affinity) const {
+  auto it = moved_.find(affinity);
+  return it != moved_.end() ? it->second : ThreadOf(affinity);
+}
+
+void WorkerPool::Move(uint64_t affinity, size_t to) {
+  auto [it, added] = moved_.insert_or_assign(affinity, to);
+  if (added) {
+    moved_order_.push_back(affinity);
+    if (moved_order_.size() > kLately) {
+      moved_.erase(moved_order_.front());
+      moved_order_.pop_front();
+    }
+  }
+  for (Queued& q : queue_) {
+    if (q.affinity != affinity || q.owner == to) continue;
+    --pinned_[q.owner];
+    ++pinned_[to];
+    q.owner = to;
+  }
+}
+
 bool WorkerPool::RanLately(size_t self, uint64_t affinity) const {
   return lately_[self].set.contains(affinity);
+}
+
+bool WorkerPool::TakesFreely(size_t self, const Queued& q) const {
+  return !q.affinity || q.owner == self || RanLately(self, *q.affinity);
+}
+
+bool WorkerPool::TakesOverFresh(const Queued& q) const {
+  return q.affinity && pinned_[q.owner] >= kTakeOverBacklog && !RanLately(q.owner, *q.affinity);
+}
+
+bool WorkerPool::TakesOverStarted(const Queued& q) const {
+  return stopping_ || (q.affinity && pinned_[q.owner] >= kTakeOverStartedBacklog);
 }
 
 bool WorkerPool::HasWorkFor(size_t self) const {
   if (queue_.empty()) return false;
   if (unpinned_ > 0 || pinned_[self] > 0) return true;
-  if (std::any_of(pinned_.begin(), pinned_.end(), [](size_t n) { return n >= kTakeOverBacklog; })) return true;
-  return std::any_of(queue_.begin(), queue_.end(), [&](const Queued& q) { return RanLately(self, *q.affinity); });
+  return std::any_of(queue_.begin(), queue_.end(), [&](const Queued& q) {
+    return TakesFreely(self, q) || TakesOverFresh(q) || TakesOverStarted(q);
+  });
 }
 
 WorkerPool::Job WorkerPool::TakeFor(size_t self) {
-  // The oldest job that is its own, anyone's, or of an affinity it ran
-  // lately (no set-up to repeat); else, at stopping or when another thread
-  // has a backlog, the oldest of all.
-  auto pick = std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) {
-    return !q.affinity || ThreadOf(*q.affinity) == self || RanLately(self, *q.affinity);
-  });
+  // The oldest job it takes freely (no set-up to repeat); else the oldest
+  // of a backlog whose affinity its thread has not started (moved here
+  // whole: one set-up in all); else the oldest of a deep backlog.
+  auto pick = std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) { return TakesFreely(self, q); });
+  if (pick == queue_.end()) {
+    pick = std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) { return TakesOverFresh(q); });
+    if (pick != queue_.end()) {
+      Move(*pick->affinity, self);
+      ++stats_.moved;
+    }
+  }
   if (pick == queue_.end())
-    pick = std::find_if(queue_.begin(), queue_.end(),
-                        [&](const Queued& q) { return stopping_ || pinned_[ThreadOf(*q.affinity)] >= kTakeOverBacklog; });
+    pick = std::find_if(queue_.begin(), queue_.end(), [&](const Queued& q) { return TakesOverStarted(q); });
   if (pick == queue_.end()) pick = queue_.begin();  // not reached: HasWorkFor said there is one
   Queued q = std::move(*pick);
   queue_.erase(pick);
@@ -87,9 +126,8 @@ WorkerPool::Job WorkerPool::TakeFor(size_t self) {
     ++stats_.own;
     return std::move(q.job);
   }
-  size_t owner = ThreadOf(*q.affinity);
-  --pinned_[owner];
-  ++(owner == self ? stats_.own : stats_.stolen);
+  --pinned_[q.owner];
+  ++(q.owner == self ? stats_.own : stats_.stolen);
   if (!RanLately(self, *q.affinity)) {
     ++stats_.first_on_thread;
     Lately& seen = lately_[self];
@@ -108,25 +146,25 @@ void WorkerPool::Enqueue(Queued q) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::optional<size_t> owner;
-    if (q.affinity) owner = ThreadOf(*q.affinity);
+    if (q.affinity) owner = q.owner = OwnerOf(*q.affinity);
     if (owner) ++pinned_[*owner];
     else ++unpinned_;
-    // Its own thread if idle; else an idle one that may take it (a job for
-    // anyone, a busy thread's backlog, or an affinity it ran lately).
+    queue_.push_back(std::move(q));
+    // Its own thread if idle; else an idle one that may now take a job
+    // (this one, or an older one that this one made a backlog of).
     if (owner && idle_[*owner]) wake = owner;
     for (size_t i = 0; !wake && i < idle_.size(); ++i)
-      if (idle_[i] && (!owner || pinned_[*owner] >= kTakeOverBacklog || RanLately(i, *q.affinity))) wake = i;
+      if (idle_[i] && HasWorkFor(i)) wake = i;
     // Woken now: the next job must not count on this thread to take it too.
     if (wake) idle_[*wake] = false;
-    queue_.push_back(std::move(q));
   }
   if (wake) wake_[*wake].notify_one();
 }
 
-void WorkerPool::Submit(Job job) { Enqueue(Queued{std::nullopt, std::move(job)}); }
+void WorkerPool::Submit(Job job) { Enqueue(Queued{std::nullopt, 0, std::move(job)}); }
 
 void WorkerPool::Submit(Job job, uint64_t affinity) {
-  Enqueue(Queued{affinity, std::move(job)});
+  Enqueue(Queued{affinity, 0, std::move(job)});
 }
 
 size_t WorkerPool::queued() const {

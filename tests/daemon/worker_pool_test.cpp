@@ -95,17 +95,17 @@ TEST_F(WorkerPoolTest, OneAffinityRunsOnOneThreadWhileItKeepsUp) {
   EXPECT_EQ(stats.first_on_thread, 16u + 16u);
 }
 
-TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
+TEST_F(WorkerPoolTest, ADeepBacklogOfAStartedAffinityIsTakenOver) {
   // Declared before the pool: its destructor runs what is still queued.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::mutex mu;
   std::set<std::thread::id> ran_on;
-  const int backlog = 6;
+  const int backlog = 14;  // kTakeOverStartedBacklog and more
   std::promise<void> all_ran;
   int done = 0;
   WorkerPool pool(loop_, 2);
-  Pick pick = PickAffinities(pool);
+  Pick pick = PickAffinities(pool);  // each affinity run once: started on its thread
   uint64_t stolen_before = pool.stats().stolen;
   // The thread of affinity a blocked in a job; its next jobs must not wait.
   std::thread::id owner = BlockThreadOf(pool, pick.a, released);
@@ -132,26 +132,92 @@ TEST_F(WorkerPoolTest, ABusyThreadsBacklogIsTakenOver) {
   EXPECT_EQ(pool.stats().stolen - stolen_before, static_cast<uint64_t>(backlog));
 }
 
-TEST_F(WorkerPoolTest, AShortBacklogWaitsForItsOwnThread) {
+TEST_F(WorkerPoolTest, AnAffinityTakenOverBeforeItsThreadRanItMovesWhole) {
+  // Which affinities share a thread is the same in every pool of two: learn
+  // it in one pool, so that in a second one an affinity is fresh (no thread
+  // has run it, no key has been set up for it).
+  uint64_t fresh = 0;
+  {
+    WorkerPool probe(loop_, 2);
+    auto threads = ThreadsOf(probe, 16);
+    for (uint64_t i = 1; i < threads.size() && fresh == 0; ++i)
+      if (threads[i] == threads[0]) fresh = i;
+    ASSERT_NE(fresh, 0u) << "16 affinities on one thread";
+  }
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::promise<std::thread::id> waited;
+  std::mutex mu;
+  std::set<std::thread::id> ran_on;
+  const int backlog = 6;
+  std::promise<void> all_ran;
+  int done = 0;
+  WorkerPool pool(loop_, 2);
+  // Affinity 0's thread, which `fresh` hashes to, is blocked; `fresh` queues up.
+  std::thread::id hashed = BlockThreadOf(pool, 0, released);
+  for (int i = 0; i < backlog; ++i) {
+    pool.Submit(
+        [&]() -> std::function<void()> {
+          std::lock_guard<std::mutex> lock(mu);
+          ran_on.insert(std::this_thread::get_id());
+          if (++done == backlog) all_ran.set_value();
+          return [] {};
+        },
+        fresh);
+  }
+  all_ran.get_future().wait();
+  std::thread::id taker;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(ran_on.size(), 1u);
+    taker = *ran_on.begin();
+  }
+  EXPECT_NE(taker, hashed);
+  release.set_value();
+  // Now the affinity is the taker's: with both threads idle, its next jobs
+  // run there and not on the thread its hash names.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(RunOne(pool, fresh), taker);
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.moved, 1u);
+  EXPECT_EQ(stats.stolen, 0u);  // from the move on, its jobs are the taker's own
+  EXPECT_EQ(stats.first_on_thread, 2u);  // affinity 0 on its thread, `fresh` on the taker
+}
+
+TEST_F(WorkerPoolTest, AShallowBacklogOfAStartedAffinityWaitsForItsOwnThread) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mu;
+  std::multiset<std::thread::id> ran_on;
+  const int backlog = 6;  // a backlog, but less than kTakeOverStartedBacklog
+  std::promise<void> all_ran;
+  int done = 0;
   WorkerPool pool(loop_, 2);
   Pick pick = PickAffinities(pool);
   uint64_t stolen_before = pool.stats().stolen;
   std::thread::id owner = BlockThreadOf(pool, pick.a, released);
-  pool.Submit(
-      [&]() -> std::function<void()> {
-        waited.set_value(std::this_thread::get_id());
-        return [] {};
-      },
-      pick.same_as_a);
-  // One job waiting is not a backlog: the idle thread leaves it (a new key
-  // there would cost a blinding set-up) and takes work of its own meanwhile.
+  for (int i = 0; i < backlog; ++i) {
+    pool.Submit(
+        [&]() -> std::function<void()> {
+          std::lock_guard<std::mutex> lock(mu);
+          ran_on.insert(std::this_thread::get_id());
+          if (++done == backlog) all_ran.set_value();
+          return [] {};
+        },
+        pick.same_as_a);
+  }
+  // The idle thread leaves them (the key is set up on the owner already; a
+  // second set-up costs about a signature) and takes work of its own.
   EXPECT_NE(RunOne(pool, pick.other), owner);
   EXPECT_NE(RunOne(pool, std::nullopt), owner);  // anyone's job: the idle thread
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(ran_on.empty());
+  }
   release.set_value();
-  EXPECT_EQ(waited.get_future().get(), owner);
+  all_ran.get_future().wait();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ran_on.count(owner), static_cast<size_t>(backlog));
+  }
   EXPECT_EQ(pool.stats().stolen, stolen_before);
 }
 
