@@ -18,6 +18,7 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads)
       LowerPriority();
       for (;;) {
         Job job;
+        std::optional<size_t> wake;
         {
           std::unique_lock<std::mutex> lock(mu_);
           while (!stopping_ && !HasWorkFor(self)) {
@@ -27,7 +28,12 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads)
           }
           if (queue_.empty()) return;
           job = TakeFor(self);
+          // Taking a job can leave work for an idle thread (a move adds to
+          // this thread's backlog; a domain forgotten from "lately" is fresh
+          // again): wake it, as a submission would.
+          wake = WakeIdleWithWork(std::nullopt);
         }
+        if (wake) wake_[*wake].notify_one();
         loop_.Post(job());
       }
     });
@@ -63,6 +69,19 @@ size_t WorkerPool::OwnerOf(uint64_t affinity) const {
   return it != moved_.end() ? it->second : ThreadOf(affinity);
 }
 
+std::optional<size_t> WorkerPool::WakeIdleWithWork(std::optional<size_t> first) {
+  std::optional<size_t> wake;
+  if (first && idle_[*first]) wake = first;
+  for (size_t i = 0; !wake && i < idle_.size(); ++i)
+    if (idle_[i] && HasWorkFor(i)) wake = i;
+  // Woken now: the next job must not count on this thread to take it too.
+  if (wake) idle_[*wake] = false;
+  return wake;
+}
+
+// Queued jobs keep the owner they were given, so forgetting a move later
+// leaves the counts right; only new jobs go back to ThreadOf, which may then
+// set the key up once more.
 void WorkerPool::Move(uint64_t affinity, size_t to) {
   auto [it, added] = moved_.insert_or_assign(affinity, to);
   if (added) {
@@ -152,11 +171,7 @@ void WorkerPool::Enqueue(Queued q) {
     queue_.push_back(std::move(q));
     // Its own thread if idle; else an idle one that may now take a job
     // (this one, or an older one that this one made a backlog of).
-    if (owner && idle_[*owner]) wake = owner;
-    for (size_t i = 0; !wake && i < idle_.size(); ++i)
-      if (idle_[i] && HasWorkFor(i)) wake = i;
-    // Woken now: the next job must not count on this thread to take it too.
-    if (wake) idle_[*wake] = false;
+    wake = WakeIdleWithWork(owner);
   }
   if (wake) wake_[*wake].notify_one();
 }

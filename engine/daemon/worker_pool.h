@@ -97,6 +97,9 @@ class WorkerPool {
   bool TakesOverFresh(const Queued& q) const;
   bool TakesOverStarted(const Queued& q) const;
   bool HasWorkFor(size_t self) const;
+  // Under mu_: the idle thread to notify (`first` if idle, else one that
+  // HasWorkFor), marked not idle; the caller notifies it after unlocking.
+  std::optional<size_t> WakeIdleWithWork(std::optional<size_t> first);
   Job TakeFor(size_t self);
 
   loop::Loop& loop_;
