@@ -69,6 +69,39 @@ class WorkerPoolTest : public ::testing::Test {
     return on.get();
   }
 
+  // The threads that ran `n` jobs of one affinity, and when all of them ran.
+  // Shared with the jobs, so it outlives the pool whichever is declared first.
+  struct Recorded {
+    std::mutex mu;
+    std::multiset<std::thread::id> threads;
+    int left = 0;
+    std::promise<void> done;
+    std::shared_future<void> all_ran = done.get_future().share();
+    std::multiset<std::thread::id> Threads() {
+      std::lock_guard<std::mutex> lock(mu);
+      return threads;
+    }
+    size_t DistinctThreads() {
+      auto t = Threads();
+      return std::set<std::thread::id>(t.begin(), t.end()).size();
+    }
+  };
+  std::shared_ptr<Recorded> SubmitRecorded(WorkerPool& pool, int n, uint64_t affinity) {
+    auto r = std::make_shared<Recorded>();
+    r->left = n;
+    for (int i = 0; i < n; ++i) {
+      pool.Submit(
+          [r]() -> std::function<void()> {
+            std::lock_guard<std::mutex> lock(r->mu);
+            r->threads.insert(std::this_thread::get_id());
+            if (--r->left == 0) r->done.set_value();
+            return [] {};
+          },
+          affinity);
+    }
+    return r;
+  }
+
   loop::Loop loop_;  // receives the continuations; never run here
 };
 
@@ -99,35 +132,19 @@ TEST_F(WorkerPoolTest, ADeepBacklogOfAStartedAffinityIsTakenOver) {
   // Declared before the pool: its destructor runs what is still queued.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::mutex mu;
-  std::set<std::thread::id> ran_on;
   const int backlog = 14;  // kTakeOverStartedBacklog and more
-  std::promise<void> all_ran;
-  int done = 0;
   WorkerPool pool(loop_, 2);
   Pick pick = PickAffinities(pool);  // each affinity run once: started on its thread
   uint64_t stolen_before = pool.stats().stolen;
   // The thread of affinity a blocked in a job; its next jobs must not wait.
   std::thread::id owner = BlockThreadOf(pool, pick.a, released);
-  for (int i = 0; i < backlog; ++i) {
-    pool.Submit(
-        [&]() -> std::function<void()> {
-          std::lock_guard<std::mutex> lock(mu);
-          ran_on.insert(std::this_thread::get_id());
-          if (++done == backlog) all_ran.set_value();
-          return [] {};
-        },
-        pick.same_as_a);
-  }
+  auto ran = SubmitRecorded(pool, backlog, pick.same_as_a);
   // All of them run while the owner is still blocked: the other thread took
   // the backlog over (from the first job it took, the affinity is one it ran
   // lately, so it takes the rest too). A hang here is the test's timeout.
-  all_ran.get_future().wait();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(ran_on.size(), 1u);
-    EXPECT_FALSE(ran_on.contains(owner));
-  }
+  ran->all_ran.wait();
+  EXPECT_EQ(ran->DistinctThreads(), 1u);
+  EXPECT_EQ(ran->Threads().count(owner), 0u);
   release.set_value();
   EXPECT_EQ(pool.stats().stolen - stolen_before, static_cast<uint64_t>(backlog));
 }
@@ -146,35 +163,17 @@ TEST_F(WorkerPoolTest, AnAffinityTakenOverBeforeItsThreadRanItMovesWhole) {
   }
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::mutex mu;
-  std::set<std::thread::id> ran_on;
   const int backlog = 6;
-  std::promise<void> all_ran;
-  int done = 0;
   WorkerPool pool(loop_, 2);
   // Affinity 0's thread, which `fresh` hashes to, is blocked; `fresh` queues up.
   std::thread::id hashed = BlockThreadOf(pool, 0, released);
-  for (int i = 0; i < backlog; ++i) {
-    pool.Submit(
-        [&]() -> std::function<void()> {
-          std::lock_guard<std::mutex> lock(mu);
-          ran_on.insert(std::this_thread::get_id());
-          if (++done == backlog) all_ran.set_value();
-          return [] {};
-        },
-        fresh);
-  }
-  all_ran.get_future().wait();
-  std::set<std::thread::id> ran;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    ran = ran_on;
-  }
+  auto ran = SubmitRecorded(pool, backlog, fresh);
+  ran->all_ran.wait();
   // Released before any ASSERT can return: the pool's destructor joins the
   // blocked thread.
   release.set_value();
-  ASSERT_EQ(ran.size(), 1u);
-  std::thread::id taker = *ran.begin();
+  ASSERT_EQ(ran->DistinctThreads(), 1u);
+  std::thread::id taker = *ran->Threads().begin();
   EXPECT_NE(taker, hashed);
   // Now the affinity is the taker's: with both threads idle, its next jobs
   // run there and not on the thread its hash names.
@@ -188,39 +187,20 @@ TEST_F(WorkerPoolTest, AnAffinityTakenOverBeforeItsThreadRanItMovesWhole) {
 TEST_F(WorkerPoolTest, AShallowBacklogOfAStartedAffinityWaitsForItsOwnThread) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::mutex mu;
-  std::multiset<std::thread::id> ran_on;
   const int backlog = 6;  // a backlog, but less than kTakeOverStartedBacklog
-  std::promise<void> all_ran;
-  int done = 0;
   WorkerPool pool(loop_, 2);
   Pick pick = PickAffinities(pool);
   uint64_t stolen_before = pool.stats().stolen;
   std::thread::id owner = BlockThreadOf(pool, pick.a, released);
-  for (int i = 0; i < backlog; ++i) {
-    pool.Submit(
-        [&]() -> std::function<void()> {
-          std::lock_guard<std::mutex> lock(mu);
-          ran_on.insert(std::this_thread::get_id());
-          if (++done == backlog) all_ran.set_value();
-          return [] {};
-        },
-        pick.same_as_a);
-  }
+  auto ran = SubmitRecorded(pool, backlog, pick.same_as_a);
   // The idle thread leaves them (the key is set up on the owner already; a
   // second set-up costs about a signature) and takes work of its own.
   EXPECT_NE(RunOne(pool, pick.other), owner);
   EXPECT_NE(RunOne(pool, std::nullopt), owner);  // anyone's job: the idle thread
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_TRUE(ran_on.empty());
-  }
+  EXPECT_TRUE(ran->Threads().empty());
   release.set_value();
-  all_ran.get_future().wait();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(ran_on.count(owner), static_cast<size_t>(backlog));
-  }
+  ran->all_ran.wait();
+  EXPECT_EQ(ran->Threads().count(owner), static_cast<size_t>(backlog));
   EXPECT_EQ(pool.stats().stolen, stolen_before);
 }
 
