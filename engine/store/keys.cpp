@@ -32,11 +32,14 @@ Result<SenderDomainRow> DomainFrom(const Row& r) {
   return SenderDomainRow{r.U64(0), r.U64(1), r.Str(2), r.Str(3), r.Str(4), r.Str(5), state, r.Str(7)};
 }
 
+enum class Sealed { kRead, kLeftOut };
+
 Result<std::vector<DomainKeyRow>> KeysWhere(Connection& db, const std::string& where,
-                                            std::initializer_list<Param> params = {}) {
+                                            std::initializer_list<Param> params = {}, Sealed sealed = Sealed::kRead) {
   TAYORI_ASSIGN_OR_RETURN(
-      Table rows, db.Select("SELECT dk.id, k.id, dk.sender_domain_id, dk.selector, dk.state, k.algorithm, k.bits, "
-                            "k.public_key, k.private_key_enc, k.kek_id, k.created_at, dk.state_changed_at, "
+      Table rows, db.Select(std::string("SELECT dk.id, k.id, dk.sender_domain_id, dk.selector, dk.state, k.algorithm, "
+                                        "k.bits, k.public_key, ") +
+                            (sealed == Sealed::kRead ? "k.private_key_enc" : "''") + ", k.kek_id, k.created_at, dk.state_changed_at, "
                             "COALESCE(dk.rotation_of, 0), " + Secs("k.created_at") + ", " + Secs("dk.published_at") +
                             ", " + Secs("dk.activated_at") + ", " + Secs("dk.retire_after") + ", " +
                             Secs("dk.revoked_at") + ", " + Secs("dk.record_removed_at") +
@@ -205,7 +208,8 @@ Result<std::vector<DomainKeyRow>> DomainKeys(Connection& db, uint64_t sender_dom
 
 Result<std::vector<DomainKeyRow>> LifecycleKeys(Connection& db) {
   return KeysWhere(db, "dk.sender_domain_id IN (SELECT id FROM sender_domains WHERE state = 'verified') AND "
-                       "(dk.state <> 'revoked' OR dk.record_removed_at IS NULL)");
+                       "(dk.state <> 'revoked' OR dk.record_removed_at IS NULL)",
+                   {}, Sealed::kLeftOut);
 }
 
 Result<std::vector<std::pair<SenderDomainRow, DomainKeyRow>>> ActiveKeysOfVerifiedDomains(Connection& db) {

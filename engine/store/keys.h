@@ -102,7 +102,9 @@ Status SetSenderDomainState(Connection& db, uint64_t sender_domain_id, scheduler
 // Every key row of a domain (any state), newest first.
 Result<std::vector<DomainKeyRow>> DomainKeys(Connection& db, uint64_t sender_domain_id);
 // Every key of every verified domain that may still need a lifecycle step
-// (all but revoked keys whose record is gone), ordered by domain.
+// (all but revoked keys whose record is gone), ordered by domain. Without
+// the sealed private keys (private_key_sealed is empty): the lifecycle never
+// signs, and with 10,000 domains they were most of what a pass read.
 Result<std::vector<DomainKeyRow>> LifecycleKeys(Connection& db);
 // Keys in state 'active' of every verified domain, with their domain, for
 // exports (OpenDKIM tables). Pairs of (domain row, key row).
