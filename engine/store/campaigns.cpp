@@ -301,7 +301,7 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
   // every chunk.
   bool whole_lists = std::all_of(batch.begin(), batch.end(),
                                  [&](const ChunkBounds& c) { return c.lo == 0 && c.members < chunk; });
-  std::string members, in_range;
+  std::string members;
   for (const auto& c : batch) {
     std::string cid = std::to_string(c.campaign_id), tid = std::to_string(c.tenant_id),
                 lid = std::to_string(c.list_id), lo = std::to_string(c.lo), hi = std::to_string(c.hi);
@@ -317,33 +317,35 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
                  "FROM list_members m JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = " + tid +
                  " WHERE m.list_id = " + lid + " AND m.state = 'subscribed' AND m.subscriber_id > " + lo +
                  " AND m.subscriber_id <= " + hi;
-    in_range += std::string(in_range.empty() ? "" : " UNION ALL ") + "SELECT " + cid +
-                ", COUNT(*), COALESCE(SUM(state = 'suppressed'), 0) FROM deliveries WHERE campaign_id = " + cid +
-                " AND subscriber_id > " + lo + " AND subscriber_id <= " + hi;
   }
+  // RETURNING (MariaDB 10.5+) names each row the INSERT IGNORE actually
+  // wrote, so what each chunk inserted and how many of those are suppressed
+  // come with the insert. A separate count over (lo, hi] of every chunk was
+  // a statement of one part per campaign, as costly as the insert's own
+  // bookkeeping with thousands of small campaigns.
   const std::string insert =
       "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) ";
-  if (rows_in_batch > 0 && whole_lists)
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        insert + "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
-        "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = b.tid AND x.email = s.email AND x.list_id IN (0, "
-        "b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM (" + members + ") b "
-        "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id <= b.hi "
-        "JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = b.tid "
-        "WHERE m.state = 'subscribed' ORDER BY b.cid, m.subscriber_id"));
-  else if (rows_in_batch > 0)
-    TAYORI_RETURN_IF_ERROR(db.Execute(
-        insert + "SELECT cid, sid, email, dest, state, UTC_TIMESTAMP(6) FROM (" + members + ") u ORDER BY cid, sid"));
-  // What each chunk inserted, and how many of those are suppressed: the
-  // cursor only moves forward under the campaign's lock, so every delivery
-  // in (lo, hi] is from this chunk.
-  TAYORI_ASSIGN_OR_RETURN(Table counts, db.Select(in_range));
-  std::string values;
-  for (const Row& r : counts.rows) {
-    ExpandResult& res = out[r.U64(0)];
-    res.inserted = static_cast<int>(r.I64(1));
-    res.suppressed = static_cast<int>(r.I64(2));
+  const std::string returning = " RETURNING campaign_id, state = 'suppressed'";
+  Table inserted;
+  if (rows_in_batch > 0 && whole_lists) {
+    TAYORI_ASSIGN_OR_RETURN(
+        inserted,
+        db.Select(insert + "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
+                  "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = b.tid AND x.email = s.email AND "
+                  "x.list_id IN (0, b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM (" + members + ") b "
+                  "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id <= b.hi "
+                  "JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = b.tid "
+                  "WHERE m.state = 'subscribed' ORDER BY b.cid, m.subscriber_id" + returning));
+  } else if (rows_in_batch > 0) {
+    TAYORI_ASSIGN_OR_RETURN(inserted, db.Select(insert + "SELECT cid, sid, email, dest, state, UTC_TIMESTAMP(6) FROM (" +
+                                                members + ") u ORDER BY cid, sid" + returning));
   }
+  for (const Row& r : inserted.rows) {
+    ExpandResult& res = out[r.U64(0)];
+    ++res.inserted;
+    if (r.I64(1) != 0) ++res.suppressed;
+  }
+  std::string values;
   for (const auto& c : batch) {
     ExpandResult& res = out[c.campaign_id];
     // A chunk shorter than asked was the list's end: expanded now, without
