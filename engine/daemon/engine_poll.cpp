@@ -24,7 +24,11 @@ void Engine::Impl::Poll() {
       idle_campaigns.push_back(id);
       e.finish_unchecked = false;  // set again by any write of its outcomes from now on
     }
-    if (e.status == Preparation::kReady) domains.push_back(e.sender_domain_id);
+    // Key switches are looked for at housekeeping polls: with a thousand
+    // shops sending, reading every one's key versions five times a second
+    // cost the database more than the switches it found are worth (a
+    // switch waits at most 5 polls; DNS caches lag minutes behind anyway).
+    if (e.status == Preparation::kReady && housekeeping) domains.push_back(e.sender_domain_id);
   }
   std::string instance = options.instance;
   store::InstanceIdentity who = self;
@@ -98,7 +102,9 @@ void Engine::Impl::Poll() {
         for (uint64_t id : known)
           if (!still.contains(id)) left.push_back(id);
         TAYORI_ASSIGN_OR_RETURN(r->known_states, store::CampaignStates(db, left));
-        TAYORI_ASSIGN_OR_RETURN(r->key_versions, store::SigningKeyVersions(db, domains));
+        if (housekeeping) {
+          TAYORI_ASSIGN_OR_RETURN(r->key_versions, store::SigningKeyVersions(db, domains));
+        }
         uint64_t from = cursor;
         if (from == 0) {
           // First poll: suppressions so far are applied by expansion and
@@ -241,7 +247,7 @@ void Engine::Impl::ApplyPoll(const PollResult& r, bool housekeeping, bool drain)
     auto v = r.key_versions.find(e.sender_domain_id);
     if (v == r.key_versions.end() || v->second == e.key_version) continue;
     // key_version moves only when the reload has read the new keys: a reload
-    // that fails is tried again at the next poll, rather than the campaign
+    // that fails is tried again at the next housekeeping poll, rather than the campaign
     // signing with the old (perhaps revoked) key until a restart.
     log::Info("engine", "signing keys of the author domain changed; preparing the campaign again",
               {{"campaign", std::to_string(id)}, {"domain", e.prepared->row.domain}});

@@ -117,7 +117,7 @@ Result<bool> MoveCampaign(Connection& db, uint64_t campaign_id, const std::vecto
 // A version of what each author domain signs with: its active keys and its
 // state, as text that changes whenever a rotation step (by any instance or
 // the CLI) switches the signing key or the domain is paused. The engine
-// compares it every poll and re-prepares a campaign whose version changed,
+// compares it at every housekeeping poll and re-prepares a campaign whose version changed,
 // so a key switch reaches campaigns already sending.
 Result<std::map<uint64_t, std::string>> SigningKeyVersions(Connection& db, const std::vector<uint64_t>& domain_ids);
 
