@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
+#include <array>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -248,6 +249,14 @@ struct Engine::Impl {
   std::map<std::string, uint64_t> outcomes_by_state;
   std::map<std::pair<std::string, int>, uint64_t> replies_by_code;  // (relay, code)
   metrics::Histogram sign_hist{metrics::Histogram::LatencyBounds()};  // observed on worker threads
+  // Each signature's CPU time in µs (the last slot: that or more), for the
+  // median in the stop line. Every signature with one key size is the same
+  // work, so that median is the run's own measure of the machine's speed:
+  // scripts/bench compares runs made on a shared host's fast and slow phases
+  // with it. Not a key's first signature on a thread: that one also sets the
+  // key up (WorkerPool::FirstOfAffinityOnThread).
+  std::array<std::atomic<uint32_t>, 4096> sign_cpu_us{};
+  uint64_t SignCpuMedianUs() const;
   metrics::Histogram write_hist{metrics::Histogram::LatencyBounds()};
   std::map<std::string, std::unique_ptr<metrics::Histogram>> relay_hist;  // by relay name (configured, bounded)
   struct ShopCounts {

@@ -147,7 +147,8 @@ void Engine::Impl::Finish() {
                    {"worker_jobs", std::to_string(pool.own + pool.stolen)},
                    {"worker_jobs_off_their_thread", std::to_string(pool.stolen)},
                    {"worker_jobs_first_on_thread", std::to_string(pool.first_on_thread)},
-                   {"worker_domains_taken_over", std::to_string(pool.moved)}});
+                   {"worker_domains_taken_over", std::to_string(pool.moved)},
+                   {"sign_cpu_us_median", std::to_string(SignCpuMedianUs())}});
         Stop();
       });
   // A database that does not answer must not keep the process alive.
@@ -156,6 +157,18 @@ void Engine::Impl::Finish() {
     exit_code = 1;
     Stop();
   });
+}
+
+uint64_t Engine::Impl::SignCpuMedianUs() const {
+  uint64_t total = 0;
+  for (const auto& n : sign_cpu_us) total += n.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  uint64_t seen = 0;
+  for (size_t us = 0; us < sign_cpu_us.size(); ++us) {
+    seen += sign_cpu_us[us].load(std::memory_order_relaxed);
+    if (2 * seen >= total) return us;
+  }
+  return sign_cpu_us.size() - 1;
 }
 
 }  // namespace tayori::daemon

@@ -57,6 +57,7 @@ struct BuiltMessage {
   std::string message_id;
   std::string envelope_to;                  // RCPT TO, A-label domain
   double sign_seconds = 0;                  // the DKIM signature alone (body hash, headers, RSA/Ed25519)
+  double sign_cpu_seconds = 0;              // the same, in the worker thread's CPU time
 };
 
 // Errors are kInvalidInput and concern only this recipient (bad address,

@@ -7,6 +7,12 @@
 
 namespace tayori::daemon {
 
+namespace {
+thread_local bool t_first_of_affinity = false;
+}  // namespace
+
+bool WorkerPool::FirstOfAffinityOnThread() { return t_first_of_affinity; }
+
 WorkerPool::WorkerPool(loop::Loop& loop, int threads)
     : loop_(loop),
       wake_(static_cast<size_t>(threads <= 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads)),
@@ -18,6 +24,7 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads)
       LowerPriority();
       for (;;) {
         Job job;
+        bool first = false;
         std::optional<size_t> wake;
         {
           std::unique_lock<std::mutex> lock(mu_);
@@ -27,14 +34,16 @@ WorkerPool::WorkerPool(loop::Loop& loop, int threads)
             idle_[self] = false;
           }
           if (queue_.empty()) return;
-          job = TakeFor(self);
+          job = TakeFor(self, &first);
           // Taking a job can leave work for an idle thread (a move adds to
           // this thread's backlog; a domain forgotten from "lately" is fresh
           // again): wake it, as a submission would.
           wake = WakeIdleWithWork(std::nullopt);
         }
         if (wake) wake_[*wake].notify_one();
+        t_first_of_affinity = first;
         loop_.Post(job());
+        t_first_of_affinity = false;
       }
     });
   }
@@ -123,7 +132,7 @@ bool WorkerPool::HasWorkFor(size_t self) const {
   });
 }
 
-WorkerPool::Job WorkerPool::TakeFor(size_t self) {
+WorkerPool::Job WorkerPool::TakeFor(size_t self, bool* first_on_thread) {
   // The oldest job it takes freely (no set-up to repeat); else the oldest
   // of a backlog whose affinity its thread has not started (moved here
   // whole: one set-up in all); else the oldest of a deep backlog.
@@ -148,6 +157,7 @@ WorkerPool::Job WorkerPool::TakeFor(size_t self) {
   --pinned_[q.owner];
   ++(q.owner == self ? stats_.own : stats_.stolen);
   if (!RanLately(self, *q.affinity)) {
+    *first_on_thread = true;
     ++stats_.first_on_thread;
     Lately& seen = lately_[self];
     seen.set.insert(*q.affinity);

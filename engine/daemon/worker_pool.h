@@ -47,6 +47,10 @@ class WorkerPool {
   // thread saves most second set-ups and that lock.
   void Submit(Job job, uint64_t affinity);
 
+  // In a job of this pool: whether its affinity is new to this thread (so
+  // its key is set up in it). Outside a job: false.
+  static bool FirstOfAffinityOnThread();
+
   size_t queued() const;
   int threads() const { return static_cast<int>(threads_.size()); }
   // How many jobs a caller should keep submitted and not yet done: enough
@@ -100,7 +104,7 @@ class WorkerPool {
   // Under mu_: the idle thread to notify (`first` if idle, else one that
   // HasWorkFor), marked not idle; the caller notifies it after unlocking.
   std::optional<size_t> WakeIdleWithWork(std::optional<size_t> first);
-  Job TakeFor(size_t self);
+  Job TakeFor(size_t self, bool* first_on_thread);
 
   loop::Loop& loop_;
   mutable std::mutex mu_;

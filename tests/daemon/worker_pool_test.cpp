@@ -204,6 +204,28 @@ TEST_F(WorkerPoolTest, AShallowBacklogOfAStartedAffinityWaitsForItsOwnThread) {
   EXPECT_EQ(pool.stats().stolen, stolen_before);
 }
 
+TEST_F(WorkerPoolTest, AJobKnowsWhetherItsAffinityIsNewToItsThread) {
+  // What the engine uses to leave key set-ups out of its signing-time probe.
+  WorkerPool pool(loop_, 2);
+  auto first = [&](std::optional<uint64_t> affinity) {
+    std::promise<bool> was;
+    auto job = [&was]() -> std::function<void()> {
+      was.set_value(WorkerPool::FirstOfAffinityOnThread());
+      return [] {};
+    };
+    if (affinity) pool.Submit(job, *affinity);
+    else pool.Submit(job);
+    return was.get_future().get();
+  };
+  EXPECT_TRUE(first(7));
+  EXPECT_FALSE(first(7));
+  EXPECT_FALSE(first(7));
+  EXPECT_TRUE(first(8));
+  EXPECT_FALSE(first(std::nullopt));  // no affinity: no key of its own
+  EXPECT_FALSE(WorkerPool::FirstOfAffinityOnThread());  // outside any job
+  EXPECT_EQ(pool.stats().first_on_thread, 2u);
+}
+
 TEST_F(WorkerPoolTest, EveryQueuedJobRunsBeforeThePoolIsGone) {
   std::atomic<int> done{0};
   {
