@@ -142,12 +142,14 @@ int main(int argc, char** argv) {
     Exec(*db, "UPDATE domain_keys k JOIN sender_domains d ON d.id = k.sender_domain_id SET k.activated_at = "
               "UTC_TIMESTAMP(6), k.published_at = UTC_TIMESTAMP(6) WHERE d.tenant_id BETWEEN " +
                   std::to_string(first) + " AND " + std::to_string(last));
-    // Subscribers: member{k}.s{i}@dest{k % 50}.example, as the 100-shop bench.
+    // Subscribers: member{k}.s{i}@dest{(k + per_shop * i) % 50}.example, as
+    // the 100-shop bench: its shops of 1,000 each reach all 50 destinations,
+    // and so do these shops of ten together (k % 50 gave them only 10).
     std::string subs;
     for (int i = first; i <= last; ++i)
       for (int k = 0; k < per_shop; ++k)
         subs += std::string(subs.empty() ? "" : ",") + "(" + std::to_string(i) + ", 'member" + std::to_string(k) + ".s" +
-                std::to_string(i) + "@dest" + std::to_string(k % 50) + ".example', '山田 太郎 " + std::to_string(k) +
+                std::to_string(i) + "@dest" + std::to_string((k + per_shop * i) % 50) + ".example', '山田 太郎 " + std::to_string(k) +
                 "', '{\"points\":\"" + std::to_string(k % 5000) + "\"}')";
     Exec(*db, "INSERT INTO subscribers (tenant_id, email, display_name, fields) VALUES " + subs);
     Exec(*db, "INSERT INTO list_members (list_id, subscriber_id) SELECT l.id, s.id FROM subscribers s JOIN lists l "
