@@ -7,6 +7,7 @@ harness is engine_harness.py)."""
 import base64
 import collections
 import os
+import re
 import signal
 import socket
 import sys
@@ -41,6 +42,13 @@ class EngineTest(EngineCase):
         reply = self.mysql(f"SELECT last_code, last_enhanced, relay_queue_id IS NOT NULL FROM deliveries "
                            f"WHERE campaign_id = {cid} AND email = 'ok1@dest1.example'")[0]
         self.assertEqual(reply, ["250", "2.0.0", "1"])
+        # The stop line counts the worker jobs (302 messages built, and the
+        # campaign's preparation) and gives the median CPU time of a signature
+        # that set no key up: what the benchmarks compare runs by.
+        stop = re.search(r"engine: stopped .*worker_jobs=(\d+) .*sign_cpu_us_median=(\d+)", self.engine_log("solo"))
+        self.assertIsNotNone(stop, self.engine_log("solo"))
+        self.assertGreaterEqual(int(stop.group(1)), 302)
+        self.assertGreater(int(stop.group(2)), 0)
 
     def test_metrics_follow_prometheus_conventions(self):
         """/metrics on the admin listener parses with the Prometheus client's own
