@@ -160,7 +160,9 @@ void Engine::Impl::ForgetWhatNoLeaseNeeds() {
     forgotten += shaper.ForgetIdle(std::chrono::seconds(config().rate_limits.destination_idle_s), now);
   }
   // glibc keeps freed memory for reuse; after forgetting a large set, give
-  // it back so RSS shows what the daemon actually holds.
+  // it back so RSS shows what the daemon actually holds. (The release build
+  // allocates with jemalloc, which returns freed pages by itself within
+  // seconds; this serves the sanitizer builds' and others' glibc heap.)
   if (forgotten >= 10000) malloc_trim(0);
 }
 
