@@ -326,19 +326,18 @@ Result<std::map<uint64_t, ExpandResult>> ExpandCampaigns(Connection& db, const s
   const std::string insert =
       "INSERT IGNORE INTO deliveries (campaign_id, subscriber_id, email, dest_domain, state, next_attempt_at) ";
   const std::string returning = " RETURNING campaign_id, state = 'suppressed'";
+  const std::string select =
+      whole_lists
+          ? "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
+            "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = b.tid AND x.email = s.email AND "
+            "x.list_id IN (0, b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM (" + members + ") b "
+            "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id <= b.hi "
+            "JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = b.tid "
+            "WHERE m.state = 'subscribed' ORDER BY b.cid, m.subscriber_id"
+          : "SELECT cid, sid, email, dest, state, UTC_TIMESTAMP(6) FROM (" + members + ") u ORDER BY cid, sid";
   Table inserted;
-  if (rows_in_batch > 0 && whole_lists) {
-    TAYORI_ASSIGN_OR_RETURN(
-        inserted,
-        db.Select(insert + "SELECT STRAIGHT_JOIN b.cid, s.id, s.email, LOWER(SUBSTRING_INDEX(s.email, '@', -1)), "
-                  "IF(EXISTS (SELECT 1 FROM suppressions x WHERE x.tenant_id = b.tid AND x.email = s.email AND "
-                  "x.list_id IN (0, b.lid)), 'suppressed', 'queued'), UTC_TIMESTAMP(6) FROM (" + members + ") b "
-                  "JOIN list_members m ON m.list_id = b.lid AND m.subscriber_id <= b.hi "
-                  "JOIN subscribers s ON s.id = m.subscriber_id AND s.tenant_id = b.tid "
-                  "WHERE m.state = 'subscribed' ORDER BY b.cid, m.subscriber_id" + returning));
-  } else if (rows_in_batch > 0) {
-    TAYORI_ASSIGN_OR_RETURN(inserted, db.Select(insert + "SELECT cid, sid, email, dest, state, UTC_TIMESTAMP(6) FROM (" +
-                                                members + ") u ORDER BY cid, sid" + returning));
+  if (rows_in_batch > 0) {
+    TAYORI_ASSIGN_OR_RETURN(inserted, db.Select(insert + select + returning));
   }
   for (const Row& r : inserted.rows) {
     ExpandResult& res = out[r.U64(0)];
