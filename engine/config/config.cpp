@@ -110,7 +110,7 @@ void ReadRetry(TableReader& t, Retry& r) {
 }
 
 void ReadEngine(TableReader& t, Engine& e) {
-  t.String("instance_name", &e.instance_name, CheckColumnText(128));
+  t.String("instance_name", &e.instance_name, CheckInstanceName);
   t.Int("poll_interval_ms", &e.poll_interval_ms, 10, 600000);
   t.Int("batch_size", &e.batch_size, 1, 100000);
   t.Int("lease_s", &e.lease_s, 5, 86400);

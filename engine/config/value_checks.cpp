@@ -1,5 +1,7 @@
 #include "config/value_checks.h"
 
+#include "config/config.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -73,6 +75,13 @@ std::function<std::string(const std::string&)> CheckColumnText(size_t max_chars)
       if (c < ' ' || c >= 0x7f) return "'" + v + "' must be printable ASCII";
     return "";
   };
+}
+
+std::string CheckInstanceName(const std::string& v) {
+  std::string text = CheckColumnText(128)(v);
+  if (!text.empty()) return text;
+  if (v.front() == ' ' || v.back() == ' ') return "'" + v + "' must not begin or end with a space";
+  return "";
 }
 
 std::string CheckReturnPath(const std::string& v) {

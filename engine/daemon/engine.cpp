@@ -124,6 +124,8 @@ Engine::~Engine() = default;
 Result<std::unique_ptr<Engine>> Engine::Create(const config::Config& config, EngineOptions options) {
   if (options.instance.empty()) options.instance = config.engine.instance_name;
   if (options.instance.empty()) options.instance = DefaultInstanceName();
+  if (std::string why = config::CheckInstanceName(options.instance); !why.empty())
+    return ConfigError("instance name (engine.instance_name or --instance): " + why);
   auto impl = std::make_unique<Impl>(config, std::move(options));
   TAYORI_ASSIGN_OR_RETURN(FactorySecrets secrets, LoadFactorySecrets(config));
   impl->secrets = std::make_shared<const FactorySecrets>(std::move(secrets));

@@ -31,6 +31,13 @@ TEST(SafetyRulesTest, ValuesStoredInColumnsMustFitThem) {
                 .find("engine.instance_name: is longer than 128 characters"),
             std::string::npos);
   EXPECT_NE(ErrorOf("[engine]\ninstance_name = \"caf\xC3\xA9\"\n").find("must be printable ASCII"), std::string::npos);
+  // campaigns.claimed_by is CHAR (migration 0007): a trailing space would be
+  // dropped there and the engine would no longer recognise its own claim.
+  EXPECT_NE(ErrorOf("[engine]\ninstance_name = \"engine-1 \"\n").find("engine.instance_name: 'engine-1 ' must not begin or end with a space"),
+            std::string::npos);
+  EXPECT_EQ(config::CheckInstanceName(""), "");
+  EXPECT_EQ(config::CheckInstanceName("host-a-1234"), "");
+  EXPECT_EQ(config::CheckInstanceName(" a"), "' a' must not begin or end with a space");
 }
 
 TEST(SafetyRulesTest, GraceIsAtLeastADay) {

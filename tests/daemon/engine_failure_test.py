@@ -282,6 +282,13 @@ class EngineTest(EngineCase):
         self.assertIsNone(again.poll(), self.engine_log("unique"))
         again.send_signal(signal.SIGTERM)
         self.assertEqual(again.wait(20), 0)
+        # A name campaigns.claimed_by cannot hold as given is refused at start.
+        for bad, why in (("unique ", "must not begin or end with a space"), ("caf\u00e9", "must be printable ASCII")):
+            out = subprocess.run([harness.TAYORI, "-c", self.config, "run", "--instance", bad], capture_output=True,
+                                 text=True, env=self.env, timeout=30)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            self.assertIn("instance name (engine.instance_name or --instance):", out.stderr)
+            self.assertIn(why, out.stderr)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,30 @@ TEST(MigrationsTest, CreatesEveryContractTableAsInnoDbUtf8mb4) {
   }
 }
 
+// The engine's claim and finish set claimed_by, claimed_until, started_at and
+// finished_at from NULL or back; migration 0007 makes those writes in place
+// (a fixed-length column keeps its bytes while NULL only in REDUNDANT rows),
+// not a rewrite of the whole row with its inline templates.
+TEST(MigrationsTest, CampaignRowsKeepRoomForTheEnginesColumns) {
+  testing::ScratchDatabase scratch("rowformat");
+  auto db = scratch.Connect();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(Migrate(*db).ok());
+  auto t = db->Query("SELECT row_format FROM information_schema.tables WHERE table_schema = DATABASE() "
+                     "AND table_name = 'campaigns'");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->rows.size(), 1u);
+  EXPECT_EQ(t->rows[0][0].value_or(""), "Redundant");
+  auto c = db->Query("SELECT column_name, column_type, character_set_name FROM information_schema.columns "
+                     "WHERE table_schema = DATABASE() AND table_name = 'campaigns' AND column_name IN "
+                     "('claimed_by','claimed_until','started_at','finished_at') ORDER BY column_name");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->rows.size(), 4u);
+  EXPECT_EQ(c->rows[0][1].value_or(""), "char(128)");
+  EXPECT_EQ(c->rows[0][2].value_or(""), "ascii");
+  for (size_t i = 1; i < 4; ++i) EXPECT_EQ(c->rows[i][1].value_or(""), "datetime(6)") << *c->rows[i][0];
+}
+
 TEST(MigrationsTest, DatabaseAheadOfBinaryIsRefused) {
   testing::ScratchDatabase scratch("ahead");
   auto db = scratch.Connect();
