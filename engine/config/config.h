@@ -297,8 +297,9 @@ void ApplyLogging(const Logging& logging);
 Result<std::string> ResolveSecret(const std::string& env_name, std::string_view key);
 
 // An engine instance name (engine.instance_name, `tayori run --instance`;
-// empty means the default, hostname-pid): "" when acceptable, else why not. It is stored in campaigns.claimed_by, a
-// CHAR(128) ASCII column (migration 0007), which drops trailing spaces.
+// empty means the default, hostname-pid): "" when acceptable, else why not.
+// It is stored in campaigns.claimed_by, a CHAR(128) ASCII column (migration
+// 0007), which drops trailing spaces.
 std::string CheckInstanceName(const std::string& name);
 
 std::string_view DnsProviderName(DnsProvider p);
