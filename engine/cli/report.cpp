@@ -74,9 +74,14 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
                     static_cast<unsigned long long>(r.unsubscribes));
       }
     }
+    std::vector<uint64_t> shop_ids;
+    for (const auto& [id, slug] : shops) shop_ids.push_back(id);
+    TAYORI_ASSIGN_OR_RETURN(std::vector<store::ShopRates> day, store::GetShopsRates(db, shop_ids, 1));
+    TAYORI_ASSIGN_OR_RETURN(std::vector<store::ShopRates> week, store::GetShopsRates(db, shop_ids, 7));
+    size_t shop_index = 0;
     for (const auto& [id, slug] : shops) {
-      for (int days : {1, 7}) {
-        TAYORI_ASSIGN_OR_RETURN(store::ShopRates s, store::GetShopRates(db, id, days));
+      for (const store::ShopRates& s : {day[shop_index], week[shop_index]}) {
+        const int days = s.window_days;
         bool judged = s.delivered() >= static_cast<uint64_t>(cfg.feedback.min_volume);
         if (o.json) {
           nlohmann::json j = {{"shop", slug}, {"window_days", days}, {"delivered", s.delivered()},
@@ -93,10 +98,16 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
                       judged ? "" : "  (below feedback.min_volume: not judged)");
         }
       }
+      ++shop_index;
     }
+    std::vector<uint64_t> domain_ids;
+    for (const auto& [id, name] : domains) domain_ids.push_back(id);
+    TAYORI_ASSIGN_OR_RETURN(std::vector<store::ShopRates> domain_day, store::GetDomainsRates(db, domain_ids, 1));
+    TAYORI_ASSIGN_OR_RETURN(std::vector<store::ShopRates> domain_week, store::GetDomainsRates(db, domain_ids, 7));
+    size_t domain_index = 0;
     for (const auto& [id, name] : domains) {
-      for (int days : {1, 7}) {
-        TAYORI_ASSIGN_OR_RETURN(store::ShopRates s, store::GetDomainRates(db, id, days));
+      for (const store::ShopRates& s : {domain_day[domain_index], domain_week[domain_index]}) {
+        const int days = s.window_days;
         if (o.json) {
           nlohmann::json j = {{"sender_domain", name}, {"window_days", days}, {"delivered", s.delivered()},
                               {"hard_bounces", s.hard_bounces}, {"complaints", s.complaints},
@@ -108,6 +119,7 @@ int RunReport(const std::string& config_path, const ReportOptions& o) {
                       Pct(s.complaint_rate()).c_str(), Pct(s.hard_bounce_rate()).c_str());
         }
       }
+      ++domain_index;
     }
     std::cout.flush();
     return Status::Ok();

@@ -84,8 +84,9 @@ constexpr size_t kExpansionBatch = 100;
 // A failed outcome write is tried again after 1 s, doubling to this cap:
 // the cap only bounds how soon a recovered database is noticed.
 constexpr auto kMaxWriteBackoff = std::chrono::milliseconds(30000);
-// How often the engine checks its sending shops' feedback rates; the rates
-// themselves ([feedback]) are the operator's lever.
+// How often the engine checks all its sending shops' feedback rates (a shop
+// whose campaign it has just prepared is checked at the next housekeeping
+// poll); the rates themselves ([feedback]) are the operator's lever.
 constexpr auto kGuardInterval = std::chrono::seconds(30);
 // How long the last write at shutdown may take before the process exits
 // anyway: it must fit systemd's TimeoutStopSec beside drain_timeout_s.
@@ -198,6 +199,8 @@ struct Engine::Impl {
   SteadyTime lease_asked_at{};
   SteadyTime idle_destinations_checked_at{};
   SteadyTime guards_checked_at{};
+  // Shops checked since the last check of all (guards_checked_at).
+  std::set<uint64_t> guarded_shops;
   uint64_t suppression_cursor = 0;
   // Campaigns being expanded: queued in claim order, taken kExpansionBatch
   // at a time by one job; a campaign with more to go goes to the back, so

@@ -168,30 +168,37 @@ void Engine::Impl::ForgetWhatNoLeaseNeeds() {
 
 void Engine::Impl::CheckFeedbackGuards() {
   SteadyTime now = clock.Steady();
-  if (now - guards_checked_at < kGuardInterval) return;
-  guards_checked_at = now;
-  std::set<uint64_t> shops;
+  std::set<uint64_t> ready;
   for (const auto& [id, e] : campaigns)
-    if (e.status == Preparation::kReady) shops.insert(e.tenant_id);
+    if (e.status == Preparation::kReady) ready.insert(e.tenant_id);
+  // All of them every kGuardInterval; in between, a shop whose campaign has
+  // just become ready, so it does not send for that long on rates already
+  // over a limit.
+  std::vector<uint64_t> shops;
+  if (now - guards_checked_at >= kGuardInterval) {
+    guards_checked_at = now;
+    shops.assign(ready.begin(), ready.end());
+    guarded_shops = std::move(ready);
+  } else {
+    for (uint64_t t : ready)
+      if (guarded_shops.insert(t).second) shops.push_back(t);
+  }
   if (shops.empty()) return;
   store::GuardLimits limits{config().feedback.max_complaint_rate, config().feedback.max_hard_bounce_rate,
                             static_cast<uint64_t>(config().feedback.min_volume)};
   std::string actor = options.instance;
-  auto paused = std::make_shared<std::vector<std::pair<uint64_t, store::GuardVerdict>>>();
+  auto paused = std::make_shared<std::vector<store::ShopVerdict>>();
   db_read->Submit(
-      [shops, limits, actor, paused](store::Connection& db) -> Status {
-        paused->clear();
-        for (uint64_t t : shops) {
-          TAYORI_ASSIGN_OR_RETURN(store::GuardVerdict v, store::EnforceFeedbackGuards(db, t, limits, actor));
-          if (v.paused > 0) paused->emplace_back(t, v);
-        }
+      [shops = std::move(shops), limits, actor, paused](store::Connection& db) -> Status {
+        TAYORI_ASSIGN_OR_RETURN(*paused, store::EnforceFeedbackGuards(db, shops, limits, actor));
         return Status::Ok();
       },
       [paused](Status st) {
         if (!st.ok()) log::Warn("engine", "checking feedback rates failed", {{"reason", st.message()}});
         for (const auto& [t, v] : *paused)
-          log::Error("engine", "ALERT shop over a feedback limit: its campaigns are paused",
-                     {{"tenant", std::to_string(t)}, {"campaigns", std::to_string(v.paused)}, {"reason", v.reason}});
+          if (v.paused > 0)
+            log::Error("engine", "ALERT shop over a feedback limit: its campaigns are paused",
+                       {{"tenant", std::to_string(t)}, {"campaigns", std::to_string(v.paused)}, {"reason", v.reason}});
       });
 }
 

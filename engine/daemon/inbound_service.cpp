@@ -262,29 +262,34 @@ struct InboundService::Impl {
   static constexpr std::chrono::seconds kGuardPass{1};
 
   void RunDueGuards() {
-    std::set<uint64_t> due;
-    due.swap(guards_due);
-    for (uint64_t tenant_id : due) CheckGuards(tenant_id);
+    if (guards_due.empty()) return;
+    std::vector<uint64_t> due(guards_due.begin(), guards_due.end());
+    guards_due.clear();
+    CheckGuards(std::move(due));
   }
 
-  // The shop's rates moved: over feedback.max_* its sending pauses.
-  void CheckGuards(uint64_t tenant_id) {
+  // The shops' rates moved: over feedback.max_* their sending pauses. The
+  // rates are read for all of them together (a few statements for any
+  // number of shops).
+  void CheckGuards(std::vector<uint64_t> tenant_ids) {
     store::GuardLimits limits{config.feedback.max_complaint_rate, config.feedback.max_hard_bounce_rate,
                               static_cast<uint64_t>(config.feedback.min_volume)};
-    auto verdict = std::make_shared<store::GuardVerdict>();
+    auto verdicts = std::make_shared<std::vector<store::ShopVerdict>>();
     db.Submit(
-        [tenant_id, limits, verdict](store::Connection& conn) -> Status {
-          TAYORI_ASSIGN_OR_RETURN(*verdict, store::EnforceFeedbackGuards(conn, tenant_id, limits, "inbound"));
+        [tenant_ids = std::move(tenant_ids), limits, verdicts](store::Connection& conn) -> Status {
+          TAYORI_ASSIGN_OR_RETURN(*verdicts, store::EnforceFeedbackGuards(conn, tenant_ids, limits, "inbound"));
           return Status::Ok();
         },
-        [tenant_id, verdict](Status st) {
+        [verdicts](Status st) {
           if (!st.ok()) {
-            log::Warn("inbound", "checking the shop's feedback rates failed", {{"reason", st.message()}});
-          } else if (verdict->paused > 0) {
-            log::Error("inbound", "ALERT shop over a feedback limit: its campaigns are paused",
-                       {{"tenant", std::to_string(tenant_id)}, {"campaigns", std::to_string(verdict->paused)},
-                        {"reason", verdict->reason}});
+            log::Warn("inbound", "checking the shops' feedback rates failed", {{"reason", st.message()}});
+            return;
           }
+          for (const auto& [tenant_id, verdict] : *verdicts)
+            if (verdict.paused > 0)
+              log::Error("inbound", "ALERT shop over a feedback limit: its campaigns are paused",
+                         {{"tenant", std::to_string(tenant_id)}, {"campaigns", std::to_string(verdict.paused)},
+                          {"reason", verdict.reason}});
         });
   }
 

@@ -251,6 +251,35 @@ class EngineTest(EngineCase):
         bad_sent = sum(1 for m in relay.accepted() if not m["rcpt"].startswith("okgood"))
         self.assertLess(bad_sent, 200, "the paused domain kept sending")
 
+    def test_a_shop_over_a_feedback_limit_is_paused_by_the_engine(self):
+        relay = self.relay()
+        self.write_config(relay, rate=10.0, burst=5.0,
+                          extra="[feedback]\nmax_complaint_rate = 0.05\nmin_volume = 50\n")
+        # sigma's last campaign, an hour ago: 100 complaints in 1,000 delivered.
+        history = self.shop("sigma", "sigma.platform.example", ["old@d.example"])
+        self.mysql(f"UPDATE campaigns SET state = 'sent', started_at = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, "
+                   f"finished_at = UTC_TIMESTAMP(6), sent_count = 1000, complaint_count = 100 WHERE id = {history}")
+        over = self.campaign_for("sigma", [f"s{i}@d.example" for i in range(300)])
+        fine = self.shop("tau", "tau.platform.example", [f"t{i}@d.example" for i in range(300)])
+        self.schedule(over)
+        self.schedule(fine)
+        p = self.start_engine("guard")
+        self.wait_for(lambda: self.campaign_state(over)[0] == "paused", 45, "the engine's guard to pause sigma")
+        state, reason = self.campaign_state(over)
+        self.assertIn("complaint rate", reason)
+        self.assertIn("over the last day exceeds 5.00% (feedback.max_complaint_rate)", reason)
+        self.assertIn(self.campaign_state(fine)[0], ("sending", "sent"))
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(20), 0)
+        log = self.engine_log("guard")
+        self.assertIn("ALERT shop over a feedback limit", log)
+        sigma = self.mysql("SELECT id FROM tenants WHERE slug = 'sigma'")[0][0]
+        self.assertEqual(self.mysql(f"SELECT COUNT(*) FROM events WHERE kind = 'alert' AND tenant_id = {sigma}"),
+                         [["1"]])
+        self.assertEqual(self.mysql("SELECT COUNT(*) FROM events e JOIN tenants t ON t.id = e.tenant_id "
+                                    "WHERE e.kind = 'alert' AND t.slug = 'tau'"), [["0"]])
+        self.assertLess(sum(1 for m in relay.accepted() if m["rcpt"].startswith("s")), 300)
+
     def test_a_campaign_pointing_at_another_shops_list_is_paused_not_sent(self):
         relay = self.relay()
         self.write_config(relay)

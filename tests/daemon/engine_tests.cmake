@@ -10,6 +10,7 @@ set(TAYORI_ENGINE_SENDING_TESTS
   late_suppression_is_honoured_before_the_next_message
   domain_without_key_or_verification_does_not_send
   auth_failure_pauses_only_that_sender_domain
+  a_shop_over_a_feedback_limit_is_paused_by_the_engine
   a_campaign_pointing_at_another_shops_list_is_paused_not_sent
   a_key_switch_reaches_a_running_engine)
 set(TAYORI_ENGINE_FAILURE_TESTS
