@@ -12,8 +12,10 @@ namespace tayori::store {
 
 namespace {
 
-// Shops (or domains) per statement: the IN list stays a few kilobytes.
-constexpr size_t kIdsPerStatement = 1000;
+// Shops (or domains) per statement. Below MariaDB's
+// in_predicate_conversion_threshold (1,000), which would turn the IN list
+// into a join with a temporary table.
+constexpr size_t kIdsPerStatement = 500;
 
 // The rates of each id in `ids`, in their order; `column` (tenant_id or
 // sender_domain_id, fixed by the callers below) names what an id is, in
@@ -96,25 +98,6 @@ std::string GuardBreach(const ShopRates& r, const GuardLimits& limits) {
   return "";
 }
 
-namespace {
-
-// Pauses the shop's scheduled and sending campaigns, each with an alert event.
-Result<int> PauseShop(Connection& db, uint64_t tenant_id, const std::string& reason, const std::string& actor) {
-  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-  TAYORI_RETURN_IF_ERROR(db.Run(
-      "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
-      "id, 'alert', ?, ? FROM campaigns WHERE tenant_id = ? AND state IN ('scheduled','sending')",
-      {actor, reason, tenant_id}));
-  TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns SET state = 'paused', state_reason = ? "
-                                "WHERE tenant_id = ? AND state IN ('scheduled','sending')",
-                                {reason.substr(0, 500), tenant_id}));
-  int paused = static_cast<int>(db.affected_rows());
-  TAYORI_RETURN_IF_ERROR(tx.Commit());
-  return paused;
-}
-
-}  // namespace
-
 Result<std::vector<ShopVerdict>> EnforceFeedbackGuards(Connection& db, const std::vector<uint64_t>& tenant_ids,
                                                        const GuardLimits& limits, const std::string& actor) {
   // The day's window first: its breach is the more recent news.
@@ -124,19 +107,25 @@ Result<std::vector<ShopVerdict>> EnforceFeedbackGuards(Connection& db, const std
   for (size_t i = 0; i < tenant_ids.size(); ++i) {
     std::string over = GuardBreach(day[i], limits);
     if (over.empty()) over = GuardBreach(week[i], limits);
-    if (over.empty()) continue;
-    ShopVerdict v{tenant_ids[i], {"paused: " + over + "; clean the list, then resume", 0}};
-    TAYORI_ASSIGN_OR_RETURN(v.verdict.paused, PauseShop(db, v.tenant_id, v.verdict.reason, actor));
-    out.push_back(std::move(v));
+    if (!over.empty()) out.push_back({tenant_ids[i], {"paused: " + over + "; clean the list, then resume", 0}});
   }
-  return out;
-}
-
-Result<std::vector<uint64_t>> ShopsSending(Connection& db) {
-  TAYORI_ASSIGN_OR_RETURN(Table rows, db.Select("SELECT DISTINCT tenant_id FROM campaigns WHERE state IN "
-                                                "('scheduled','sending')"));
-  std::vector<uint64_t> out;
-  for (const auto& r : rows.rows) out.push_back(r.U64(0));
+  if (out.empty()) return out;
+  // All the pauses in one transaction: a database job that fails part way
+  // is run again (store/db_worker.h), and must find none of them done, or
+  // it would count those shops' campaigns as paused by no one and their
+  // alerts would not be logged.
+  TAYORI_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  for (ShopVerdict& v : out) {
+    TAYORI_RETURN_IF_ERROR(db.Run(
+        "INSERT INTO events (tenant_id, subject_type, subject_id, kind, actor, detail) SELECT tenant_id, 'campaign', "
+        "id, 'alert', ?, ? FROM campaigns WHERE tenant_id = ? AND state IN ('scheduled','sending')",
+        {actor, v.verdict.reason, v.tenant_id}));
+    TAYORI_RETURN_IF_ERROR(db.Run("UPDATE campaigns SET state = 'paused', state_reason = ? "
+                                  "WHERE tenant_id = ? AND state IN ('scheduled','sending')",
+                                  {v.verdict.reason.substr(0, 500), v.tenant_id}));
+    v.verdict.paused = static_cast<int>(db.affected_rows());
+  }
+  TAYORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 

@@ -55,8 +55,8 @@ std::string GuardBreach(const ShopRates& rates, const GuardLimits& limits);
 
 // Checks each shop's 1-day and 7-day rates, read for all the shops together;
 // a shop over a limit in either window has its scheduled and sending
-// campaigns paused with the reason and an alert event, in a transaction of
-// its own. Returns the shops over a limit, in the order given, each with
+// campaigns paused with the reason and an alert event (all the pauses in one
+// transaction, so a retried job finds none half done). Returns the shops over a limit, in the order given, each with
 // the reason and how many campaigns were paused (0 when none was left to
 // pause); the shops not returned are within limits.
 struct GuardVerdict {
@@ -69,8 +69,5 @@ struct ShopVerdict {
 };
 Result<std::vector<ShopVerdict>> EnforceFeedbackGuards(Connection& db, const std::vector<uint64_t>& tenant_ids,
                                                        const GuardLimits& limits, const std::string& actor);
-
-// Shops that have a campaign scheduled or sending (the engine checks these).
-Result<std::vector<uint64_t>> ShopsSending(Connection& db);
 
 }  // namespace tayori::store
