@@ -5,18 +5,18 @@
 
 #include <gtest/gtest.h>
 
-#include "store/migrations.h"
-#include "testing/scratch_db.h"
+#include "testing/migrated_db.h"
 
 namespace tayori::store {
 namespace {
 
-class DeliveriesTest : public ::testing::Test {
+class DeliveriesTest : public testing::MigratedDatabaseTest {
  protected:
+  DeliveriesTest() : MigratedDatabaseTest("deliveries") {}
+
   void SetUp() override {
-    db_ = scratch_.Connect();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(Migrate(*db_).ok());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     Exec("INSERT INTO tenants (slug, name, sender_id) VALUES ('shop', 'Shop', 'shop-x')");
     Exec("INSERT INTO lists (tenant_id, slug, name) VALUES (1, 'news', 'News')");
     Exec("INSERT INTO sender_domains (tenant_id, domain, mode, key_host, state) "
@@ -31,15 +31,6 @@ class DeliveriesTest : public ::testing::Test {
       Exec("INSERT INTO deliveries (campaign_id, subscriber_id, email, dest_domain) VALUES (" +
            std::string(i <= 6 ? "1" : "2") + ", " + std::to_string(i) + ", '" + email + "', 'dest.example')");
     }
-  }
-
-  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
-
-  std::string Value(const std::string& sql) {
-    auto r = db_->Query(sql);
-    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-    if (!r.ok() || r->rows.empty()) return "<none>";
-    return r->rows[0][0].value_or("NULL");
   }
 
   std::vector<LeasedDelivery> LeaseAll(uint64_t campaign, const std::string& owner) {
@@ -62,8 +53,6 @@ class DeliveriesTest : public ::testing::Test {
     return o;
   }
 
-  testing::ScratchDatabase scratch_{"deliveries"};
-  std::unique_ptr<Connection> db_;
 };
 
 TEST_F(DeliveriesTest, EveryOutcomeKindLandsWithItsColumnsAndCounters) {

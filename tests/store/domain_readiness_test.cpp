@@ -7,32 +7,23 @@
 #include <set>
 
 #include "store/domain_readiness.h"
-#include "store/migrations.h"
-#include "testing/scratch_db.h"
+#include "testing/migrated_db.h"
 
 namespace tayori::store {
 namespace {
 
-class DomainReadinessTest : public ::testing::Test {
+class DomainReadinessTest : public testing::MigratedDatabaseTest {
  protected:
+  DomainReadinessTest() : MigratedDatabaseTest("domain_readiness") {}
+
   void SetUp() override {
-    db_ = scratch_.Connect();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(Migrate(*db_).ok());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     Exec("INSERT INTO tenants (slug, name, sender_id) VALUES ('shop1', 'Shop', 'shop-1')");
     Exec("INSERT INTO lists (tenant_id, slug, name) VALUES (1, 'news', 'News')");
     for (int d = 1; d <= 3; ++d)
       Exec("INSERT INTO sender_domains (tenant_id, domain, mode, key_host, state) VALUES (1, 'shop" +
            std::to_string(d) + ".example', 'hosted', 'shop" + std::to_string(d) + ".example', 'verified')");
-  }
-
-  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
-
-  std::string Value(const std::string& sql) {
-    auto r = db_->Query(sql);
-    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-    if (!r.ok() || r->rows.empty()) return "<none>";
-    return r->rows[0][0].value_or("NULL");
   }
 
   uint64_t Campaign(int domain, const std::string& state) {
@@ -56,8 +47,6 @@ class DomainReadinessTest : public ::testing::Test {
     return r;
   }
 
-  testing::ScratchDatabase scratch_{"domain_readiness"};
-  std::unique_ptr<Connection> db_;
 };
 
 TEST_F(DomainReadinessTest, AResultIsSavedWholeAndReplacedByTheNext) {

@@ -13,20 +13,20 @@
 #include "store/campaigns.h"
 #include "store/deliveries.h"
 #include "store/instances.h"
-#include "store/migrations.h"
 #include "store/privileges.h"
-#include "testing/scratch_db.h"
+#include "testing/migrated_db.h"
 #include "testing/test_env.h"
 
 namespace tayori::store {
 namespace {
 
-class EngineQueriesTest : public ::testing::Test {
+class EngineQueriesTest : public testing::MigratedDatabaseTest {
  protected:
+  EngineQueriesTest() : MigratedDatabaseTest("engine_queries") {}
+
   void SetUp() override {
-    db_ = scratch_.Connect();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(Migrate(*db_).ok());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     for (int t = 1; t <= 2; ++t) {
       std::string n = std::to_string(t);
       Exec("INSERT INTO tenants (slug, name, sender_id) VALUES ('shop" + n + "', 'Shop', 'shop-" + n + "')");
@@ -41,15 +41,6 @@ class EngineQueriesTest : public ::testing::Test {
     }
   }
 
-  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
-
-  std::string Value(const std::string& sql) {
-    auto r = db_->Query(sql);
-    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-    if (!r.ok() || r->rows.empty()) return "<none>";
-    return r->rows[0][0].value_or("NULL");
-  }
-
   uint64_t Campaign(int tenant, int list, int domain, const std::string& state) {
     Exec("INSERT INTO campaigns (tenant_id, list_id, sender_domain_id, from_address, subject_template, state, "
          "scheduled_at) VALUES (" + std::to_string(tenant) + ", " + std::to_string(list) + ", " +
@@ -57,8 +48,6 @@ class EngineQueriesTest : public ::testing::Test {
     return db_->last_insert_id();
   }
 
-  testing::ScratchDatabase scratch_{"engine_queries"};
-  std::unique_ptr<Connection> db_;
 };
 
 TEST_F(EngineQueriesTest, ACampaignPointingAtAnotherShopsListIsPausedNeverSent) {

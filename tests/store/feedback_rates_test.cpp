@@ -7,18 +7,18 @@
 #include <gtest/gtest.h>
 
 #include "store/feedback_rates.h"
-#include "store/migrations.h"
-#include "testing/scratch_db.h"
+#include "testing/migrated_db.h"
 
 namespace tayori::store {
 namespace {
 
-class FeedbackRatesTest : public ::testing::Test {
+class FeedbackRatesTest : public testing::MigratedDatabaseTest {
  protected:
+  FeedbackRatesTest() : MigratedDatabaseTest("feedback_rates") {}
+
   void SetUp() override {
-    db_ = scratch_.Connect();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(Migrate(*db_).ok());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     // A sender domain's id is not its shop's: shop n's domain is 10 + n.
     for (int t = 1; t <= 4; ++t) {
       std::string n = std::to_string(t);
@@ -51,15 +51,6 @@ class FeedbackRatesTest : public ::testing::Test {
 
   static std::string Domain(int tenant) { return std::to_string(10 + tenant); }
 
-  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
-
-  std::string Value(const std::string& sql) {
-    auto r = db_->Query(sql);
-    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-    if (!r.ok() || r->rows.empty()) return "<none>";
-    return r->rows[0][0].value_or("NULL");
-  }
-
   // `ago` empty: not started.
   void Campaign(int tenant, const std::string& state, const std::string& ago, int sent, int bounced, int complaints) {
     std::string n = std::to_string(tenant);
@@ -91,8 +82,6 @@ class FeedbackRatesTest : public ::testing::Test {
            " complaints " + std::to_string(r.complaints);
   }
 
-  testing::ScratchDatabase scratch_{"feedback_rates"};
-  std::unique_ptr<Connection> db_;
 };
 
 TEST_F(FeedbackRatesTest, ShopsReadTogetherHaveTheirOwnRatesInTheOrderAsked) {
