@@ -48,6 +48,7 @@ class KeyCache {
     size_t size = 0;
   };
   Stats stats() const;
+  size_t capacity() const { return capacity_; }
 
  private:
   using Entry = std::pair<std::string, std::shared_ptr<const PrivateKey>>;  // digest, key

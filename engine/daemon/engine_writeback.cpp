@@ -141,6 +141,7 @@ void Engine::Impl::Finish() {
         --writes_pending;
         if (!st.ok()) log::Warn("engine", "final release failed", {{"reason", st.message()}});
         auto pool = workers->stats();
+        crypto::KeyCache::Stats keys = key_cache.stats();
         log::Info("engine", "stopped",
                   {{"sent", std::to_string(sent_total)}, {"outcomes", std::to_string(outcomes_total)},
                    {"left_with_relays", std::to_string(with_relay->size())},
@@ -148,7 +149,11 @@ void Engine::Impl::Finish() {
                    {"worker_jobs_off_their_thread", std::to_string(pool.stolen)},
                    {"worker_jobs_first_on_thread", std::to_string(pool.first_on_thread)},
                    {"worker_domains_taken_over", std::to_string(pool.moved)},
-                   {"sign_cpu_us_median", std::to_string(SignCpuMedianUs())}});
+                   {"sign_cpu_us_median", std::to_string(SignCpuMedianUs())},
+                   {"key_cache_keys", std::to_string(keys.size)},
+                   {"key_cache_capacity", std::to_string(key_cache.capacity())},
+                   {"key_cache_parses", std::to_string(keys.misses)},
+                   {"key_cache_evictions", std::to_string(keys.evictions)}});
         Stop();
       });
   // A database that does not answer must not keep the process alive.

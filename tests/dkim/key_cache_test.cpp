@@ -56,6 +56,7 @@ TEST(KeyCacheTest, EvictsTheLeastRecentlyUsedKey) {
   ASSERT_TRUE(cache.Get(k3).ok());  // evicts k2
   auto s = cache.stats();
   EXPECT_EQ(s.size, 2u);
+  EXPECT_EQ(cache.capacity(), 2u);
   EXPECT_EQ(s.evictions, 1u);
   EXPECT_EQ(cache.Get(k1)->get(), first->get());  // still cached
   uint64_t misses = cache.stats().misses;
