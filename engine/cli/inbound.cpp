@@ -114,7 +114,6 @@ int RunInbound(const std::string& config_path) {
                                                           *password, loop));
       worker_ptrs.push_back(workers.back().get());
     }
-    store::DbWorker& db = *workers.front();
     daemon::InboundService service(loop, *cfg, worker_ptrs);
     Status st = service.Start();
     if (!st.ok()) return ReportFailure(st, command);
@@ -122,18 +121,11 @@ int RunInbound(const std::string& config_path) {
     std::fflush(stdout);
     daemon::ServiceNotifier notifier(loop);  // Type=notify units (config/systemd/)
     notifier.Ready("listening on " + cfg->inbound.listen_address + ":" + std::to_string(service.port()));
-    // Raw messages are kept inbound.retain_days for audit and re-processing.
-    loop::Timer retention(loop);
-    int days = cfg->inbound.retain_days;
-    retention.Start(std::chrono::seconds(5), [&db, days] {
-      db.Submit([days](store::Connection& c) { return store::ExpireInboundMessages(c, days).status(); }, [](Status) {});
-    }, std::chrono::hours(1));
     bool draining = false;
     auto drain = [&] {
       if (draining) return;
       draining = true;
       notifier.Stopping("draining: open sessions finish");
-      retention.Stop();
       service.Drain([&loop] { loop.Stop(); });
     };
     loop::SignalWatcher term(loop, SIGTERM, drain), intr(loop, SIGINT, drain);

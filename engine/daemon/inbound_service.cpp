@@ -91,9 +91,11 @@ struct InboundService::Impl {
   // Shops whose rates moved since the last guard pass (see CheckGuards).
   std::set<uint64_t> guards_due;
   loop::Timer guard_timer;
+  loop::Timer retention_timer;
+  bool draining = false;
 
   Impl(loop::Loop& l, const config::Config& c, std::vector<store::DbWorker*> w)
-      : loop(l), config(c), workers(std::move(w)), db(*workers.at(0)), guard_timer(l) {
+      : loop(l), config(c), workers(std::move(w)), db(*workers.at(0)), guard_timer(l), retention_timer(l) {
     policy.soft_bounce_limit = c.feedback.soft_bounce_limit;
     policy.soft_bounce_window_days = c.feedback.soft_bounce_window_days;
   }
@@ -118,7 +120,40 @@ struct InboundService::Impl {
         [this](inbound::Delivery d, inbound::DeliveryReply reply) { Deliver(std::move(d), std::move(reply)); });
     TAYORI_RETURN_IF_ERROR(server->Start().WithContext("inbound listener"));
     guard_timer.Start(kGuardPass, [this] { RunDueGuards(); }, kGuardPass);
+    retention_timer.Start(kRetentionFirstPass, [this] { ExpireRawMessages(); });
     return Status::Ok();
+  }
+
+  // Raw messages are kept inbound.retain_days for audit and `tayori inbound
+  // reprocess`, then emptied, in whichever process runs the listener (`tayori
+  // inbound`, or `tayori run` with inbound.start_in_run). A pass empties at
+  // most store::kInboundExpiryBatch rows; a full one is followed by another a
+  // second later, so a backlog (a first start, a day of many bounces) clears
+  // in minutes without one long statement.
+  static constexpr std::chrono::seconds kRetentionFirstPass{5};
+  static constexpr std::chrono::seconds kRetentionNextBatch{1};
+  static constexpr std::chrono::hours kRetentionPass{1};
+
+  void ExpireRawMessages() {
+    const int days = config.inbound.retain_days;
+    auto expired = std::make_shared<int>(0);
+    db.Submit(
+        [days, expired](store::Connection& conn) -> Status {
+          TAYORI_ASSIGN_OR_RETURN(*expired, store::ExpireInboundMessages(conn, days));
+          return Status::Ok();
+        },
+        [this, days, expired](Status st) {
+          std::chrono::milliseconds next = kRetentionPass;
+          if (!st.ok()) {
+            log::Warn("inbound", "emptying raw messages older than inbound.retain_days failed; trying again in an hour",
+                      {{"reason", st.message()}});
+          } else if (*expired > 0) {
+            log::Info("inbound", "raw messages older than inbound.retain_days emptied",
+                      {{"messages", std::to_string(*expired)}, {"retain_days", std::to_string(days)}});
+            if (*expired >= store::kInboundExpiryBatch) next = kRetentionNextBatch;
+          }
+          if (!draining) retention_timer.Start(next, [this] { ExpireRawMessages(); });
+        });
   }
 
   // A client waits at most this long for its message to be committed.
@@ -364,6 +399,8 @@ InboundService::~InboundService() = default;
 Status InboundService::Start() { return impl_->Start(); }
 int InboundService::port() const { return impl_->server ? impl_->server->port() : 0; }
 void InboundService::Drain(std::function<void()> done) {
+  impl_->draining = true;
+  impl_->retention_timer.Stop();
   if (impl_->server) impl_->server->Drain(std::move(done));
   else done();
 }

@@ -281,7 +281,8 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
 
 Result<int> ExpireInboundMessages(Connection& db, int days) {
   TAYORI_RETURN_IF_ERROR(db.Run("UPDATE inbound_messages SET raw_deflate = '' WHERE raw_deflate <> '' AND "
-                                "received_at < UTC_TIMESTAMP(6) - INTERVAL ? DAY LIMIT 10000",
+                                "received_at < UTC_TIMESTAMP(6) - INTERVAL ? DAY LIMIT " +
+                                    std::to_string(kInboundExpiryBatch),
                                 {days}));
   return static_cast<int>(db.affected_rows());
 }

@@ -108,7 +108,10 @@ Result<FeedbackCommit> ReapplyFeedback(Connection& db, uint64_t inbound_message_
                                        const FeedbackPolicy& policy);
 
 // Raw messages older than `days`: the compressed bytes are dropped (the row
-// and its feedback events stay, for the rates). Returns how many.
+// and its feedback events stay, for the rates), at most kInboundExpiryBatch
+// rows a call (one short statement; call again while it returns that many).
+// Returns how many.
+constexpr int kInboundExpiryBatch = 10000;
 Result<int> ExpireInboundMessages(Connection& db, int days);
 
 }  // namespace tayori::store

@@ -350,9 +350,23 @@ command_timeout_s = 10
 port = {inbound_port}
 bounce_domains = ["bounce.platform.example"]
 start_in_run = true
+retain_days = 30
 """)
+        # Raw messages past retain_days are emptied by the engine too: 10,001
+        # of 40 days ago (more than one pass of 10,000) and one of 10 days ago.
+        self.mysql("INSERT INTO inbound_messages (sha256, received_at, rcpt_to, size_bytes, raw_deflate, disposition) "
+                   "SELECT UNHEX(SHA2(seq, 256)), UTC_TIMESTAMP(6) - INTERVAL 40 DAY, '', 1, 'old', 'ignored' "
+                   "FROM seq_1_to_10001")
+        self.mysql("INSERT INTO inbound_messages (sha256, received_at, rcpt_to, size_bytes, raw_deflate, disposition) "
+                   "VALUES (UNHEX(SHA2('recent', 256)), UTC_TIMESTAMP(6) - INTERVAL 10 DAY, '', 1, 'recent', 'ignored')")
         p = self.start_engine("with-inbound")
         self.wait_for(lambda: f"127.0.0.1:{inbound_port}" in self.engine_log("with-inbound"), 20, "the listener")
+        self.wait_for(lambda: self.mysql("SELECT COUNT(*) FROM inbound_messages WHERE raw_deflate <> ''")[0][0] == "1",
+                      30, "the raw messages older than retain_days to be emptied")
+        self.assertEqual(self.mysql("SELECT raw_deflate FROM inbound_messages WHERE raw_deflate <> ''"), [["recent"]])
+        log = self.engine_log("with-inbound")
+        self.assertIn("raw messages older than inbound.retain_days emptied messages=10000", log)
+        self.assertIn("raw messages older than inbound.retain_days emptied messages=1 ", log)
         self.inbound_port = inbound_port
         self.send(verp["k0@dest.example"], dsn(verp["k0@dest.example"], "k0@dest.example", "5.1.1", "550 5.1.1 gone"))
         self.assertEqual(self.state_of("k0@dest.example"), "bounced")
