@@ -13,7 +13,10 @@ std::string CheckEnvName(const std::string& v) {
   for (size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
     bool ok = (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return "'" + v + "' is not an environment variable name (A-Z, 0-9, _)";
+    // The value is not repeated: the commonest mistake here is the secret
+    // itself pasted where its variable's name belongs, and errors are logged.
+    if (!ok) return "is not an environment variable name (A-Z, 0-9, _; the value is not shown): name the variable "
+                    "that holds the secret, never the secret itself";
   }
   return "";
 }
@@ -48,9 +51,29 @@ bool IsLoopbackHttp(const std::string& url) {
   return false;
 }
 
+namespace {
+
+// A user name or password in a URL (scheme://user:password@host/...): such a
+// URL is printed by `tayori config check` and in errors and logs naming the
+// endpoint, so it is refused without being repeated.
+bool HasUserinfo(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return false;
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start).find('@') != std::string::npos;
+}
+
+constexpr const char* kUserinfoRefused =
+    "must not carry a user name or password (user:password@host; the value is not shown): credentials go in "
+    "the *_env settings";
+
+}  // namespace
+
 // RFC 8058 §3.1: the List-Unsubscribe URI must be HTTPS. Plain HTTP is allowed
 // only on loopback, for tests and the demo.
 std::string CheckUnsubscribeUrl(const std::string& v) {
+  if (HasUserinfo(v)) return kUserinfoRefused;
   if (v.rfind("https://", 0) != 0 && !IsLoopbackHttp(v))
     return "'" + v + "' must start with https:// (http:// only on a loopback host)";
   if (v.back() != '/') return "'" + v + "' must end with '/' (the token is appended)";
@@ -61,6 +84,7 @@ std::string CheckUnsubscribeUrl(const std::string& v) {
 }
 
 std::string CheckHttpUrl(const std::string& v) {
+  if (HasUserinfo(v)) return kUserinfoRefused;
   if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) return "'" + v + "' is not an http(s) URL";
   return "";
 }

@@ -11,7 +11,8 @@
 
 namespace tayori::config {
 
-// An environment variable name (secrets are named, never written here).
+// An environment variable name (secrets are named, never written here). A
+// value that is not one is not repeated in the error: it may be the secret.
 std::string CheckEnvName(const std::string& v);
 std::string CheckNonEmpty(const std::string& v);
 std::string CheckHostname(const std::string& v);
@@ -19,6 +20,7 @@ std::string CheckHostname(const std::string& v);
 std::string CheckSelector(const std::string& v);
 // http:// to 127.0.0.1, ::1 or localhost (plain HTTP allowed only there).
 bool IsLoopbackHttp(const std::string& url);
+// Both refuse a URL with a user name or password in it (never echoing it).
 std::string CheckUnsubscribeUrl(const std::string& v);
 std::string CheckHttpUrl(const std::string& v);
 // Text stored in a column of at most `max_chars` characters.

@@ -114,9 +114,25 @@ TEST(ConfigTest, SyntaxErrorHasPosition) {
   EXPECT_NE(msg.find("syntax"), std::string::npos) << msg;
 }
 
-TEST(ConfigTest, EnvNamesAreValidated) {
-  EXPECT_EQ(ErrorOf("[database]\npassword_env = \"hunter2\"\n"),
-            "t.toml:2:16: database.password_env: 'hunter2' is not an environment variable name (A-Z, 0-9, _)");
+TEST(ConfigTest, EnvNamesAreValidatedWithoutRepeatingTheValue) {
+  // The commonest mistake: the password itself where its variable's name goes.
+  std::string msg = ErrorOf("[database]\npassword_env = \"hunter2\"\n");
+  EXPECT_EQ(msg.rfind("t.toml:2:16: database.password_env: is not an environment variable name", 0), 0u) << msg;
+  EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, UrlsWithCredentialsAreRefusedWithoutRepeatingThem) {
+  for (const std::string& toml :
+       {std::string("[unsubscribe]\nbase_url = \"https://ops:s3cret@unsub.example/u/\"\n"),
+        std::string("[dns]\nprovider = \"powerdns\"\n[dns.powerdns]\napi_url = \"http://admin:s3cret@127.0.0.1:8081\"\n"),
+        std::string("[dns]\nprovider = \"route53\"\n[dns.route53]\nendpoint = \"https://k:s3cret@route53.example\"\n")}) {
+    std::string msg = ErrorOf(toml);
+    EXPECT_NE(msg.find("must not carry a user name or password"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+  }
+  // An '@' after the host (in the path) is not a credential.
+  auto ok = ParseConfig("[unsubscribe]\nbase_url = \"https://unsub.example/u/@shop/\"\n", "t.toml");
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 }
 
 TEST(ConfigTest, UnsubscribeUrlMustBeHttps) {
