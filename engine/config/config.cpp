@@ -402,6 +402,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
       return "unknown check '" + v + "' (known: " + known + ")";
     });
     t->Int("dns_cache_max_s", &c.readiness.dns_cache_max_s, 0, 86400);
+    t->StringList("bounce_mx_hosts", &c.readiness.bounce_mx_hosts, CheckHostname);
     t->RejectUnknownKeys();
   }
   if (auto t = top.Table("logging")) ReadLogging(*t, c.logging);

@@ -228,6 +228,10 @@ struct Readiness {
   std::vector<std::string> mandatory = {"from_domain", "dkim_key", "dkim_cname", "dmarc_record", "dkim_alignment"};
   // DNS answers are kept for their TTL, at most this long.
   int dns_cache_max_s = 3600;
+  // The host names the bounce domain's MX must point at: where Tayori's
+  // inbound service (or the relay that hands bounces to it) receives them.
+  // Empty: the bounce_mx check only warns (nothing to compare with).
+  std::vector<std::string> bounce_mx_hosts;
 };
 
 // The check names readiness.mandatory accepts (readiness/report.h CheckIdName;

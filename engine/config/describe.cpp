@@ -182,6 +182,7 @@ std::string Describe(const Config& c) {
   e.Int("interval_s", c.readiness.interval_s);
   e.List("mandatory", c.readiness.mandatory);
   e.Int("dns_cache_max_s", c.readiness.dns_cache_max_s);
+  e.List("bounce_mx_hosts", c.readiness.bounce_mx_hosts);
   e.Section("logging");
   e.Str("level", c.logging.level);
   e.Str("format", c.logging.format);

@@ -44,6 +44,7 @@ Result<readiness::DomainFacts> GatherDomainFacts(store::Connection& db, const co
     f.selectors.push_back(std::move(s));
   }
   f.envelope_domain = readiness::EnvelopeDomain(config.envelope.return_path);
+  f.inbound_mx_hosts = config.readiness.bounce_mx_hosts;
   for (const auto& r : config.relays) {
     readiness::RelayFacts rf;
     rf.name = r.name;

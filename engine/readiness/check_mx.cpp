@@ -1,7 +1,7 @@
 // MX of the envelope (bounce) domain: receivers send DSNs (RFC 3464) to the
-// envelope sender, found through its MX (RFC 5321 §5.1). Until Tayori's
-// inbound service runs nobody reads them, so the check warns; once
-// inbound_mx_hosts is configured the MX must point there.
+// envelope sender, found through its MX (RFC 5321 §5.1). Until the operator
+// names where Tayori's inbound service receives them (readiness.bounce_mx_hosts,
+// here inbound_mx_hosts) the check only warns; then the MX must point there.
 #include <algorithm>
 
 #include "readiness/checks.h"

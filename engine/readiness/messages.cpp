@@ -210,8 +210,10 @@ constexpr Entry kMessages[] = {
 
     {MessageId::kMxOk, "Bounces to {envelope} reach {hosts}.", "{envelope} 宛てのバウンスは {hosts} に届きます。"},
     {MessageId::kMxNoInbound,
-     "Bounces to {envelope} go to {hosts}, but Tayori does not read bounces yet (no inbound service is configured).",
-     "{envelope} 宛てのバウンスは {hosts} に届きますが、Tayori はまだバウンスを読み取りません（受信サービスが未設定です）。"},
+     "Bounces to {envelope} go to {hosts}; readiness.bounce_mx_hosts names no host of Tayori's inbound service to "
+     "compare them with.",
+     "{envelope} 宛てのバウンスは {hosts} に届きますが、readiness.bounce_mx_hosts に Tayori の受信サービスのホストが"
+     "設定されていないため、照合できません。"},
     {MessageId::kMxMissing, "{envelope} has no MX record, so bounces cannot come back.",
      "{envelope} に MX レコードがないため、バウンスが戻ってきません。"},
     {MessageId::kMxNull, "{envelope} publishes a null MX (RFC 7505): it refuses all mail, bounces included.",
@@ -219,8 +221,10 @@ constexpr Entry kMessages[] = {
     {MessageId::kMxElsewhere, "Bounces to {envelope} go to {hosts}, not to Tayori's inbound service ({expected}).",
      "{envelope} 宛てのバウンスは Tayori の受信サービス（{expected}）ではなく {hosts} に届きます。"},
     {MessageId::kFixMxWhenInbound,
-     "Nothing to change yet; once Tayori's inbound service runs, point the MX of {envelope} at it.",
-     "現時点での変更は不要です。Tayori の受信サービスを運用し始めたら、{envelope} の MX をそちらに向けてください。"},
+     "If Tayori's inbound service reads the bounces, point the MX of {envelope} at it and list its host names in "
+     "readiness.bounce_mx_hosts; if another system reads them, nothing to change.",
+     "Tayori の受信サービスでバウンスを読み取る場合は、{envelope} の MX をそちらに向け、そのホスト名を "
+     "readiness.bounce_mx_hosts に設定してください。別のシステムで読み取る場合は変更不要です。"},
     {MessageId::kFixMxPointAtInbound, "Point the MX of {envelope} at {expected}.",
      "{envelope} の MX を {expected} に向けてください。"},
     {MessageId::kFixMxPublish, "Publish an MX record for {envelope} pointing to the host that receives its bounces.",

@@ -134,6 +134,8 @@ secret_env = "TAYORI_TEST_UNSUB"
 port = {http_port}
 [admin]
 port = {admin_port}
+[readiness]
+bounce_mx_hosts = ["MX1.{ZONE}."]
 """)
     sql(f"DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB}", db="")
     api("DELETE", f"/zones/{ZONE}.")
@@ -175,6 +177,21 @@ port = {admin_port}
         check(got.get(("reverse_dns", EGRESS)) in ("warn", "fail"), f"no PTR for the egress IP: {got}")
         check(got.get(("relay_tls", "relay")) == "fail", f"a relay without TLS: {got}")
         check(rc == 1, f"a failing check exits 1: {rc} {err}")
+        # The bounce domain has no MX yet; readiness.bounce_mx_hosts says where it
+        # must point (written in capitals with a final dot: compared as DNS names).
+        check(got.get(("bounce_mx", "")) == "fail", f"bounce_mx without an MX: {got}")
+        check(api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
+            "name": BOUNCE + ".", "type": "MX", "ttl": 1, "changetype": "REPLACE",
+            "records": [{"content": f"10 elsewhere.{ZONE}.", "disabled": False}]}]}) == 204, "publish an MX elsewhere")
+        time.sleep(1.1)
+        got, report = states(run(cfg, "domain", "check", HOSTED, "--json")[1])
+        check(got.get(("bounce_mx", "")) == "fail", f"bounce_mx pointing elsewhere: {got}")
+        check(api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
+            "name": BOUNCE + ".", "type": "MX", "ttl": 1, "changetype": "REPLACE",
+            "records": [{"content": f"10 mx1.{ZONE}.", "disabled": False}]}]}) == 204, "point the MX at mx1")
+        time.sleep(1.1)
+        got, report = states(run(cfg, "domain", "check", HOSTED, "--json")[1])
+        check(got.get(("bounce_mx", "")) == "pass", f"bounce_mx at the configured host: {got}")
         # The probe token (shop 0, signed with the active key) is answered 200
         # on a one-click POST and writes nothing.
         token = probe_token()

@@ -55,6 +55,11 @@ TEST(ConfigTest, ReadinessDefaultsAndRules) {
             "unsubscribe)");
   EXPECT_NE(ErrorOf("[readiness]\ninterval_s = 5\n").find("readiness.interval_s: must be 0 (off) or at least 10"),
             std::string::npos);
+  EXPECT_TRUE(r->readiness.bounce_mx_hosts.empty());
+  auto mx = ParseConfig("[readiness]\nbounce_mx_hosts = [\"mx1.platform.example\", \"mx2.platform.example\"]\n", "t.toml");
+  ASSERT_TRUE(mx.ok()) << mx.status().ToString();
+  EXPECT_EQ(mx->readiness.bounce_mx_hosts, (std::vector<std::string>{"mx1.platform.example", "mx2.platform.example"}));
+  EXPECT_NE(ErrorOf("[readiness]\nbounce_mx_hosts = [\"mx1/x\"]\n").find("readiness.bounce_mx_hosts"), std::string::npos);
 }
 
 TEST(ConfigTest, UnknownKeyNamesFileLineColumnAndKey) {
