@@ -168,6 +168,7 @@ std::string Describe(const Config& c) {
   e.Int("max_connections", c.inbound.max_connections);
   e.Int("command_timeout_s", c.inbound.command_timeout_s);
   e.Int("session_deadline_s", c.inbound.session_deadline_s);
+  e.Int("database_connections", c.inbound.database_connections);
   e.List("bounce_domains", c.inbound.bounce_domains);
   e.List("complaint_addresses", c.inbound.complaint_addresses);
   e.Int("retain_days", c.inbound.retain_days);

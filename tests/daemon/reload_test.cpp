@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace tayori::daemon {
 namespace {
@@ -97,6 +99,20 @@ TEST(ReloadTest, DatabaseListenersAndEngineCadenceWaitForARestart) {
   EXPECT_EQ(p.next.database.host, "db1.internal");
   EXPECT_EQ(p.next.http.port, 8025);
   EXPECT_EQ(p.next.engine.lease_s, 300);
+}
+
+// Every [inbound] setting is read when the listener starts: a change to any of
+// them is named as waiting for a restart, never dropped silently.
+TEST(ReloadTest, TheListenersSettingsWaitForARestart) {
+  std::string base = std::string(kBase) + "[inbound]\nport = 2525\ndatabase_connections = 3\nretain_days = 30\n";
+  for (const auto& [from, to, key] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"database_connections = 3", "database_connections = 6", "inbound.database_connections"},
+           {"retain_days = 30", "retain_days = 7", "inbound.retain_days"},
+           {"port = 2525", "port = 2526", "inbound.port"}}) {
+    ReloadPlan p = PlanReload(Parse(base), Parse(With(base, from, to)));
+    EXPECT_EQ(p.need_restart, std::vector<std::string>{key}) << key;
+    EXPECT_TRUE(p.applied.empty()) << key;
+  }
 }
 
 TEST(ReloadTest, ARelayRemovedOrADomainGroupAddedIsAChange) {
