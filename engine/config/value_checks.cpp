@@ -53,27 +53,22 @@ bool IsLoopbackHttp(const std::string& url) {
 
 namespace {
 
-// A user name or password in a URL (scheme://user:password@host/...): such a
-// URL is printed by `tayori config check` and in errors and logs naming the
-// endpoint, so it is refused without being repeated.
-bool HasUserinfo(const std::string& url) {
-  size_t start = url.find("://");
-  if (start == std::string::npos) return false;
-  start += 3;
-  size_t end = url.find_first_of("/?#", start);
-  return url.substr(start, end == std::string::npos ? std::string::npos : end - start).find('@') != std::string::npos;
-}
-
-constexpr const char* kUserinfoRefused =
-    "must not carry a user name or password (user:password@host; the value is not shown): credentials go in "
-    "the *_env settings";
+// A user name or password in a URL (scheme://user:password@host/...) would be
+// printed by `tayori config check`, in errors and logs naming the endpoint,
+// and for the unsubscribe URL in every message. No URL these settings take
+// needs an '@', so any is refused, without repeating the value: a password
+// holding '/', '#' or '?', or a URL missing its "://", would fool a parser
+// of the authority part.
+bool HasAt(const std::string& url) { return url.find('@') != std::string::npos; }
 
 }  // namespace
 
 // RFC 8058 §3.1: the List-Unsubscribe URI must be HTTPS. Plain HTTP is allowed
 // only on loopback, for tests and the demo.
 std::string CheckUnsubscribeUrl(const std::string& v) {
-  if (HasUserinfo(v)) return kUserinfoRefused;
+  if (HasAt(v))
+    return "must not contain '@' (the value is not shown): a user name or password in it would be published in "
+           "every message";
   if (v.rfind("https://", 0) != 0 && !IsLoopbackHttp(v))
     return "'" + v + "' must start with https:// (http:// only on a loopback host)";
   if (v.back() != '/') return "'" + v + "' must end with '/' (the token is appended)";
@@ -84,7 +79,7 @@ std::string CheckUnsubscribeUrl(const std::string& v) {
 }
 
 std::string CheckHttpUrl(const std::string& v) {
-  if (HasUserinfo(v)) return kUserinfoRefused;
+  if (HasAt(v)) return "must not contain '@' (the value is not shown): credentials go in the *_env settings";
   if (v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) return "'" + v + "' is not an http(s) URL";
   return "";
 }

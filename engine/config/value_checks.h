@@ -20,7 +20,7 @@ std::string CheckHostname(const std::string& v);
 std::string CheckSelector(const std::string& v);
 // http:// to 127.0.0.1, ::1 or localhost (plain HTTP allowed only there).
 bool IsLoopbackHttp(const std::string& url);
-// Both refuse a URL with a user name or password in it (never echoing it).
+// Both refuse any '@' (a user name or password), never repeating the value.
 std::string CheckUnsubscribeUrl(const std::string& v);
 std::string CheckHttpUrl(const std::string& v);
 // Text stored in a column of at most `max_chars` characters.

@@ -130,14 +130,17 @@ TEST(ConfigTest, UrlsWithCredentialsAreRefusedWithoutRepeatingThem) {
   for (const std::string& toml :
        {std::string("[unsubscribe]\nbase_url = \"https://ops:s3cret@unsub.example/u/\"\n"),
         std::string("[dns]\nprovider = \"powerdns\"\n[dns.powerdns]\napi_url = \"http://admin:s3cret@127.0.0.1:8081\"\n"),
-        std::string("[dns]\nprovider = \"route53\"\n[dns.route53]\nendpoint = \"https://k:s3cret@route53.example\"\n")}) {
+        std::string("[dns]\nprovider = \"route53\"\n[dns.route53]\nendpoint = \"https://k:s3cret@route53.example\"\n"),
+        // A password holding '#' or '/' hides the '@' from a parser of the
+        // authority; a URL without its "://" fails the other checks, which
+        // must not repeat it either.
+        std::string("[dns]\nprovider = \"route53\"\n[dns.route53]\nendpoint = \"https://k:s3#cret@route53.example\"\n"),
+        std::string("[dns]\nprovider = \"powerdns\"\n[dns.powerdns]\napi_url = \"admin:s3cret@127.0.0.1:8081\"\n"),
+        std::string("[unsubscribe]\nbase_url = \"ops:s3/cret@unsub.example/u/\"\n")}) {
     std::string msg = ErrorOf(toml);
-    EXPECT_NE(msg.find("must not carry a user name or password"), std::string::npos) << msg;
-    EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("must not contain '@'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("s3"), std::string::npos) << msg;
   }
-  // An '@' after the host (in the path) is not a credential.
-  auto ok = ParseConfig("[unsubscribe]\nbase_url = \"https://unsub.example/u/@shop/\"\n", "t.toml");
-  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 }
 
 TEST(ConfigTest, UnsubscribeUrlMustBeHttps) {
