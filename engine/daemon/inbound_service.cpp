@@ -174,11 +174,14 @@ struct InboundService::Impl {
 
   // The worker with the fewest jobs waiting: parsing and committing one
   // message is about a millisecond, and a single connection made the
-  // listener's rate that of one round trip after another.
+  // listener's rate that of one round trip after another. On a tie, the last:
+  // workers[0] also runs the guard and retention passes (a retention pass is
+  // one UPDATE of up to 10,000 rows), which queue_depth does not show while
+  // they run.
   store::DbWorker& LeastBusy() {
-    store::DbWorker* best = workers.front();
-    for (store::DbWorker* w : workers)
-      if (w->queue_depth() < best->queue_depth()) best = w;
+    store::DbWorker* best = workers.back();
+    for (auto it = workers.rbegin(); it != workers.rend(); ++it)
+      if ((*it)->queue_depth() < best->queue_depth()) best = *it;
     return *best;
   }
 
