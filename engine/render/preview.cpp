@@ -245,10 +245,20 @@ Result<PreviewInput> LoadPreviewInput(const std::string& template_dir, const std
     json root = json::parse(*text);
     return Load(template_dir, vars_path, root);
   } catch (const json::exception& e) {
-    // nlohmann reports "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    // nlohmann reports "[json.exception.parse_error.101] parse error at line
+    // 3, column 5: syntax error ... - invalid literal; last read: '<token>';
+    // expected ...". The token is left out: the file holds unsubscribe.secret,
+    // and a string left open around it would print it; line and column say
+    // where.
     std::string what = e.what();
     size_t close = what.find("] ");
-    return InvalidInput(vars_path + ": invalid JSON: " + (close == std::string::npos ? what : what.substr(close + 2)));
+    if (close != std::string::npos) what = what.substr(close + 2);
+    size_t token = what.find("; last read: ");
+    if (token != std::string::npos) {
+      size_t expected = what.rfind("; expected ");
+      what = what.substr(0, token) + (expected != std::string::npos && expected > token ? what.substr(expected) : "");
+    }
+    return InvalidInput(vars_path + ": invalid JSON: " + what);
   }
 }
 

@@ -386,6 +386,14 @@ def main():
         checks += 1
         if p.returncode != 2 or b"invalid JSON" not in p.stderr:
             fail("bad JSON", f"exit {p.returncode}, stderr {p.stderr!r}")
+        # A string left open around the unsubscribe secret: the error says
+        # where, never what it read.
+        open(os.path.join(d, "vars.json"), "w").write('{"unsubscribe": {"secret": "S3CRETS3CRET}}\n')
+        p = subprocess.run([tayori, "render", "--template", d, "--vars", os.path.join(d, "vars.json")],
+                           capture_output=True)
+        checks += 1
+        if p.returncode != 2 or b"invalid JSON" not in p.stderr or b"parse error at line" not in p.stderr or b"S3CRET" in p.stderr:
+            fail("bad JSON around the secret", f"exit {p.returncode}, stderr {p.stderr!r}")
 
     for f in failures:
         print("FAIL:", f)
