@@ -64,10 +64,14 @@ def api(method, path, body=None):
         return e.code
 
 
-def txt(name, *values):
+def rrset(name, rtype, *contents):
     return api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
-        "name": name + ".", "type": "TXT", "ttl": 1, "changetype": "REPLACE" if values else "DELETE",
-        "records": [{"content": '"' + v + '"', "disabled": False} for v in values]}]})
+        "name": name + ".", "type": rtype, "ttl": 1, "changetype": "REPLACE" if contents else "DELETE",
+        "records": [{"content": c, "disabled": False} for c in contents]}]})
+
+
+def txt(name, *values):
+    return rrset(name, "TXT", *('"' + v + '"' for v in values))
 
 
 def free_port():
@@ -180,18 +184,12 @@ bounce_mx_hosts = ["MX1.{ZONE}."]
         # The bounce domain has no MX yet; readiness.bounce_mx_hosts says where it
         # must point (written in capitals with a final dot: compared as DNS names).
         check(got.get(("bounce_mx", "")) == "fail", f"bounce_mx without an MX: {got}")
-        check(api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
-            "name": BOUNCE + ".", "type": "MX", "ttl": 1, "changetype": "REPLACE",
-            "records": [{"content": f"10 elsewhere.{ZONE}.", "disabled": False}]}]}) == 204, "publish an MX elsewhere")
-        time.sleep(1.1)
-        got, report = states(run(cfg, "domain", "check", HOSTED, "--json")[1])
-        check(got.get(("bounce_mx", "")) == "fail", f"bounce_mx pointing elsewhere: {got}")
-        check(api("PATCH", f"/zones/{ZONE}.", {"rrsets": [{
-            "name": BOUNCE + ".", "type": "MX", "ttl": 1, "changetype": "REPLACE",
-            "records": [{"content": f"10 mx1.{ZONE}.", "disabled": False}]}]}) == 204, "point the MX at mx1")
-        time.sleep(1.1)
-        got, report = states(run(cfg, "domain", "check", HOSTED, "--json")[1])
-        check(got.get(("bounce_mx", "")) == "pass", f"bounce_mx at the configured host: {got}")
+        for host, want, what in ((f"elsewhere.{ZONE}", "fail", "pointing elsewhere"),
+                                 (f"mx1.{ZONE}", "pass", "at the configured host")):
+            check(rrset(BOUNCE, "MX", f"10 {host}.") == 204, f"point the MX at {host}")
+            time.sleep(1.1)
+            got, report = states(run(cfg, "domain", "check", HOSTED, "--json")[1])
+            check(got.get(("bounce_mx", "")) == want, f"bounce_mx {what}: {got}")
         # The probe token (shop 0, signed with the active key) is answered 200
         # on a one-click POST and writes nothing.
         token = probe_token()
